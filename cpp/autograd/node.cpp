@@ -1,0 +1,249 @@
+#include "autograd/node.h"
+
+#include <atomic>
+
+#include "autograd/grad_mode.h"
+#include "ops/ops.h"
+
+namespace pag {
+
+static std::atomic<uint64_t> g_next_sequence_nr{0};
+Node::Node() : sequence_nr(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+// ---------------------------------------------------------------- grad mode
+static thread_local bool tl_grad_enabled = true;
+static thread_local bool tl_inference = false;
+bool GradMode::is_enabled() { return tl_grad_enabled; }
+void GradMode::set_enabled(bool e) { tl_grad_enabled = e; }
+bool InferenceMode::is_enabled() { return tl_inference; }
+void InferenceMode::set_enabled(bool e) { tl_inference = e; }
+
+// ---------------------------------------------------------------- saved variables
+static std::string type_string(const Tensor& t) {
+  switch (t.dtype()) {
+    case Dtype::Float32: return "torch.FloatTensor";
+    case Dtype::Float64: return "torch.DoubleTensor";
+    case Dtype::Int64: return "torch.LongTensor";
+    case Dtype::Bool: return "torch.BoolTensor";
+  }
+  return "?";
+}
+
+SavedVariable::SavedVariable(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;
+  saved_version_ = t.version();
+  requires_grad_ = t.requires_grad();
+  output_nr_ = t.output_nr();
+  if (is_output) {
+    data_ = detach(t);  // Note [Saved outputs]
+  } else {
+    data_ = t;
+  }
+}
+
+Tensor SavedVariable::unpack(const std::shared_ptr<Node>& self) const {
+  if (released_) {
+    throw Error(
+        "Trying to backward through the graph a second time (or directly access saved tensors after "
+        "they have already been freed). Saved intermediate values of the graph are freed when you call "
+        ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+        "graph a second time or if you need to access saved tensors after calling backward.");
+  }
+  if (!data_.defined()) return Tensor();
+  if (data_.version() != saved_version_) {
+    std::string msg = str_cat(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        "operation: [",
+        type_string(data_), " ", shape_str(data_.sizes()), "]");
+    const auto& fn = is_output_ ? self : data_.grad_fn();
+    if (fn) msg += str_cat(", which is output ", output_nr_, " of ", fn->name(), ",");
+    msg += str_cat(" is at version ", data_.version(), "; expected version ", saved_version_,
+                   " instead. Hint: enable anomaly detection to find the operation that failed to "
+                   "compute its gradient, with torch.autograd.set_detect_anomaly(True).");
+    throw Error(msg);
+  }
+  if (is_output_ && requires_grad_ && GradMode::is_enabled()) {
+    Tensor t = detach(data_);
+    set_history(t, self, output_nr_);
+    return t;
+  }
+  return data_;
+}
+
+// ---------------------------------------------------------------- edges
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  auto& m = leaf.impl()->meta();
+  if (auto acc = m.grad_accumulator.lock()) return acc;
+  auto acc = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
+  acc->output_sizes = {leaf.sizes()};
+  acc->output_dtypes = {leaf.dtype()};
+  m.grad_accumulator = acc;
+  return acc;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.defined() || !t.requires_grad()) return Edge{};
+  if (const auto& fn = t.grad_fn()) return Edge{fn, t.output_nr()};
+  return Edge{grad_accumulator(t), 0};
+}
+
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : inputs)
+    if (t && t->defined() && t->requires_grad()) return true;
+  return false;
+}
+bool any_requires_grad(const tensor_list& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr) {
+  auto& m = out.impl()->meta();
+  m.grad_fn = fn;
+  m.output_nr = output_nr;
+  m.requires_grad = false;
+  if (fn->output_sizes.size() <= output_nr) {
+    fn->output_sizes.resize(output_nr + 1);
+    fn->output_dtypes.resize(output_nr + 1, out.dtype());
+  }
+  fn->output_sizes[output_nr] = out.sizes();
+  fn->output_dtypes[output_nr] = out.dtype();
+}
+
+std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn,
+                                     const tensor_list& inputs, const tensor_list& outputs) {
+  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  node->next_edges.reserve(inputs.size());
+  node->shapes.reserve(inputs.size());
+  for (const Tensor& t : inputs) {
+    node->next_edges.push_back(gradient_edge(t));
+    node->shapes.push_back(t.defined() ? t.sizes() : DimVec());
+    node->input_dtypes.push_back(t.defined() ? t.dtype() : Dtype::Float32);
+  }
+  for (uint32_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i].defined() && is_floating(outputs[i].dtype())) set_history(outputs[i], node, i);
+  return node;
+}
+
+// Note [In-place on views]: when an in-place op writes through a view, the base's
+// history changes too. The base gets a CopySlices node (torch's design): its
+// gradient passes through unchanged outside the view's elements, and through the
+// in-place op's rule `fn` inside them.
+struct CopySlices : Node {
+  DimVec base_sizes, base_strides, view_sizes, view_strides;
+  int64_t base_offset, view_offset;
+  Dtype dtype;
+  size_t storage_bytes;
+  std::shared_ptr<Node> fn;
+
+  std::string name() const override { return "CopySlices"; }
+  tensor_list apply(tensor_list&& grads) override {
+    Tensor g = grads[0].defined() ? grads[0] : zeros(base_sizes, dtype);
+    // A gradient buffer laid out like the base, so the view's geometry addresses it.
+    Tensor buf = empty({(int64_t)(storage_bytes / itemsize(dtype))}, g.dtype());
+    Tensor result = make_view(buf, base_sizes, base_strides, base_offset);
+    result.impl()->view_base.reset();
+    {
+      AutoGradMode no(false);
+      copy_(result, detach(g));
+    }
+    Tensor slice = make_view(result, view_sizes, view_strides, view_offset);
+    tensor_list r = fn->apply({clone(slice)});
+    {
+      AutoGradMode no(false);
+      if (!r.empty() && r[0].defined()) copy_(slice, detach(r[0]));
+      else zero_(slice);
+    }
+    tensor_list out(next_edges.size());
+    out[0] = result;
+    for (size_t i = 1; i < r.size() && i < out.size(); ++i) out[i] = r[i];
+    return out;
+  }
+  void release_saved() override { fn->release_saved(); }
+};
+
+void rebase_history(const Tensor& self, const std::shared_ptr<Node>& fn) {
+  if (self.is_view()) {
+    Tensor base(self.impl()->view_base);
+    auto cs = std::make_shared<CopySlices>();
+    cs->base_sizes = base.sizes();
+    cs->base_strides = base.strides();
+    cs->base_offset = base.offset();
+    cs->view_sizes = self.sizes();
+    cs->view_strides = self.strides();
+    cs->view_offset = self.offset();
+    cs->dtype = base.dtype();
+    cs->storage_bytes = base.storage()->nbytes;
+    cs->fn = fn;
+    cs->next_edges.push_back(gradient_edge(base));
+    for (size_t i = 1; i < fn->next_edges.size(); ++i) cs->next_edges.push_back(fn->next_edges[i]);
+    set_history(base, cs, 0);
+  }
+  set_history(self, fn, 0);
+}
+
+void check_inplace(const Tensor& self, const char* opname) {
+  (void)opname;
+  if (GradMode::is_enabled() && self.requires_grad() && self.is_leaf())
+    throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
+  if (GradMode::is_enabled() && self.requires_grad() && self.is_view() && self.impl()->view_base &&
+      Tensor(self.impl()->view_base).is_leaf() && Tensor(self.impl()->view_base).requires_grad())
+    throw Error(
+        "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+}
+
+// ---------------------------------------------------------------- nodes
+tensor_list FunctionNode::apply(tensor_list&& grads) {
+  if (released && !saved.empty()) {
+    SavedVariable dead;
+    dead.reset();
+    dead.unpack(nullptr);  // throws torch's "backward through the graph a second time"
+  }
+  // Outputs that received no gradient count as zero (multi-output ops).
+  for (size_t i = 0; i < grads.size(); ++i)
+    if (!grads[i].defined() && i < output_sizes.size())
+      grads[i] = zeros(output_sizes[i], output_dtypes[i]);
+  tensor_list out = backward(*this, grads);
+  if (out.size() < next_edges.size()) out.resize(next_edges.size());
+  // Note [Broadcast in backward]: every rule returns the gradient at the broadcast
+  // shape and dtype; here, in one place, it is summed back to each input's shape
+  // and cast to the input's dtype.
+  for (size_t i = 0; i < next_edges.size(); ++i) {
+    if (!next_edges[i].valid()) { out[i] = Tensor(); continue; }
+    if (!out[i].defined()) continue;
+    if (out[i].sizes() != shapes[i]) out[i] = sum_to(out[i], shapes[i]);
+    if (out[i].dtype() != input_dtypes[i]) out[i] = to_dtype(out[i], input_dtypes[i]);
+  }
+  return out;
+}
+
+void FunctionNode::release_saved() {
+  for (auto& s : saved) s.reset();
+  released = true;
+}
+
+tensor_list AccumulateGrad::apply(tensor_list&& grads) {
+  Tensor g = std::move(grads[0]);
+  if (!g.defined()) return {};
+  auto& m = variable->meta();
+  if (!m.grad) {
+    if (GradMode::is_enabled()) {
+      m.grad = g.impl_ptr();
+    } else if (g.impl_ptr().use_count() == 1 && !g.is_view() && g.is_contiguous() && g.is_leaf()) {
+      m.grad = g.impl_ptr();  // nobody else holds it: steal
+    } else {
+      m.grad = clone(detach(g)).impl_ptr();
+    }
+  } else if (GradMode::is_enabled()) {
+    m.grad = add(Tensor(m.grad), g).impl_ptr();
+  } else {
+    Tensor acc(m.grad);
+    add_(acc, g);
+  }
+  return {};
+}
+
+}  // namespace pag

@@ -1,0 +1,113 @@
+// The recorded graph: Node (a backward function), Edge (where its gradients go),
+// SavedVariable (a tensor kept for backward, checked against in-place changes)
+// and AccumulateGrad (the sink through which leaves receive .grad).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace pag {
+
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;
+  bool valid() const { return fn != nullptr; }
+};
+
+using tensor_list = std::vector<Tensor>;
+
+// Note [Saved outputs]: a node that saves its own output must not own it (the
+// output owns the node). It keeps the data without grad_fn and re-attaches
+// itself as grad_fn when unpacked, so double backward still sees the graph.
+class SavedVariable {
+ public:
+  SavedVariable() = default;
+  SavedVariable(const Tensor& t, bool is_output);
+  Tensor unpack(const std::shared_ptr<Node>& self) const;
+  void reset() { data_ = Tensor(); released_ = true; }
+  bool defined() const { return data_.defined() || released_; }
+
+ private:
+  Tensor data_;
+  int64_t saved_version_ = 0;
+  bool is_output_ = false;
+  bool released_ = false;
+  bool requires_grad_ = false;
+  uint32_t output_nr_ = 0;
+  std::shared_ptr<Node> grad_fn_;  // for non-outputs: the tensor's grad_fn at save time
+  std::weak_ptr<Node> grad_accumulator_;
+  std::shared_ptr<TensorImpl> leaf_;  // for leaves that require grad: the leaf itself
+};
+
+struct Node : std::enable_shared_from_this<Node> {
+  std::vector<Edge> next_edges;   // one per differentiable input
+  uint64_t sequence_nr;           // creation order; the engine runs newer nodes first
+  // Hooks on a gradient arriving for output k (registered through Tensor.register_hook
+  // on a non-leaf, and retain_grad).
+  std::vector<std::tuple<int, uint32_t, GradHook>> pre_hooks;  // (handle, output_nr, hook)
+  std::vector<DimVec> output_sizes;  // shape of each output's gradient
+  std::vector<Dtype> output_dtypes;
+
+  Node();
+  virtual ~Node() = default;
+  virtual std::string name() const = 0;
+  // grads has one entry per output (undefined = zero); returns one entry per next_edge.
+  virtual tensor_list apply(tensor_list&& grads) = 0;
+  virtual void release_saved() {}
+  virtual bool is_accumulate_grad() const { return false; }
+
+  bool needs_input_grad(size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
+  bool released = false;
+};
+
+// Sink for a leaf tensor: accumulates the incoming gradient into leaf.grad.
+struct AccumulateGrad : Node {
+  std::shared_ptr<TensorImpl> variable;
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> v) : variable(std::move(v)) {}
+  std::string name() const override { return "AccumulateGrad"; }
+  tensor_list apply(tensor_list&& grads) override;
+  bool is_accumulate_grad() const override { return true; }
+};
+
+// A Node whose backward is a function object: the form every built-in op uses
+// (ops/*.cpp declare forward and backward side by side through `record`).
+struct FunctionNode : Node {
+  using BackwardFn = std::function<tensor_list(FunctionNode&, const tensor_list& grads)>;
+  const char* op_name;
+  BackwardFn backward;
+  std::vector<SavedVariable> saved;
+  std::vector<double> scalars;   // non-tensor arguments the rule needs
+  DimVec ints;                   // integer arguments (dims, sizes)
+  std::vector<DimVec> shapes;    // each input's shape (gradients are summed back to it)
+  std::vector<Dtype> input_dtypes;
+
+  FunctionNode(const char* name, BackwardFn fn) : op_name(name), backward(std::move(fn)) {}
+  std::string name() const override { return op_name; }
+  tensor_list apply(tensor_list&& grads) override;
+  void release_saved() override;
+  Tensor saved_tensor(size_t i) { return saved.at(i).unpack(shared_from_this()); }
+};
+
+// Edge for feeding a gradient into `t` (its grad_fn, or its leaf sink); invalid when t needs no grad.
+Edge gradient_edge(const Tensor& t);
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
+
+// True when grad mode is on and any input requires grad.
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+bool any_requires_grad(const tensor_list& inputs);
+
+// Records `node` as the grad_fn of `outputs`, wiring next_edges from `inputs`.
+// Returns the node so the caller can save tensors and arguments on it.
+std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn,
+                                     const tensor_list& inputs, const tensor_list& outputs);
+void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr);
+
+// In-place ops on a tensor with history: make `self`'s grad_fn the new node.
+void rebase_history(const Tensor& self, const std::shared_ptr<Node>& fn);
+
+// The checks torch makes before an in-place op (leaf requiring grad, etc.).
+void check_inplace(const Tensor& self, const char* opname);
+
+}  // namespace pag

@@ -1,0 +1,339 @@
+// Bindings for autograd: requires_grad / grad / grad_fn, backward and autograd.grad,
+// grad modes, tensor hooks, and the node behind Python autograd.Function.
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+namespace {
+
+int next_hook_id() {
+  static int id = 0;
+  return ++id;
+}
+
+// Wraps a Python callable as a gradient hook (runs with the GIL held).
+GradHook py_hook(py::object fn) {
+  auto holder = std::shared_ptr<py::object>(new py::object(std::move(fn)), [](py::object* o) {
+    py::gil_scoped_acquire g;
+    delete o;
+  });
+  return [holder](const Tensor& g) -> Tensor {
+    py::gil_scoped_acquire gil;
+    py::object r = (*holder)(g);
+    if (r.is_none()) return Tensor();
+    if (!is_tensor(r)) throw TypeError("hook must return None or a Tensor");
+    return r.cast<Tensor>();
+  };
+}
+
+// Note [Python Function nodes]: the node owns the Python backward and ctx; the
+// ctx reaches the node only through a weak reference, so no reference cycle
+// crosses the C++/Python boundary. Saved tensors live in the node as
+// SavedVariables (outputs saved without owning their grad_fn).
+struct PyFunctionNode : Node {
+  std::string fn_name;
+  py::object backward_fn, ctx;
+  std::vector<SavedVariable> saved;
+  std::vector<DimVec> input_shapes;
+  std::vector<bool> input_is_tensor;
+  bool materialize_grads = true;
+
+  ~PyFunctionNode() override {
+    py::gil_scoped_acquire g;
+    backward_fn = py::object();
+    ctx = py::object();
+  }
+  std::string name() const override { return fn_name; }
+  void release_saved() override {
+    for (auto& s : saved) s.reset();
+  }
+  tensor_list apply(tensor_list&& grads) override {
+    py::gil_scoped_acquire gil;
+    py::tuple args(grads.size() + 1);
+    args[0] = ctx;
+    for (size_t i = 0; i < grads.size(); ++i) {
+      Tensor g = grads[i];
+      if (!g.defined() && materialize_grads && i < output_sizes.size()) g = zeros(output_sizes[i], output_dtypes[i]);
+      args[i + 1] = py::cast(g);
+    }
+    py::object res = backward_fn(*args);
+    py::tuple rt = py::isinstance<py::tuple>(res) ? res.cast<py::tuple>() : py::make_tuple(res);
+    size_t n_in = input_is_tensor.size();
+    if (rt.size() != n_in) {
+      // torch allows trailing Nones beyond the inputs
+      bool ok = rt.size() > n_in;
+      for (size_t i = n_in; ok && i < rt.size(); ++i) ok = rt[i].is_none();
+      if (!ok)
+        throw Error(str_cat("function ", fn_name, " returned an incorrect number of gradients (expected ", n_in,
+                            ", got ", rt.size(), ")"));
+    }
+    tensor_list out;
+    for (size_t i = 0; i < n_in; ++i) {
+      if (!input_is_tensor[i]) continue;
+      py::handle h = rt[i];
+      Tensor g = h.is_none() ? Tensor() : as_tensor_arg(h);
+      size_t k = out.size();
+      if (g.defined() && k < next_edges.size() && next_edges[k].valid() && g.sizes() != input_shapes[k]) {
+        try {
+          g = sum_to(g, input_shapes[k]);
+        } catch (const Error&) {
+          throw Error(str_cat("Function ", fn_name, " returned an invalid gradient at index ", i, " - got ",
+                              shape_str(g.sizes()), " but expected shape compatible with ",
+                              shape_str(input_shapes[k])));
+        }
+      }
+      out.push_back(g);
+    }
+    return out;
+  }
+};
+
+struct FunctionNodeRef {
+  std::weak_ptr<PyFunctionNode> node;
+};
+
+}  // namespace
+
+void init_autograd(py::module_& m, TensorClass& cls) {
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node")
+      .def("name", &Node::name)
+      .def("__repr__", [](const Node& n) { return "<" + n.name() + " object>"; })
+      .def_property_readonly("next_functions", [](const Node& n) {
+        py::tuple r(n.next_edges.size());
+        for (size_t i = 0; i < n.next_edges.size(); ++i) {
+          const Edge& e = n.next_edges[i];
+          r[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr);
+        }
+        return r;
+      })
+      .def_property_readonly("variable", [](const Node& n) -> py::object {
+        if (!n.is_accumulate_grad()) throw py::attribute_error("'Node' object has no attribute 'variable'");
+        return py::cast(Tensor(static_cast<const AccumulateGrad&>(n).variable));
+      });
+
+  cls.def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
+                   [](const Tensor& t, bool v) {
+                     if (!t.is_leaf()) {
+                       if (!v)
+                         throw Error("you can only change requires_grad flags of leaf variables. If you want to use a "
+                                     "computed variable in a subgraph that doesn't require differentiation use "
+                                     "var_no_grad = var.detach().");
+                       return;
+                     }
+                     if (v && !is_floating(t.dtype()))
+                       throw Error("only Tensors of floating point and complex dtype can require gradients");
+                     t.impl()->meta().requires_grad = v;
+                   })
+      .def("requires_grad_", [](py::object self, bool v) {
+        Tensor t = self.cast<Tensor>();
+        if (!t.is_leaf() && !v)
+          throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                      "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+        if (t.is_leaf()) {
+          if (v && !is_floating(t.dtype()))
+            throw Error("only Tensors of floating point and complex dtype can require gradients");
+          t.impl()->meta().requires_grad = v;
+        }
+        return self;
+      }, py::arg("requires_grad") = true)
+      .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
+      .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
+        if (!t.grad_fn()) return py::none();
+        return py::cast(t.grad_fn());
+      })
+      .def_property_readonly("output_nr", [](const Tensor& t) { return t.output_nr(); })
+      .def_property("grad", [](const Tensor& t) { return t.grad(); },
+                    [](const Tensor& t, py::object g) {
+                      if (g.is_none()) {
+                        if (t.impl()->autograd) t.impl()->autograd->grad.reset();
+                        return;
+                      }
+                      if (!is_tensor(g))
+                        throw TypeError(str_cat("assigned grad expected to be a Tensor or None but got grad of type ",
+                                                std::string(py::str(g.get_type().attr("__name__")))));
+                      Tensor gt = g.cast<Tensor>();
+                      if (gt.dtype() != t.dtype())
+                        throw Error("assigned grad has data of a different type");
+                      if (gt.sizes() != t.sizes())
+                        throw Error("assigned grad has data of a different size");
+                      t.impl()->meta().grad = gt.impl_ptr();
+                    })
+      .def_property("data", [](const Tensor& t) { return alias_data(t); },
+                    [](const Tensor& t, const Tensor& d) {
+                      TensorImpl* i = t.impl();
+                      i->storage = d.storage();
+                      i->version = d.impl()->version;
+                      i->sizes = d.sizes();
+                      i->strides = d.strides();
+                      i->offset = d.offset();
+                      i->dtype = d.dtype();
+                    })
+      .def("detach", [](const Tensor& t) { return detach(t); })
+      .def("detach_", [](py::object self) {
+        Tensor t = self.cast<Tensor>();
+        if (t.impl()->autograd) {
+          t.impl()->autograd->grad_fn.reset();
+          t.impl()->autograd->requires_grad = false;
+        }
+        return self;
+      })
+      .def("retain_grad", [](const Tensor& t) {
+        if (t.is_leaf()) {
+          if (!t.requires_grad()) throw Error("can't retain_grad on Tensor that has requires_grad=False");
+          return;
+        }
+        auto& meta = t.impl()->meta();
+        if (meta.retains_grad) return;
+        meta.retains_grad = true;
+        std::weak_ptr<TensorImpl> weak = t.impl_ptr();
+        t.grad_fn()->pre_hooks.emplace_back(0, t.output_nr(), [weak](const Tensor& g) -> Tensor {
+          if (auto impl = weak.lock()) {
+            auto& m = impl->meta();
+            if (!m.grad) m.grad = GradMode::is_enabled() ? g.impl_ptr() : clone(detach(g)).impl_ptr();
+            else m.grad = add(Tensor(m.grad), g).impl_ptr();
+          }
+          return Tensor();
+        });
+      })
+      .def_property_readonly("retains_grad", [](const Tensor& t) {
+        return t.impl()->autograd && t.impl()->autograd->retains_grad;
+      })
+      .def("_register_hook", [](const Tensor& t, py::object fn) -> py::object {
+        if (!t.requires_grad())
+          throw Error("cannot register a hook on a tensor that doesn't require gradient");
+        int id = next_hook_id();
+        if (t.is_leaf()) {
+          t.impl()->meta().leaf_hooks.emplace_back(id, py_hook(fn));
+          std::weak_ptr<TensorImpl> weak = t.impl_ptr();
+          return py::cpp_function([weak, id] {
+            if (auto impl = weak.lock()) {
+              auto& hooks = impl->meta().leaf_hooks;
+              hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [id](auto& h) { return h.first == id; }),
+                          hooks.end());
+            }
+          });
+        }
+        t.grad_fn()->pre_hooks.emplace_back(id, t.output_nr(), py_hook(fn));
+        std::weak_ptr<Node> weak = t.grad_fn();
+        return py::cpp_function([weak, id] {
+          if (auto n = weak.lock()) {
+            auto& hooks = n->pre_hooks;
+            hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [id](auto& h) { return std::get<0>(h) == id; }),
+                        hooks.end());
+          }
+        });
+      });
+
+  // roots, grads, retain_graph, create_graph, inputs, allow_unused, accumulate
+  m.def("_run_backward", [](const std::vector<Tensor>& roots, const std::vector<py::object>& grads, bool keep_graph,
+                            bool create_graph, const std::vector<Tensor>& inputs, bool allow_unused,
+                            bool accumulate) {
+    tensor_list g;
+    for (size_t i = 0; i < roots.size(); ++i) {
+      py::object go = i < grads.size() ? grads[i] : py::none();
+      if (go.is_none()) {
+        const Tensor& r = roots[i];
+        if (r.numel() != 1) throw Error("grad can be implicitly created only for scalar outputs");
+        if (!is_floating(r.dtype()))
+          throw Error(str_cat("grad can be implicitly created only for real scalar outputs but got torch.",
+                              dtype_name(r.dtype())));
+        g.push_back(ones(r.sizes(), r.dtype()));
+      } else {
+        g.push_back(as_tensor_arg(go));
+      }
+    }
+    tensor_list res = run_backward(roots, g, keep_graph, create_graph, inputs, allow_unused, accumulate);
+    py::tuple out(res.size());
+    for (size_t i = 0; i < res.size(); ++i) out[i] = py::cast(res[i]);
+    return out;
+  });
+
+  m.def("is_grad_enabled", [] { return GradMode::is_enabled(); });
+  m.def("_set_grad_enabled", [](bool v) { GradMode::set_enabled(v); });
+  m.def("is_inference_mode_enabled", [] { return InferenceMode::is_enabled(); });
+  m.def("_set_inference_mode", [](bool v) { InferenceMode::set_enabled(v); });
+  cls.def("is_inference", [](const Tensor&) { return false; });
+
+  // ---- autograd.Function support
+  py::class_<FunctionNodeRef>(m, "_FunctionNodeRef")
+      .def("saved_tensors", [](const FunctionNodeRef& r) {
+        auto n = r.node.lock();
+        if (!n) throw Error("the graph of this Function has been freed");
+        py::tuple out(n->saved.size());
+        for (size_t i = 0; i < n->saved.size(); ++i) out[i] = py::cast(n->saved[i].unpack(n));
+        return out;
+      })
+      .def("set_materialize_grads", [](const FunctionNodeRef& r, bool v) {
+        if (auto n = r.node.lock()) n->materialize_grads = v;
+      });
+
+  // Records a Python Function's node. inputs: the forward's positional args (non-tensors as None).
+  m.def("_function_record", [](const std::string& name, py::object backward_fn, py::object ctx,
+                               const std::vector<py::object>& inputs, const std::vector<py::object>& outputs,
+                               const std::vector<py::object>& to_save, const std::vector<py::object>& non_diff,
+                               bool materialize) -> py::tuple {
+    tensor_list in_tensors;
+    std::vector<bool> is_t;
+    for (auto& o : inputs) {
+      bool t = is_tensor(o);
+      is_t.push_back(t);
+      if (t) in_tensors.push_back(o.cast<Tensor>());
+    }
+    bool needs = any_requires_grad(in_tensors);
+    py::tuple result(outputs.size());
+    std::shared_ptr<PyFunctionNode> node;
+    if (needs) {
+      node = std::make_shared<PyFunctionNode>();
+      node->fn_name = name;
+      node->backward_fn = backward_fn;
+      node->ctx = ctx;
+      node->input_is_tensor = is_t;
+      node->materialize_grads = materialize;
+      for (auto& t : in_tensors) {
+        node->next_edges.push_back(gradient_edge(t));
+        node->input_shapes.push_back(t.sizes());
+      }
+    }
+    auto is_non_diff = [&](const Tensor& t) {
+      for (auto& o : non_diff)
+        if (is_tensor(o) && o.cast<Tensor>().same(t)) return true;
+      return false;
+    };
+    tensor_list outs;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      if (!is_tensor(outputs[i])) {
+        result[i] = outputs[i];
+        outs.push_back(Tensor());
+        continue;
+      }
+      Tensor t = outputs[i].cast<Tensor>();
+      bool is_input = false;
+      for (auto& x : in_tensors) is_input = is_input || x.same(t);
+      if (needs && !is_non_diff(t) && is_floating(t.dtype())) {
+        if (is_input || t.is_view()) t = detach(t);  // an input returned as-is becomes a new alias
+        set_history(t, node, (uint32_t)i);
+      }
+      outs.push_back(t);
+      result[i] = py::cast(t);
+    }
+    if (node) {
+      for (auto& o : to_save) {
+        if (o.is_none()) { node->saved.emplace_back(); continue; }
+        Tensor t = o.cast<Tensor>();
+        bool is_out = false;
+        Tensor match;
+        for (auto& x : outs)
+          if (x.defined() && x.storage() == t.storage() && x.sizes() == t.sizes() && x.strides() == t.strides() &&
+              x.offset() == t.offset() && x.grad_fn() == node) { is_out = true; match = x; }
+        node->saved.emplace_back(is_out ? match : t, is_out);
+      }
+      ctx.attr("_node") = py::cast(FunctionNodeRef{node});
+    }
+    return result;
+  });
+}
+
+}  // namespace pag::py_bind

@@ -1,0 +1,108 @@
+// Shared binding helpers: the Tensor and dtype casters, Python-scalar operands,
+// and argument parsing for torch's flexible signatures (dims, sizes).
+#pragma once
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "core/tensor.h"
+#include "ops/ops.h"
+
+namespace py = pybind11;
+
+namespace pag::py_bind {
+
+using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
+
+struct PyDtype {
+  Dtype d;
+};
+py::object dtype_object(Dtype d);           // the singleton pyautograd.<dtype>
+bool is_tensor(py::handle h);
+Tensor as_tensor_arg(py::handle h);         // Tensor (throws TypeError otherwise)
+// A Python number or Tensor as an op operand: numbers become wrapped 0-dim tensors.
+bool to_operand(py::handle h, Tensor& out);
+Tensor operand(py::handle h, const char* opname);  // to_operand or TypeError
+// dim=None | int | sequence of ints
+OptDims parse_dims(py::handle h);
+// sizes given as *args (ints) or one sequence / Size
+DimVec parse_sizes(const py::args& args, const char* opname);
+DimVec seq_to_dims(py::handle h);
+std::optional<Dtype> opt_dtype(py::handle h);
+py::object make_size(const DimVec& s);      // pyautograd.Size
+
+// One init per core family (bindings/<family>.cpp mirrors ops/<family>.cpp).
+void init_tensor(py::module_& m, TensorClass& cls);
+void init_elementwise(py::module_& m, TensorClass& cls);
+void init_reduce(py::module_& m, TensorClass& cls);
+void init_shape(py::module_& m, TensorClass& cls);
+void init_linalg(py::module_& m, TensorClass& cls);
+void init_index(py::module_& m, TensorClass& cls);
+void init_factory(py::module_& m, TensorClass& cls);
+void init_autograd(py::module_& m, TensorClass& cls);
+void init_random(py::module_& m, TensorClass& cls);
+void init_optim(py::module_& m);
+void init_nn(py::module_& m);
+
+// Registers `f` as Tensor.<name> and as pyautograd.<name>(input, ...).
+template <typename F, typename... Extra>
+void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const Extra&... extra) {
+  cls.def(name, f, extra...);
+  m.def(name, f, py::arg("input"), extra...);
+}
+
+}  // namespace pag::py_bind
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<pag::Tensor> {
+  PYBIND11_TYPE_CASTER(pag::Tensor, const_name("Tensor"));
+  bool load(handle src, bool convert) {
+    if (src.is_none()) return false;
+    make_caster<std::shared_ptr<pag::TensorImpl>> c;
+    if (!c.load(src, convert)) return false;
+    value = pag::Tensor(cast_op<std::shared_ptr<pag::TensorImpl>>(c));
+    return true;
+  }
+  static handle cast(const pag::Tensor& t, return_value_policy, handle) {
+    if (!t.defined()) return none().release();
+    return make_caster<std::shared_ptr<pag::TensorImpl>>::cast(t.impl_ptr(), return_value_policy::take_ownership,
+                                                               handle());
+  }
+};
+
+// DimVec <-> a Python sequence of ints (list, tuple, Size).
+template <>
+struct type_caster<pag::DimVec> {
+  PYBIND11_TYPE_CASTER(pag::DimVec, const_name("Sequence[int]"));
+  bool load(handle src, bool) {
+    if (!PySequence_Check(src.ptr()) || PyUnicode_Check(src.ptr())) return false;
+    value.clear();
+    for (handle x : reinterpret_borrow<sequence>(src)) {
+      if (!PyLong_Check(x.ptr())) return false;
+      value.push_back(x.cast<int64_t>());
+    }
+    return true;
+  }
+  static handle cast(const pag::DimVec& v, return_value_policy, handle) {
+    tuple t(v.size());
+    for (size_t i = 0; i < v.size(); ++i) t[i] = int_(v[i]);
+    return t.release();
+  }
+};
+
+template <>
+struct type_caster<pag::Dtype> {
+  PYBIND11_TYPE_CASTER(pag::Dtype, const_name("dtype"));
+  bool load(handle src, bool convert) {
+    make_caster<pag::py_bind::PyDtype> c;
+    if (!c.load(src, convert)) return false;
+    value = cast_op<pag::py_bind::PyDtype&>(c).d;
+    return true;
+  }
+  static handle cast(pag::Dtype d, return_value_policy, handle) {
+    return pag::py_bind::dtype_object(d).release();
+  }
+};
+
+}  // namespace pybind11::detail

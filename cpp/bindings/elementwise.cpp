@@ -1,0 +1,214 @@
+// Bindings for ops/elementwise.cpp: functions, Tensor methods and operators.
+// Each is one pybind11 call straight into the op (Note [Per-op cost]).
+#include "autograd/grad_mode.h"
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+namespace {
+
+py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+
+// Binary operator: other may be a Tensor or a Python number; anything else -> NotImplemented.
+template <typename F>
+void def_binop(TensorClass& cls, const char* name, F f) {
+  cls.def(name, [f](const Tensor& self, py::handle other) -> py::object {
+    Tensor o;
+    if (!to_operand(other, o)) return not_implemented();
+    return py::cast(f(self, o));
+  }, py::is_operator());
+}
+
+template <typename F>
+void def_inplace_binop(TensorClass& cls, const char* name, F f) {
+  cls.def(name, [f](py::object self_obj, py::handle other) -> py::object {
+    Tensor self = self_obj.cast<Tensor>();
+    Tensor o;
+    if (!to_operand(other, o)) return not_implemented();
+    f(self, o);
+    return self_obj;
+  }, py::is_operator());
+}
+
+Tensor opnd(py::handle h) { return operand(h, "op"); }
+
+}  // namespace
+
+void init_elementwise(py::module_& m, TensorClass& cls) {
+  // ---- operators
+  def_binop(cls, "__add__", [](const Tensor& a, const Tensor& b) { return add(a, b); });
+  def_binop(cls, "__radd__", [](const Tensor& a, const Tensor& b) { return add(b, a); });
+  def_binop(cls, "__sub__", [](const Tensor& a, const Tensor& b) { return sub(a, b); });
+  def_binop(cls, "__rsub__", [](const Tensor& a, const Tensor& b) { return sub(b, a); });
+  def_binop(cls, "__mul__", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
+  def_binop(cls, "__rmul__", [](const Tensor& a, const Tensor& b) { return mul(b, a); });
+  def_binop(cls, "__truediv__", [](const Tensor& a, const Tensor& b) { return div(a, b); });
+  def_binop(cls, "__rtruediv__", [](const Tensor& a, const Tensor& b) {
+    // torch computes `c / x` as reciprocal(x) * c (MulBackward0)
+    if (b.is_wrapped_number()) return mul(reciprocal(a), b);
+    return div(b, a);
+  });
+  def_binop(cls, "__floordiv__", [](const Tensor& a, const Tensor& b) { return div(a, b, "floor"); });
+  def_binop(cls, "__rfloordiv__", [](const Tensor& a, const Tensor& b) { return div(b, a, "floor"); });
+  def_binop(cls, "__mod__", [](const Tensor& a, const Tensor& b) { return remainder(a, b); });
+  def_binop(cls, "__rmod__", [](const Tensor& a, const Tensor& b) { return remainder(b, a); });
+  def_binop(cls, "__pow__", [](const Tensor& a, const Tensor& b) { return pow(a, b); });
+  def_binop(cls, "__rpow__", [](const Tensor& a, const Tensor& b) { return pow(b, a); });
+  def_binop(cls, "__eq__", [](const Tensor& a, const Tensor& b) { return eq(a, b); });
+  def_binop(cls, "__ne__", [](const Tensor& a, const Tensor& b) { return ne(a, b); });
+  def_binop(cls, "__lt__", [](const Tensor& a, const Tensor& b) { return lt(a, b); });
+  def_binop(cls, "__le__", [](const Tensor& a, const Tensor& b) { return le(a, b); });
+  def_binop(cls, "__gt__", [](const Tensor& a, const Tensor& b) { return gt(a, b); });
+  def_binop(cls, "__ge__", [](const Tensor& a, const Tensor& b) { return ge(a, b); });
+  def_binop(cls, "__and__", [](const Tensor& a, const Tensor& b) {
+    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
+      throw NotImplementedError("bitwise_and is only implemented here for bool tensors");
+    return logical_and(a, b);
+  });
+  def_binop(cls, "__or__", [](const Tensor& a, const Tensor& b) {
+    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
+      throw NotImplementedError("bitwise_or is only implemented here for bool tensors");
+    return logical_or(a, b);
+  });
+  def_binop(cls, "__xor__", [](const Tensor& a, const Tensor& b) {
+    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
+      throw NotImplementedError("bitwise_xor is only implemented here for bool tensors");
+    return ne(a, b);
+  });
+  cls.def("__invert__", [](const Tensor& a) {
+    if (a.dtype() != Dtype::Bool) throw NotImplementedError("bitwise_not is only implemented here for bool tensors");
+    return logical_not(a);
+  });
+  cls.def("__neg__", [](const Tensor& a) { return neg(a); });
+  cls.def("__pos__", [](const Tensor& a) { return a; });
+  cls.def("__abs__", [](const Tensor& a) { return abs(a); });
+  def_inplace_binop(cls, "__iadd__", [](Tensor& a, const Tensor& b) { add_(a, b); });
+  def_inplace_binop(cls, "__isub__", [](Tensor& a, const Tensor& b) { sub_(a, b); });
+  def_inplace_binop(cls, "__imul__", [](Tensor& a, const Tensor& b) { mul_(a, b); });
+  def_inplace_binop(cls, "__itruediv__", [](Tensor& a, const Tensor& b) { div_(a, b); });
+  def_inplace_binop(cls, "__ipow__", [](Tensor& a, const Tensor& b) { pow_(a, b); });
+
+  // ---- named binary ops
+  def_both(m, cls, "add", [](const Tensor& a, py::handle b, double alpha) { return add(a, opnd(b), alpha); },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  def_both(m, cls, "sub", [](const Tensor& a, py::handle b, double alpha) { return sub(a, opnd(b), alpha); },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  def_both(m, cls, "subtract", [](const Tensor& a, py::handle b, double alpha) { return sub(a, opnd(b), alpha); },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  def_both(m, cls, "mul", [](const Tensor& a, py::handle b) { return mul(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "multiply", [](const Tensor& a, py::handle b) { return mul(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "div", [](const Tensor& a, py::handle b, py::object mode) {
+    return div(a, opnd(b), mode.is_none() ? "" : mode.cast<std::string>());
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  def_both(m, cls, "divide", [](const Tensor& a, py::handle b, py::object mode) {
+    return div(a, opnd(b), mode.is_none() ? "" : mode.cast<std::string>());
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  def_both(m, cls, "true_divide", [](const Tensor& a, py::handle b) { return div(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "floor_divide", [](const Tensor& a, py::handle b) { return div(a, opnd(b), "floor"); }, py::arg("other"));
+  def_both(m, cls, "remainder", [](const Tensor& a, py::handle b) { return remainder(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "fmod", [](const Tensor& a, py::handle b) {
+    Tensor o = opnd(b);
+    return sub(a, mul(div(a, o, "trunc"), o));
+  }, py::arg("other"));
+  def_both(m, cls, "pow", [](const Tensor& a, py::handle b) { return pow(a, opnd(b)); }, py::arg("exponent"));
+  m.def("pow", [](py::handle a, const Tensor& b) { return pow(opnd(a), b); }, py::arg("self"), py::arg("exponent"));
+  def_both(m, cls, "maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, py::arg("other"));
+  def_both(m, cls, "minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, py::arg("other"));
+  def_both(m, cls, "eq", [](const Tensor& a, py::handle b) { return eq(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "ne", [](const Tensor& a, py::handle b) { return ne(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "lt", [](const Tensor& a, py::handle b) { return lt(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "le", [](const Tensor& a, py::handle b) { return le(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "gt", [](const Tensor& a, py::handle b) { return gt(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "ge", [](const Tensor& a, py::handle b) { return ge(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "greater", [](const Tensor& a, py::handle b) { return gt(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "less", [](const Tensor& a, py::handle b) { return lt(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); }, py::arg("other"));
+  def_both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, py::arg("other"));
+  def_both(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
+  def_both(m, cls, "where", [](const Tensor& cond, py::handle a, py::handle b) {
+    return where(cond, opnd(a), opnd(b));
+  }, py::arg("input"), py::arg("other"));
+  // torch.where(cond, x, y): the condition comes first
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) { return where(cond, opnd(a), opnd(b)); },
+        py::arg("condition"), py::arg("input"), py::arg("other"));
+  cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
+    return where(cond, self, opnd(other));
+  }, py::arg("condition"), py::arg("other"));
+
+  // ---- unary
+#define PAG_UNARY(name) def_both(m, cls, #name, [](const Tensor& a) { return name(a); });
+  PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
+  PAG_UNARY(log1p) PAG_UNARY(sin) PAG_UNARY(cos) PAG_UNARY(tanh) PAG_UNARY(sigmoid) PAG_UNARY(relu)
+  PAG_UNARY(reciprocal) PAG_UNARY(square) PAG_UNARY(floor) PAG_UNARY(ceil) PAG_UNARY(round)
+#undef PAG_UNARY
+  def_both(m, cls, "negative", [](const Tensor& a) { return neg(a); });
+  def_both(m, cls, "absolute", [](const Tensor& a) { return abs(a); });
+  auto clamp_fn = [](const Tensor& a, py::object lo, py::object hi) {
+    bool lo_t = is_tensor(lo), hi_t = is_tensor(hi);
+    if (lo_t || hi_t) {
+      Tensor l = lo.is_none() ? Tensor() : operand(lo, "clamp"), h = hi.is_none() ? Tensor() : operand(hi, "clamp");
+      return clamp_t(a, l.defined() ? &l : nullptr, h.defined() ? &h : nullptr);
+    }
+    std::optional<double> l, h;
+    if (!lo.is_none()) l = lo.cast<double>();
+    if (!hi.is_none()) h = hi.cast<double>();
+    return clamp(a, l, h);
+  };
+  def_both(m, cls, "clamp", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
+  def_both(m, cls, "clip", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("clamp_min", [clamp_fn](const Tensor& a, py::object lo) { return clamp_fn(a, lo, py::none()); });
+  cls.def("clamp_max", [clamp_fn](const Tensor& a, py::object hi) { return clamp_fn(a, py::none(), hi); });
+
+  // ---- in-place methods (return self)
+  auto ret_self = [](py::object self) { return self; };
+  (void)ret_self;
+#define PAG_INPLACE_BIN(pyname, call)                                                      \
+  cls.def(pyname, [](py::object self_obj, py::handle other, double alpha) -> py::object { \
+    Tensor self = self_obj.cast<Tensor>();                                                 \
+    Tensor o = opnd(other);                                                                \
+    call;                                                                                  \
+    return self_obj;                                                                       \
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
+  PAG_INPLACE_BIN("add_", add_(self, o, alpha))
+  PAG_INPLACE_BIN("sub_", sub_(self, o, alpha))
+#undef PAG_INPLACE_BIN
+  cls.def("mul_", [](py::object s, py::handle other) { Tensor t = s.cast<Tensor>(); mul_(t, opnd(other)); return s; },
+          py::arg("other"));
+  cls.def("div_", [](py::object s, py::handle other, py::object mode) {
+    Tensor t = s.cast<Tensor>();
+    div_(t, opnd(other), mode.is_none() ? "" : mode.cast<std::string>());
+    return s;
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  cls.def("pow_", [](py::object s, py::handle other) { Tensor t = s.cast<Tensor>(); pow_(t, opnd(other)); return s; },
+          py::arg("exponent"));
+  cls.def("clamp_", [](py::object s, py::object lo, py::object hi) {
+    Tensor t = s.cast<Tensor>();
+    std::optional<double> l, h;
+    if (!lo.is_none()) l = lo.cast<double>();
+    if (!hi.is_none()) h = hi.cast<double>();
+    clamp_(t, l, h);
+    return s;
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("relu_", [](py::object s) { Tensor t = s.cast<Tensor>(); relu_(t); return s; });
+  cls.def("neg_", [](py::object s) { Tensor t = s.cast<Tensor>(); neg_(t); return s; });
+  cls.def("zero_", [](py::object s) { Tensor t = s.cast<Tensor>(); zero_(t); return s; });
+  cls.def("fill_", [](py::object s, py::handle v) { Tensor t = s.cast<Tensor>(); fill_(t, opnd(v)); return s; },
+          py::arg("value"));
+  cls.def("copy_", [](py::object s, const Tensor& src, bool) { Tensor t = s.cast<Tensor>(); copy_(t, src); return s; },
+          py::arg("src"), py::arg("non_blocking") = false);
+  m.def("relu_", [](py::object s) { Tensor t = s.cast<Tensor>(); relu_(t); return s; });
+
+  // ---- dtype conversion
+  cls.def("float", [](const Tensor& a) { return to_dtype(a, Dtype::Float32); });
+  cls.def("double", [](const Tensor& a) { return to_dtype(a, Dtype::Float64); });
+  cls.def("long", [](const Tensor& a) { return to_dtype(a, Dtype::Int64); });
+  cls.def("bool", [](const Tensor& a) { return to_dtype(a, Dtype::Bool); });
+  cls.def("_to_dtype", [](const Tensor& a, Dtype d, bool copy) { return to_dtype(a, d, copy); });
+  m.def("result_type", [](py::handle a, py::handle b) {
+    Tensor x = operand(a, "result_type"), y = operand(b, "result_type");
+    return result_type({&x, &y});
+  }, py::arg("tensor1"), py::arg("tensor2"));
+  m.def("promote_types", [](Dtype a, Dtype b) { return promote_types(a, b); });
+}
+
+}  // namespace pag::py_bind

@@ -1,0 +1,79 @@
+// pyautograd._C: one module, one init_xxx per core header (bindings never compute).
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+void init_dtypes(py::module_& m);
+// Leaked on purpose: they must outlive every tensor, even at interpreter exit.
+static py::handle g_dtypes[kNumDtypes];
+static py::handle g_size_class;
+
+py::object dtype_object(Dtype d) { return py::reinterpret_borrow<py::object>(g_dtypes[(int)d]); }
+
+py::object make_size(const DimVec& s) {
+  py::tuple t(s.size());
+  for (size_t i = 0; i < s.size(); ++i) t[i] = py::int_(s[i]);
+  if (!g_size_class) return t;
+  return py::reinterpret_borrow<py::object>(g_size_class)(t);
+}
+
+void init_dtypes(py::module_& m) {
+  py::class_<PyDtype>(m, "dtype")
+      .def_property_readonly("is_floating_point", [](const PyDtype& d) { return is_floating(d.d); })
+      .def_property_readonly("is_complex", [](const PyDtype&) { return false; })
+      .def_property_readonly("is_signed", [](const PyDtype& d) { return d.d != Dtype::Bool; })
+      .def_property_readonly("itemsize", [](const PyDtype& d) { return itemsize(d.d); })
+      .def("__repr__", [](const PyDtype& d) { return std::string("torch.") + dtype_name(d.d); })
+      .def("__reduce__", [](const PyDtype& d) { return std::string(dtype_name(d.d)); })
+      .def("to_real", [](const PyDtype& d) { return d.d; })
+      .def("__hash__", [](const PyDtype& d) { return (int)d.d + 1000; })
+      .def("__eq__", [](const PyDtype& a, py::handle b) {
+        if (!py::isinstance<PyDtype>(b)) return false;
+        return a.d == b.cast<PyDtype&>().d;
+      });
+  for (int i = 0; i < kNumDtypes; ++i) {
+    g_dtypes[i] = py::cast(PyDtype{(Dtype)i}, py::return_value_policy::move).release();
+    m.attr(dtype_name((Dtype)i)) = g_dtypes[i];
+  }
+  m.def("get_default_dtype", [] { return default_dtype(); });
+  m.def("_set_default_dtype", [](Dtype d) { set_default_dtype(d); });
+  m.def("_register_size_class", [](py::object cls) { g_size_class = cls.release(); });
+}
+
+}  // namespace pag::py_bind
+
+PYBIND11_MODULE(_C, m) {
+  using namespace pag::py_bind;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const pag::IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const pag::ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const pag::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const pag::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
+    } catch (const pag::Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const std::bad_alloc& e) {
+      PyErr_SetString(PyExc_RuntimeError, "DefaultCPUAllocator: not enough memory");
+    }
+  });
+  init_dtypes(m);
+  TensorClass cls(m, "Tensor", py::dynamic_attr());
+  init_tensor(m, cls);
+  init_elementwise(m, cls);
+  init_reduce(m, cls);
+  init_shape(m, cls);
+  init_linalg(m, cls);
+  init_factory(m, cls);
+  init_autograd(m, cls);
+  init_index(m, cls);
+  init_random(m, cls);
+  init_optim(m);
+  init_nn(m);
+  // Hold the class alive for the casters.
+  m.attr("_TensorBase") = cls;
+}

@@ -1,0 +1,88 @@
+// Bindings for ops/shape.cpp: views and shape ops.
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+void init_shape(py::module_& m, TensorClass& cls) {
+  cls.def("view", [](const Tensor& a, py::args args) {
+    if (args.size() == 1 && py::isinstance<PyDtype>(args[0]))
+      throw NotImplementedError("view(dtype) is not supported");
+    return view(a, parse_sizes(args, "view"));
+  });
+  cls.def("view_as", [](const Tensor& a, const Tensor& o) { return view(a, o.sizes()); }, py::arg("other"));
+  cls.def("reshape", [](const Tensor& a, py::args args) { return reshape(a, parse_sizes(args, "reshape")); });
+  m.def("reshape", [](const Tensor& a, py::object shape) { return reshape(a, seq_to_dims(shape)); },
+        py::arg("input"), py::arg("shape"));
+  cls.def("reshape_as", [](const Tensor& a, const Tensor& o) { return reshape(a, o.sizes()); }, py::arg("other"));
+  def_both(m, cls, "flatten", [](const Tensor& a, int64_t s, int64_t e) { return flatten(a, s, e); },
+           py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  def_both(m, cls, "unflatten", [](const Tensor& a, int64_t d, py::object sizes) {
+    return unflatten(a, d, seq_to_dims(sizes));
+  }, py::arg("dim"), py::arg("sizes"));
+  def_both(m, cls, "unsqueeze", [](const Tensor& a, int64_t d) { return unsqueeze(a, d); }, py::arg("dim"));
+  def_both(m, cls, "squeeze", [](const Tensor& a, py::object d) { return squeeze(a, parse_dims(d)); },
+           py::arg("dim") = py::none());
+  def_both(m, cls, "transpose", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
+           py::arg("dim0"), py::arg("dim1"));
+  def_both(m, cls, "swapaxes", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
+           py::arg("axis0"), py::arg("axis1"));
+  def_both(m, cls, "t", [](const Tensor& a) { return t(a); });
+  cls.def_property_readonly("T", [](const Tensor& a) {
+    DimVec d;
+    for (int64_t i = a.dim() - 1; i >= 0; --i) d.push_back(i);
+    return permute(a, d);
+  });
+  cls.def_property_readonly("mT", [](const Tensor& a) { return transpose(a, -2, -1); });
+  cls.def("permute", [](const Tensor& a, py::args args) { return permute(a, parse_sizes(args, "permute")); });
+  m.def("permute", [](const Tensor& a, py::object dims) { return permute(a, seq_to_dims(dims)); },
+        py::arg("input"), py::arg("dims"));
+  cls.def("expand", [](const Tensor& a, py::args args) { return expand(a, parse_sizes(args, "expand")); });
+  cls.def("expand_as", [](const Tensor& a, const Tensor& o) { return expand(a, o.sizes()); }, py::arg("other"));
+  m.def("broadcast_to", [](const Tensor& a, py::object s) { return expand(a, seq_to_dims(s)); },
+        py::arg("input"), py::arg("size"));
+  cls.def("broadcast_to", [](const Tensor& a, py::object s) { return expand(a, seq_to_dims(s)); }, py::arg("size"));
+  def_both(m, cls, "narrow", [](const Tensor& a, int64_t d, py::handle start, int64_t len) {
+    return narrow(a, d, is_tensor(start) ? start.cast<Tensor>().item_int() : start.cast<int64_t>(), len);
+  }, py::arg("dim"), py::arg("start"), py::arg("length"));
+  def_both(m, cls, "select", [](const Tensor& a, int64_t d, int64_t i) { return select(a, d, i); },
+           py::arg("dim"), py::arg("index"));
+  def_both(m, cls, "as_strided", [](const Tensor& a, py::object size, py::object stride, py::object off) {
+    return as_strided(a, seq_to_dims(size), seq_to_dims(stride),
+                      off.is_none() ? std::nullopt : std::optional<int64_t>(off.cast<int64_t>()));
+  }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  cls.def("contiguous", [](const Tensor& a, py::kwargs) { return contiguous(a); });
+  def_both(m, cls, "clone", [](const Tensor& a, py::kwargs) { return clone(a); });
+  m.def("cat", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("concat", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("concatenate", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("axis") = 0);
+  m.def("stack", [](const std::vector<Tensor>& ts, int64_t d) { return stack(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
+  auto split_fn = [](const Tensor& a, py::object split_size, int64_t dim) {
+    int64_t d = wrap_dim(dim, a.dim());
+    DimVec sizes;
+    if (PyLong_Check(split_size.ptr())) {
+      int64_t s = split_size.cast<int64_t>();
+      if (s <= 0 && a.sizes()[d] != 0) throw Error(str_cat("split_size can only be 0 if dimension size is 0, but got dimension size of ", a.sizes()[d]));
+      int64_t n = a.sizes()[d];
+      for (int64_t p = 0; p < n; p += s) sizes.push_back(std::min(s, n - p));
+      if (n == 0) sizes.push_back(0);
+    } else {
+      sizes = seq_to_dims(split_size);
+    }
+    return py::tuple(py::cast(split(a, sizes, d)));
+  };
+  def_both(m, cls, "split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
+  def_both(m, cls, "chunk", [](const Tensor& a, int64_t chunks, int64_t dim) {
+    if (chunks <= 0) throw Error("chunk expects `chunks` to be greater than 0, got: " + std::to_string(chunks));
+    int64_t d = wrap_dim(dim, a.dim());
+    int64_t n = a.sizes()[d];
+    int64_t each = (n + chunks - 1) / chunks;
+    DimVec sizes;
+    for (int64_t p = 0; p < n; p += each) sizes.push_back(std::min(each, n - p));
+    if (n == 0) sizes.push_back(0);
+    return py::tuple(py::cast(split(a, sizes, d)));
+  }, py::arg("chunks"), py::arg("dim") = 0);
+  def_both(m, cls, "unbind", [](const Tensor& a, int64_t d) { return py::tuple(py::cast(unbind(a, d))); },
+           py::arg("dim") = 0);
+}
+
+}  // namespace pag::py_bind

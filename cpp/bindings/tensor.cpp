@@ -1,0 +1,287 @@
+// The Tensor class: metadata, conversions to Python and numpy, and the shared
+// argument helpers of bindings/common.h.
+#include <pybind11/numpy.h>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+// ---------------------------------------------------------------- argument helpers
+bool is_tensor(py::handle h) {
+  static py::handle cls = py::type::of<TensorImpl>();
+  return PyObject_IsInstance(h.ptr(), cls.ptr()) == 1;
+}
+
+Tensor as_tensor_arg(py::handle h) {
+  if (!is_tensor(h))
+    throw TypeError(str_cat("expected Tensor as argument, but got ", std::string(py::str(h.get_type().attr("__name__")))));
+  return h.cast<Tensor>();
+}
+
+bool to_operand(py::handle h, Tensor& out) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) {
+    out = scalar_tensor(o == Py_True ? 1.0 : 0.0, Dtype::Bool, true);
+    return true;
+  }
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw Error("Overflow when unpacking long");
+    out = scalar_tensor_int(v, Dtype::Int64, true);
+    return true;
+  }
+  if (PyFloat_Check(o)) {
+    out = scalar_tensor(PyFloat_AS_DOUBLE(o), Dtype::Float64, true);
+    return true;
+  }
+  if (is_tensor(h)) {
+    out = h.cast<Tensor>();
+    return true;
+  }
+  // numpy scalars and other numbers
+  if (PyObject_HasAttrString(o, "dtype") && PyObject_HasAttrString(o, "item") && !PyObject_HasAttrString(o, "shape") ) {
+    return to_operand(h.attr("item")(), out);
+  }
+  return false;
+}
+
+Tensor operand(py::handle h, const char* opname) {
+  Tensor t;
+  if (!to_operand(h, t))
+    throw TypeError(str_cat(opname, "(): argument 'other' (position 1) must be Tensor, not ",
+                            std::string(py::str(h.get_type().attr("__name__")))));
+  return t;
+}
+
+DimVec seq_to_dims(py::handle h) {
+  DimVec r;
+  if (is_tensor(h)) {
+    Tensor t = h.cast<Tensor>();
+    if (t.dim() == 0) { r.push_back(t.item_int()); return r; }
+  }
+  for (py::handle x : h) {
+    if (PyFloat_Check(x.ptr()))
+      throw TypeError("'float' object cannot be interpreted as an integer");
+    r.push_back(py::cast<int64_t>(x));
+  }
+  return r;
+}
+
+OptDims parse_dims(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  if (PyLong_Check(h.ptr())) return DimVec{py::cast<int64_t>(h)};
+  return seq_to_dims(h);
+}
+
+DimVec parse_sizes(const py::args& args, const char* opname) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
+    if (is_tensor(args[0])) {
+      Tensor t = args[0].cast<Tensor>();
+      if (t.dim() == 0) return DimVec{t.item_int()};
+    }
+    if (!py::isinstance<py::sequence>(args[0]))
+      throw TypeError(str_cat(opname, "(): argument 'size' must be tuple of ints, but found element of type ",
+                              std::string(py::str(args[0].get_type().attr("__name__"))), " at pos 0"));
+    return seq_to_dims(args[0]);
+  }
+  DimVec r;
+  for (size_t i = 0; i < args.size(); ++i) {
+    py::handle x = args[i];
+    if (!PyLong_Check(x.ptr())) {
+      if (is_tensor(x) && x.cast<Tensor>().dim() == 0 && !is_floating(x.cast<Tensor>().dtype())) {
+        r.push_back(x.cast<Tensor>().item_int());
+        continue;
+      }
+      throw TypeError(str_cat(opname, "(): argument 'size' (position ", i + 1, ") must be tuple of ints, but found element of type ",
+                              std::string(py::str(x.get_type().attr("__name__"))), " at pos ", i));
+    }
+    r.push_back(py::cast<int64_t>(x));
+  }
+  return r;
+}
+
+std::optional<Dtype> opt_dtype(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return h.cast<Dtype>();
+}
+
+// ---------------------------------------------------------------- numpy interop
+namespace {
+
+py::dtype np_dtype(Dtype d) {
+  switch (d) {
+    case Dtype::Float32: return py::dtype::of<float>();
+    case Dtype::Float64: return py::dtype::of<double>();
+    case Dtype::Int64: return py::dtype::of<int64_t>();
+    case Dtype::Bool: return py::dtype::of<bool>();
+  }
+  return py::dtype::of<float>();
+}
+
+py::array to_numpy(const Tensor& t) {
+  std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
+  std::vector<py::ssize_t> strides;
+  for (int64_t s : t.strides()) strides.push_back(s * (int64_t)t.itemsize());
+  // The capsule keeps the storage alive as long as numpy needs it.
+  auto* keep = new std::shared_ptr<Storage>(t.storage());
+  py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
+  return py::array(np_dtype(t.dtype()), shape, strides, t.raw_data(), base);
+}
+
+}  // namespace
+
+Tensor tensor_from_numpy(py::array arr) {
+  Dtype d;
+  char kind = arr.dtype().kind();
+  int64_t isz = arr.itemsize();
+  if (kind == 'f' && isz == 4) d = Dtype::Float32;
+  else if (kind == 'f' && isz == 8) d = Dtype::Float64;
+  else if (kind == 'i' && isz == 8) d = Dtype::Int64;
+  else if (kind == 'b') d = Dtype::Bool;
+  else
+    throw TypeError(str_cat("can't convert np.ndarray of type numpy.", std::string(py::str(arr.dtype())),
+                            ". The only supported types are: float64, float32, int64, and bool."));
+  DimVec sizes, strides;
+  for (py::ssize_t i = 0; i < arr.ndim(); ++i) {
+    sizes.push_back(arr.shape(i));
+    if (arr.strides(i) % isz != 0) throw ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy array to reallocate the memory.");
+    if (arr.strides(i) < 0)
+      throw ValueError("At least one stride in the given numpy array is negative, and tensors with negative strides "
+                       "are not currently supported. (You can probably work around this by making a copy of your "
+                       "array  with array.copy().) ");
+    strides.push_back(arr.strides(i) / isz);
+  }
+  PyObject* obj = arr.ptr();
+  Py_INCREF(obj);
+  std::shared_ptr<void> owner(obj, [](void* o) {
+    py::gil_scoped_acquire g;
+    Py_DECREF(static_cast<PyObject*>(o));
+  });
+  return from_blob(arr.mutable_data(), sizes, strides, d, std::move(owner));
+}
+
+static py::object py_scalar(const Tensor& t) {
+  switch (t.dtype()) {
+    case Dtype::Float32:
+    case Dtype::Float64: return py::float_(t.item_double());
+    case Dtype::Int64: return py::int_(t.item_int());
+    case Dtype::Bool: return py::bool_(t.item_int() != 0);
+  }
+  return py::none();
+}
+
+static py::object tolist(const Tensor& t) {
+  if (t.dim() == 0) return py_scalar(t);
+  py::list l;
+  for (int64_t i = 0; i < t.sizes()[0]; ++i) {
+    Tensor s = make_view(t, DimVec(t.sizes().begin() + 1, t.sizes().end()),
+                         DimVec(t.strides().begin() + 1, t.strides().end()), t.offset() + i * t.strides()[0]);
+    l.append(tolist(s));
+  }
+  return l;
+}
+
+// ---------------------------------------------------------------- the class
+void init_tensor(py::module_& m, TensorClass& cls) {
+  cls.attr("__module__") = "pyautograd";
+  m.def("_from_numpy", &tensor_from_numpy);
+  m.def("_empty", [](const DimVec& sizes, Dtype d) { return empty(sizes, d); });
+  m.def("_scalar_tensor", [](py::handle v, Dtype d) {
+    Tensor t;
+    if (!to_operand(v, t)) throw TypeError("expected a number");
+    return to_dtype(t, d, true);
+  });
+
+  // Tensor(...) (the legacy constructor, and Parameter's base): the new object
+  // aliases what pyautograd._tensor._legacy_new builds.
+  cls.def(py::init([](py::args args, py::kwargs kw) {
+    py::object src = py::module_::import("pyautograd._tensor").attr("_legacy_new")(*args, **kw);
+    Tensor s = src.cast<Tensor>();
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = s.storage();
+    impl->version = s.impl()->version;
+    impl->sizes = s.sizes();
+    impl->strides = s.strides();
+    impl->offset = s.offset();
+    impl->dtype = s.dtype();
+    return impl;
+  }));
+  cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
+      .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
+      .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
+      .def_property_readonly("is_cuda", [](const Tensor&) { return false; })
+      .def_property_readonly("is_sparse", [](const Tensor&) { return false; })
+      .def_property_readonly("is_quantized", [](const Tensor&) { return false; })
+      .def_property_readonly("is_meta", [](const Tensor&) { return false; })
+      .def_property_readonly("layout", [](const Tensor&) { return py::module_::import("pyautograd").attr("strided"); })
+      .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
+      .def_property_readonly("_base", [](const Tensor& t) {
+        return t.is_view() ? py::cast(Tensor(t.impl()->view_base)) : py::none();
+      })
+      .def("_is_view", [](const Tensor& t) { return t.is_view(); })
+      .def("dim", [](const Tensor& t) { return t.dim(); })
+      .def("ndimension", [](const Tensor& t) { return t.dim(); })
+      .def("numel", [](const Tensor& t) { return t.numel(); })
+      .def("nelement", [](const Tensor& t) { return t.numel(); })
+      .def("element_size", [](const Tensor& t) { return t.itemsize(); })
+      .def("is_contiguous", [](const Tensor& t, py::kwargs) { return t.is_contiguous(); })
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
+      .def("is_complex", [](const Tensor&) { return false; })
+      .def("stride", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) {
+          py::tuple r(t.dim());
+          for (int64_t i = 0; i < t.dim(); ++i) r[i] = py::int_(t.strides()[i]);
+          return std::move(r);
+        }
+        return py::int_(t.stride(dim.cast<int64_t>()));
+      }, py::arg("dim") = py::none())
+      .def("storage_offset", [](const Tensor& t) { return t.offset(); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
+      .def("untyped_storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.storage()->data); })
+      .def("size", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return make_size(t.sizes());
+        return py::int_(t.size(dim.cast<int64_t>()));
+      }, py::arg("dim") = py::none())
+      .def("item", [](const Tensor& t) { return py_scalar(t); })
+      .def("tolist", [](const Tensor& t) { return tolist(t); })
+      .def("numpy", [](const Tensor& t, bool force) {
+        if (!force && t.requires_grad())
+          throw Error("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
+        return to_numpy(t);
+      }, py::arg("force") = false)
+      .def("__len__", [](const Tensor& t) {
+        if (t.dim() == 0) throw TypeError("len() of a 0-d tensor");
+        return t.sizes()[0];
+      })
+      .def("__float__", [](const Tensor& t) {
+        if (t.numel() != 1) throw TypeError("only one element tensors can be converted to Python scalars");
+        return t.item_double();
+      })
+      .def("__int__", [](const Tensor& t) {
+        if (t.numel() != 1) throw TypeError("only one element tensors can be converted to Python scalars");
+        return is_floating(t.dtype()) ? (int64_t)t.item_double() : t.item_int();
+      })
+      .def("__index__", [](const Tensor& t) {
+        if (t.numel() != 1 || is_floating(t.dtype()))
+          throw TypeError("only integer tensors of a single element can be converted to an index");
+        return t.item_int();
+      })
+      .def("__bool__", [](const Tensor& t) {
+        if (t.numel() != 1) {
+          if (t.numel() == 0) throw Error("Boolean value of Tensor with no values is ambiguous");
+          throw Error("Boolean value of Tensor with more than one value is ambiguous");
+        }
+        return t.item_double() != 0.0;
+      })
+      .def("__hash__", [](py::handle self) { return (py::ssize_t)(uintptr_t)self.ptr(); })
+      .def("__array__", [](const Tensor& t, py::object dtype, py::kwargs) -> py::object {
+        py::array a = to_numpy(t);
+        if (!dtype.is_none()) return a.attr("astype")(dtype);
+        return std::move(a);
+      }, py::arg("dtype") = py::none());
+}
+
+}  // namespace pag::py_bind

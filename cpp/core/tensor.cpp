@@ -1,0 +1,190 @@
+#include "core/tensor.h"
+
+#include <atomic>
+#include <cstring>
+#include <sstream>
+
+#include "autograd/node.h"
+
+namespace pag {
+
+int64_t numel_of(const DimVec& sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  return n;
+}
+
+DimVec contiguous_strides(const DimVec& sizes) {
+  DimVec st(sizes.size());
+  int64_t acc = 1;
+  for (int64_t i = (int64_t)sizes.size() - 1; i >= 0; --i) {
+    st[i] = acc;
+    acc *= std::max<int64_t>(sizes[i], 1);
+  }
+  return st;
+}
+
+int64_t Tensor::size(int64_t d) const { return impl_->sizes[wrap_dim(d, dim(), false)]; }
+int64_t Tensor::stride(int64_t d) const { return impl_->strides[wrap_dim(d, dim(), false)]; }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  const auto& sz = impl_->sizes;
+  const auto& st = impl_->strides;
+  for (int64_t i = (int64_t)sz.size() - 1; i >= 0; --i) {
+    if (sz[i] == 0) return true;
+    if (sz[i] != 1 && st[i] != expected) return false;
+    expected *= sz[i];
+  }
+  return true;
+}
+
+bool Tensor::requires_grad() const {
+  auto* m = impl_->autograd.get();
+  return m && (m->requires_grad || m->grad_fn);
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  static const std::shared_ptr<Node> none;
+  return impl_->autograd ? impl_->autograd->grad_fn : none;
+}
+
+Tensor Tensor::grad() const {
+  if (!impl_->autograd || !impl_->autograd->grad) return Tensor();
+  return Tensor(impl_->autograd->grad);
+}
+
+double Tensor::item_double() const {
+  PAG_CHECK(numel() == 1, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  return PAG_DISPATCH_ALL(dtype(), "item", [&] { return (double)*data<scalar_t>(); });
+}
+int64_t Tensor::item_int() const {
+  PAG_CHECK(numel() == 1, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  return PAG_DISPATCH_ALL(dtype(), "item", [&] { return (int64_t)*data<scalar_t>(); });
+}
+
+static std::shared_ptr<TensorImpl> new_impl(std::shared_ptr<Storage> st, Dtype dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->version = std::shared_ptr<int64_t>(st, &st->version);
+  impl->storage = std::move(st);
+  impl->dtype = dtype;
+  return impl;
+}
+
+Tensor empty(const DimVec& sizes, Dtype dtype) {
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
+    if (s != 0 && n > (int64_t(1) << 62) / s)
+      throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes)));
+    n *= s;
+  }
+  auto st = std::make_shared<Storage>();
+  size_t nbytes = (size_t)n * pag::itemsize(dtype);
+  st->data = alloc_buffer(nbytes);
+  st->nbytes = nbytes;
+  auto impl = new_impl(std::move(st), dtype);
+  impl->sizes = sizes;
+  impl->strides = contiguous_strides(sizes);
+  return Tensor(std::move(impl));
+}
+
+Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype) {
+  // Dense tensor whose dimension order (by stride) matches `like`'s, as torch's
+  // empty_like with preserve_format does for non-overlapping dense inputs.
+  int64_t nd = like.dim();
+  std::vector<int64_t> perm(nd);
+  for (int64_t i = 0; i < nd; ++i) perm[i] = i;
+  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
+    return like.strides()[a] > like.strides()[b];
+  });
+  Tensor out = empty(like.sizes(), dtype);
+  DimVec st(nd);
+  int64_t acc = 1;
+  for (int64_t k = nd - 1; k >= 0; --k) {
+    st[perm[k]] = acc;
+    acc *= std::max<int64_t>(like.sizes()[perm[k]], 1);
+  }
+  out.impl()->strides = st;
+  return out;
+}
+
+Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.storage();
+  impl->version = base.impl()->version;
+  impl->dtype = base.dtype();
+  impl->sizes = std::move(sizes);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  impl->view_base = base.impl()->view_base ? base.impl()->view_base : base.impl_ptr();
+  return Tensor(std::move(impl));
+}
+
+Tensor scalar_tensor(double v, Dtype dtype, bool wrapped) {
+  Tensor t = empty({}, dtype);
+  PAG_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t.data<scalar_t>() = (scalar_t)v; });
+  t.impl()->is_wrapped_number = wrapped;
+  return t;
+}
+Tensor scalar_tensor_int(int64_t v, Dtype dtype, bool wrapped) {
+  Tensor t = empty({}, dtype);
+  PAG_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t.data<scalar_t>() = (scalar_t)v; });
+  t.impl()->is_wrapped_number = wrapped;
+  return t;
+}
+
+Tensor from_blob(void* data, const DimVec& sizes, const DimVec& strides, Dtype dtype,
+                 std::shared_ptr<void> owner) {
+  auto st = std::make_shared<Storage>();
+  st->data = data;
+  st->owner = std::move(owner);
+  int64_t extent = 1;
+  for (size_t i = 0; i < sizes.size(); ++i) extent += (sizes[i] - 1) * strides[i];
+  st->nbytes = numel_of(sizes) == 0 ? 0 : (size_t)extent * pag::itemsize(dtype);
+  auto impl = new_impl(std::move(st), dtype);
+  impl->sizes = sizes;
+  impl->strides = strides;
+  return Tensor(std::move(impl));
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, bool allow_scalar) {
+  int64_t n = ndim;
+  if (n <= 0) {
+    if (!allow_scalar) throw IndexError(str_cat("dimension specified as ", dim, " but tensor has no dimensions"));
+    n = 1;
+  }
+  int64_t lo = -n, hi = n - 1;
+  if (dim < lo || dim > hi)
+    throw IndexError(str_cat("Dimension out of range (expected to be in range of [", lo, ", ", hi,
+                             "], but got ", dim, ")"));
+  return dim < 0 ? dim + n : dim;
+}
+
+DimVec broadcast_shapes(const DimVec& a, const DimVec& b) {
+  size_t n = std::max(a.size(), b.size());
+  DimVec out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw Error(str_cat("The size of tensor a (", da, ") must match the size of tensor b (", db,
+                          ") at non-singleton dimension ", i));
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::string shape_str(const DimVec& s) {
+  std::ostringstream ss;
+  ss << "[";
+  for (size_t i = 0; i < s.size(); ++i) ss << (i ? ", " : "") << s[i];
+  ss << "]";
+  return ss.str();
+}
+
+static std::atomic<int> g_default_dtype{(int)Dtype::Float32};
+Dtype default_dtype() { return (Dtype)g_default_dtype.load(std::memory_order_relaxed); }
+void set_default_dtype(Dtype d) { g_default_dtype = (int)d; }
+
+}  // namespace pag

@@ -1,0 +1,483 @@
+// Views (sharing storage) and shape ops, each with its backward rule.
+#include <numeric>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "ops/iter.h"
+#include "ops/ops.h"
+
+namespace pag {
+
+namespace {
+
+// A view that records `name` with backward `fn(node, grad)`.
+template <typename F>
+Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, const char* name, F fn) {
+  Tensor out = make_view(a, std::move(sizes), std::move(strides), offset);
+  if (any_requires_grad({&a}))
+    record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; }, {a}, {out});
+  return out;
+}
+
+// Resolves one -1 in `shape` for `numel` elements (torch's infer_size).
+DimVec infer_size(const DimVec& shape, int64_t numel) {
+  DimVec res = shape;
+  int64_t newsize = 1, infer = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) throw Error("only one dimension can be inferred");
+      infer = (int64_t)i;
+    } else if (shape[i] >= 0) {
+      newsize *= shape[i];
+    } else {
+      throw Error(str_cat("invalid shape dimension ", shape[i]));
+    }
+  }
+  if (numel == newsize || (infer >= 0 && newsize > 0 && numel % newsize == 0)) {
+    if (infer >= 0) {
+      if (newsize == 0)
+        throw Error(str_cat("cannot reshape tensor of 0 elements into shape ", shape_str(shape),
+                            " because the unspecified dimension size -1 can be any value and is ambiguous"));
+      res[infer] = numel / newsize;
+    }
+    return res;
+  }
+  throw Error(str_cat("shape '", shape_str(shape), "' is invalid for input of size ", numel));
+}
+
+// torch's computeStride: strides for viewing (sizes, strides) as new_sizes, or nullopt.
+std::optional<DimVec> compute_stride(const DimVec& old_size, const DimVec& old_stride, const DimVec& new_size) {
+  if (old_size.empty()) return DimVec(new_size.size(), 1);
+  int64_t numel = numel_of(old_size);
+  if (numel == 0 && old_size == new_size) return old_stride;
+  DimVec new_stride(new_size.size());
+  if (numel == 0) {
+    for (int64_t v = (int64_t)new_size.size() - 1; v >= 0; --v) {
+      if (v == (int64_t)new_size.size() - 1) new_stride[v] = 1;
+      else new_stride[v] = std::max<int64_t>(new_size[v + 1], 1) * new_stride[v + 1];
+    }
+    return new_stride;
+  }
+  int64_t view_d = (int64_t)new_size.size() - 1;
+  int64_t chunk_base_stride = old_stride.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t tensor_d = (int64_t)old_size.size() - 1; tensor_d >= 0; tensor_d--) {
+    tensor_numel *= old_size[tensor_d];
+    if (tensor_d == 0 || (old_size[tensor_d - 1] != 1 && old_stride[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || new_size[view_d] == 1)) {
+        new_stride[view_d] = view_numel * chunk_base_stride;
+        view_numel *= new_size[view_d];
+        view_d--;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = old_stride[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return new_stride;
+}
+
+}  // namespace
+
+Tensor view(const Tensor& a, const DimVec& sizes) {
+  DimVec shape = infer_size(sizes, a.numel());
+  auto st = compute_stride(a.sizes(), a.strides(), shape);
+  if (!st)
+    throw Error("view size is not compatible with input tensor's size and stride (at least one dimension spans "
+                "across two contiguous subspaces). Use .reshape(...) instead.");
+  return view_op(a, shape, *st, a.offset(), "ViewBackward0",
+                 [](FunctionNode& n, const Tensor& g) { return reshape(g, n.shapes[0]); });
+}
+
+Tensor reshape(const Tensor& a, const DimVec& sizes) {
+  DimVec shape = infer_size(sizes, a.numel());
+  if (compute_stride(a.sizes(), a.strides(), shape)) return view(a, shape);
+  // Not viewable: copy, then view the copy (torch's _unsafe_view).
+  Tensor c;
+  {
+    AutoGradMode no(false);
+    c = contiguous(a);
+  }
+  Tensor out = make_view(c, shape, contiguous_strides(shape), c.offset());
+  out.impl()->view_base.reset();
+  if (any_requires_grad({&a}))
+    record("UnsafeViewBackward0",
+           [](FunctionNode& n, const tensor_list& g) -> tensor_list { return {reshape(g[0], n.shapes[0])}; }, {a},
+           {out});
+  return out;
+}
+
+Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim) {
+  int64_t nd = a.dim();
+  int64_t s = wrap_dim(start_dim, nd), e = wrap_dim(end_dim, nd);
+  if (s > e) throw Error("flatten() has invalid args: start_dim cannot come after end_dim");
+  if (nd == 0) return reshape(a, {1});
+  if (s == e) return a;
+  DimVec shape;
+  for (int64_t i = 0; i < s; ++i) shape.push_back(a.sizes()[i]);
+  int64_t m = 1;
+  for (int64_t i = s; i <= e; ++i) m *= a.sizes()[i];
+  shape.push_back(m);
+  for (int64_t i = e + 1; i < nd; ++i) shape.push_back(a.sizes()[i]);
+  return reshape(a, shape);
+}
+
+Tensor unflatten(const Tensor& a, int64_t dim, const DimVec& sizes) {
+  int64_t d = wrap_dim(dim, a.dim());
+  if (sizes.empty()) throw Error("unflatten: sizes must be non-empty");
+  DimVec inner = infer_size(sizes, a.sizes()[d]);
+  DimVec shape;
+  for (int64_t i = 0; i < d; ++i) shape.push_back(a.sizes()[i]);
+  for (int64_t s : inner) shape.push_back(s);
+  for (int64_t i = d + 1; i < a.dim(); ++i) shape.push_back(a.sizes()[i]);
+  return view(a, shape);
+}
+
+Tensor unsqueeze(const Tensor& a, int64_t dim) {
+  int64_t d = wrap_dim(dim, a.dim() + 1);
+  DimVec sz = a.sizes(), st = a.strides();
+  int64_t new_stride = d >= a.dim() ? 1 : sz[d] * st[d];
+  sz.insert(d, 1);
+  st.insert(d, new_stride);
+  Tensor out = view_op(a, sz, st, a.offset(), "UnsqueezeBackward0",
+                       [](FunctionNode& n, const Tensor& g) { return squeeze(g, DimVec{n.ints[0]}); });
+  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {d};
+  return out;
+}
+
+Tensor squeeze(const Tensor& a, OptDims dims) {
+  DimVec sz, st;
+  std::vector<bool> drop(a.dim(), false);
+  if (!dims) {
+    for (int64_t i = 0; i < a.dim(); ++i) drop[i] = a.sizes()[i] == 1;
+  } else {
+    for (int64_t d : *dims) {
+      int64_t w = wrap_dim(d, a.dim());
+      if (a.sizes()[w] == 1) drop[w] = true;
+    }
+  }
+  for (int64_t i = 0; i < a.dim(); ++i)
+    if (!drop[i]) { sz.push_back(a.sizes()[i]); st.push_back(a.strides()[i]); }
+  const char* name = dims ? "SqueezeBackward1" : "SqueezeBackward0";
+  return view_op(a, sz, st, a.offset(), name,
+                 [](FunctionNode& n, const Tensor& g) { return reshape(g, n.shapes[0]); });
+}
+
+Tensor permute(const Tensor& a, const DimVec& dims) {
+  if ((int64_t)dims.size() != a.dim())
+    throw Error(str_cat("permute(sparse_coo): number of dimensions in the tensor input does not match the length of "
+                        "the desired ordering of dimensions i.e. input.dim() = ",
+                        a.dim(), " is not equal to len(dims) = ", dims.size()));
+  DimVec sz(a.dim()), st(a.dim()), wrapped(a.dim());
+  std::vector<bool> seen(a.dim(), false);
+  for (int64_t i = 0; i < a.dim(); ++i) {
+    int64_t d = wrap_dim(dims[i], a.dim());
+    if (seen[d]) throw Error("permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    wrapped[i] = d;
+    sz[i] = a.sizes()[d];
+    st[i] = a.strides()[d];
+  }
+  Tensor out = view_op(a, sz, st, a.offset(), "PermuteBackward0", [](FunctionNode& n, const Tensor& g) {
+    DimVec inv(n.ints.size());
+    for (size_t i = 0; i < n.ints.size(); ++i) inv[n.ints[i]] = (int64_t)i;
+    return permute(g, inv);
+  });
+  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = wrapped;
+  return out;
+}
+
+Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
+  int64_t nd = a.dim();
+  int64_t x = wrap_dim(d0, nd), y = wrap_dim(d1, nd);
+  DimVec sz = a.sizes(), st = a.strides();
+  if (nd > 0) {
+    std::swap(sz[x], sz[y]);
+    std::swap(st[x], st[y]);
+  }
+  Tensor out = view_op(a, sz, st, a.offset(), "TransposeBackward0", [](FunctionNode& n, const Tensor& g) {
+    return transpose(g, n.ints[0], n.ints[1]);
+  });
+  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {x, y};
+  return out;
+}
+
+Tensor t(const Tensor& a) {
+  if (a.dim() > 2)
+    throw Error(str_cat("t() expects a tensor with <= 2 dimensions, but self is ", a.dim(), "D"));
+  DimVec sz = a.sizes(), st = a.strides();
+  if (a.dim() == 2) {
+    std::swap(sz[0], sz[1]);
+    std::swap(st[0], st[1]);
+  }
+  return view_op(a, sz, st, a.offset(), "TBackward0", [](FunctionNode&, const Tensor& g) { return t(g); });
+}
+
+Tensor expand(const Tensor& a, const DimVec& sizes) {
+  int64_t nd = (int64_t)sizes.size();
+  if (nd < a.dim())
+    throw Error(str_cat("expand(", "torch.FloatTensor{", shape_str(a.sizes()), "}, size=", shape_str(sizes),
+                        "): the number of sizes provided (", nd,
+                        ") must be greater or equal to the number of dimensions in the tensor (", a.dim(), ")"));
+  DimVec sz(nd), st(nd);
+  for (int64_t i = nd - 1; i >= 0; --i) {
+    int64_t off = nd - 1 - i;
+    int64_t d = a.dim() - 1 - off;
+    int64_t size = d >= 0 ? a.sizes()[d] : 1;
+    int64_t stride = d >= 0 ? a.strides()[d] : (i + 1 < nd ? sz[i + 1] * st[i + 1] : 1);
+    int64_t target = sizes[i];
+    if (target == -1) {
+      if (d < 0) throw Error(str_cat("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ", i));
+      target = size;
+    }
+    if (size != target) {
+      if (size != 1)
+        throw Error(str_cat("The expanded size of the tensor (", target, ") must match the existing size (", size,
+                            ") at non-singleton dimension ", i, ".  Target sizes: ", shape_str(sizes),
+                            ".  Tensor sizes: ", shape_str(a.sizes())));
+      stride = 0;
+    }
+    sz[i] = target;
+    st[i] = stride;
+  }
+  return view_op(a, sz, st, a.offset(), "ExpandBackward0",
+                 [](FunctionNode& n, const Tensor& g) { return sum_to(g, n.shapes[0]); });
+}
+
+Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::optional<int64_t> end_o, int64_t step) {
+  if (a.dim() == 0) throw IndexError("slice() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, a.dim());
+  if (step <= 0) throw ValueError("step must be greater than zero");
+  int64_t n = a.sizes()[d];
+  int64_t start = start_o.value_or(0), end = end_o.value_or(n);
+  if (start < 0) start += n;
+  if (end < 0) end += n;
+  start = std::clamp<int64_t>(start, 0, n);
+  end = std::clamp<int64_t>(end, start, n);
+  int64_t len = (end - start + step - 1) / step;
+  DimVec sz = a.sizes(), st = a.strides();
+  sz[d] = len;
+  st[d] = a.strides()[d] * step;
+  Tensor out = view_op(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
+                       [](FunctionNode& n, const Tensor& g) {
+                         Tensor z = zeros(n.shapes[0], g.dtype());
+                         Tensor region = slice(z, n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
+                         return index_put_slice_grad(z, region, g);
+                       });
+  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {d, start, end, step};
+  return out;
+}
+
+Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length) {
+  if (a.dim() == 0) throw Error("narrow() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t n = a.sizes()[d];
+  if (start < 0) start += n;
+  if (start < 0 || start > n)
+    throw IndexError(str_cat("start out of range (expected to be in range of [", -n, ", ", n, "], but got ", start, ")"));
+  if (length < 0 || start + length > n)
+    throw Error(str_cat("start (", start, ") + length (", length, ") exceeds dimension size (", n, ")."));
+  return slice(a, d, start, start + length, 1);
+}
+
+Tensor select(const Tensor& a, int64_t dim, int64_t index) {
+  if (a.dim() == 0) throw IndexError("select() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t n = a.sizes()[d];
+  if (index < -n || index >= n)
+    throw IndexError(str_cat("index ", index, " is out of bounds for dimension ", d, " with size ", n));
+  if (index < 0) index += n;
+  DimVec sz = a.sizes(), st = a.strides();
+  sz.erase(d);
+  st.erase(d);
+  Tensor out = view_op(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
+                       [](FunctionNode& n, const Tensor& g) {
+                         Tensor z = zeros(n.shapes[0], g.dtype());
+                         Tensor region = select(z, n.ints[0], n.ints[1]);
+                         return index_put_slice_grad(z, region, g);
+                       });
+  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {d, index};
+  return out;
+}
+
+Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, std::optional<int64_t> offset) {
+  int64_t off = offset.value_or(a.offset());
+  Tensor out = view_op(a, sizes, strides, off, "AsStridedBackward0", [](FunctionNode& n, const Tensor& g) {
+    // Scatter-add the view's gradient back into a buffer shaped like the input.
+    Tensor z = zeros(n.shapes[0], g.dtype());
+    DimVec vs(n.ints.begin() + 1, n.ints.begin() + 1 + (n.ints.size() - 1) / 2);
+    DimVec vst(n.ints.begin() + 1 + vs.size(), n.ints.end());
+    Tensor region = make_view(z, vs, vst, n.ints[0]);
+    return index_put_slice_grad(z, region, g);
+  });
+  if (auto& fn = out.grad_fn()) {
+    auto* node = static_cast<FunctionNode*>(fn.get());
+    node->ints = {off - a.offset()};
+    for (int64_t s : sizes) node->ints.push_back(s);
+    for (int64_t s : strides) node->ints.push_back(s);
+  }
+  return out;
+}
+
+Tensor contiguous(const Tensor& a) {
+  if (a.is_contiguous()) return a;
+  return clone(a);
+}
+
+Tensor clone(const Tensor& a) {
+  Tensor out = empty_for(a.sizes(), a.dtype(), &a);
+  {
+    AutoGradMode no(false);
+    copy_(out, a);
+  }
+  out.impl()->version = std::shared_ptr<int64_t>(out.storage(), &out.storage()->version);
+  *out.impl()->version = 0;
+  if (any_requires_grad({&a}))
+    record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+  return out;
+}
+
+Tensor detach(const Tensor& a) {
+  Tensor out = make_view(a, a.sizes(), a.strides(), a.offset());
+  out.impl()->view_base.reset();
+  out.impl()->is_wrapped_number = a.is_wrapped_number();
+  return out;
+}
+
+Tensor alias_data(const Tensor& a) {
+  Tensor out = detach(a);
+  out.impl()->version = std::make_shared<int64_t>(0);
+  return out;
+}
+
+Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
+  if (ts.empty()) throw Error("torch.cat(): expected a non-empty list of Tensors");
+  // Legacy rule: 1-D empty tensors are skipped.
+  const Tensor* ref = nullptr;
+  for (auto& t : ts)
+    if (!(t.dim() == 1 && t.numel() == 0)) { ref = &t; break; }
+  if (!ref) ref = &ts[0];
+  if (ref->dim() == 0) throw Error("zero-dimensional tensor (at position 0) cannot be concatenated");
+  int64_t d = wrap_dim(dim, ref->dim());
+  Dtype rt = ts[0].dtype();
+  for (auto& t : ts) rt = promote_types(rt, t.dtype());
+  DimVec shape = ref->sizes();
+  int64_t total = 0;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    const Tensor& t = ts[i];
+    if (t.dim() == 1 && t.numel() == 0) continue;
+    if (t.dim() == 0)
+      throw Error(str_cat("zero-dimensional tensor (at position ", i, ") cannot be concatenated"));
+    if (t.dim() != ref->dim())
+      throw Error(str_cat("Tensors must have same number of dimensions: got ", ref->dim(), " and ", t.dim()));
+    for (int64_t k = 0; k < t.dim(); ++k)
+      if (k != d && t.sizes()[k] != shape[k])
+        throw Error(str_cat("Sizes of tensors must match except in dimension ", d, ". Expected size ", shape[k],
+                            " but got size ", t.sizes()[k], " for tensor number ", i, " in the list."));
+    total += t.sizes()[d];
+  }
+  shape[d] = total;
+  Tensor out = empty(shape, rt);
+  int64_t pos = 0;
+  DimVec lens;
+  {
+    AutoGradMode no(false);
+    for (auto& t : ts) {
+      if (t.dim() == 1 && t.numel() == 0) { lens.push_back(0); continue; }
+      int64_t len = t.sizes()[d];
+      Tensor region = slice(out, d, pos, pos + len, 1);
+      copy_(region, t);
+      lens.push_back(len);
+      pos += len;
+    }
+  }
+  out.impl()->version = std::shared_ptr<int64_t>(out.storage(), &out.storage()->version);
+  *out.impl()->version = 0;
+  if (any_requires_grad(ts)) {
+    auto n = record("CatBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      tensor_list r;
+      int64_t d = n.ints[0], pos = 0;
+      for (size_t i = 1; i < n.ints.size(); ++i) {
+        int64_t len = n.ints[i];
+        if (n.needs_input_grad(i - 1))
+          r.push_back(len == 0 && n.shapes[i - 1].size() == 1 ? zeros(n.shapes[i - 1], g[0].dtype())
+                                                               : slice(g[0], d, pos, pos + len, 1));
+        else
+          r.push_back(Tensor());
+        pos += len;
+      }
+      return r;
+    }, ts, {out});
+    n->ints = {d};
+    for (int64_t l : lens) n->ints.push_back(l);
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& ts, int64_t dim) {
+  if (ts.empty()) throw Error("stack expects a non-empty TensorList");
+  int64_t d = wrap_dim(dim, ts[0].dim() + 1);
+  for (size_t i = 1; i < ts.size(); ++i)
+    if (ts[i].sizes() != ts[0].sizes())
+      throw Error(str_cat("stack expects each tensor to be equal size, but got ", shape_str(ts[0].sizes()),
+                          " at entry 0 and ", shape_str(ts[i].sizes()), " at entry ", i));
+  std::vector<Tensor> us;
+  {
+    AutoGradMode no(false);
+    for (auto& t : ts) us.push_back(unsqueeze(t, d));
+  }
+  Tensor out;
+  {
+    AutoGradMode no(false);
+    out = cat(us, d);
+  }
+  if (any_requires_grad(ts)) {
+    auto n = record("StackBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      tensor_list r;
+      for (size_t i = 0; i < n.next_edges.size(); ++i)
+        r.push_back(n.needs_input_grad(i) ? select(g[0], n.ints[0], (int64_t)i) : Tensor());
+      return r;
+    }, ts, {out});
+    n->ints = {d};
+  }
+  return out;
+}
+
+std::vector<Tensor> split(const Tensor& a, const DimVec& sizes, int64_t dim) {
+  int64_t d = wrap_dim(dim, a.dim());
+  std::vector<Tensor> out;
+  int64_t pos = 0;
+  for (int64_t s : sizes) {
+    out.push_back(slice(a, d, pos, pos + s, 1));
+    pos += s;
+  }
+  if (pos != a.sizes()[d])
+    throw Error(str_cat("split_with_sizes expects split_sizes to sum exactly to ", a.sizes()[d],
+                        " (input tensor's size at dimension ", d, "), but got split_sizes=", shape_str(sizes)));
+  return out;
+}
+
+std::vector<Tensor> unbind(const Tensor& a, int64_t dim) {
+  int64_t d = wrap_dim(dim, a.dim());
+  std::vector<Tensor> out;
+  for (int64_t i = 0; i < a.sizes()[d]; ++i) out.push_back(select(a, d, i));
+  return out;
+}
+
+// Gradient helper for slice/select/as_strided: `region` is a view of the fresh
+// zeros `z`; writes g into it and returns z. Differentiable in g through the
+// recorded copy (for create_graph).
+Tensor index_put_slice_grad(Tensor z, Tensor region, const Tensor& g) {
+  if (GradMode::is_enabled() && g.requires_grad()) {
+    copy_(region, g);  // records CopySlices on z
+    return z;
+  }
+  copy_(region, g);
+  return z;
+}
+
+}  // namespace pag

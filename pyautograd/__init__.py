@@ -1,0 +1,61 @@
+"""pyautograd: a small PyTorch-compatible autograd framework with a C++ core.
+
+`import pyautograd as torch` gives the torch names a training script uses; the
+tensors, graph, backward engine and kernels are C++ (pyautograd._C)."""
+import builtins as _builtins
+
+from . import _C
+from ._C import Tensor, dtype, float32, float64, int64, get_default_dtype, is_grad_enabled, result_type, promote_types
+from ._size import Size
+from ._device import device
+
+_C._register_size_class(Size)
+
+float = float32
+double = float64
+long = int64
+bool = _C.bool
+strided = "torch.strided"
+
+from ._tensor import _install as _install_tensor  # noqa: E402
+
+_install_tensor()
+
+
+from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,  # noqa: E402
+                        empty_like, full_like, arange, linspace, eye, scalar_tensor)
+from . import autograd  # noqa: E402
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
+from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
+from ._functions import *  # noqa: E402,F401,F403
+
+
+def set_default_dtype(d):
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type")
+    _C._set_default_dtype(d)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def numel(t):
+    return t.numel()
+
+
+def _install_ops():
+    # Functions bound in _C (add, sum, matmul, ...) become pyautograd.<name>.
+    g = globals()
+    for name in dir(_C):
+        if not name.startswith("_") and name not in g:
+            g[name] = getattr(_C, name)
+
+
+_install_ops()
+
+__version__ = "0.1.0"
