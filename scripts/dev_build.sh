@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bdir=${1:-build/dev}
 launcher=""
 if command -v ccache >/dev/null; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$PWD")}
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/work}
   launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
 fi
 if [ ! -f "$bdir/build.ninja" ]; then
