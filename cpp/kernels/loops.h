@@ -56,6 +56,7 @@ template <typename Inner>
 void run_range(const Geometry& g, char* const* base, int64_t begin, int64_t end, const Inner& inner) {
   const int nd = (int)g.sizes.size();
   const int nops = g.nops;
+  if (begin >= end) return;
   if (nd == 0) {
     char* p[kMaxOperands];
     int64_t s[kMaxOperands] = {0, 0, 0, 0};
