@@ -113,9 +113,14 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
 
 
 def _format(self, spec):
-    if self.dim() == 0 and not self.requires_grad or self.dim() == 0:
-        return self.item().__format__(spec)
-    return object.__format__(self, spec)
+    # torch: only a plain 0-dim Tensor formats as its Python number; anything else (Parameter,
+    # n-dim) goes through object.__format__, which accepts only the empty spec.
+    if self.dim() == 0 and type(self) is Tensor:
+        return self.detach().item().__format__(spec)
+    if spec:
+        # object.__format__ would name the C++ type by its qualified tp_name
+        raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+    return str(self)
 
 
 def _iter(self):
