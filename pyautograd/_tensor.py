@@ -213,7 +213,6 @@ def _type_as(self, other):
 def _install():
     T = Tensor
     T.__repr__ = _repr
-    T.__str__ = _repr
     T.__format__ = _format
     T.__iter__ = _iter
     T.__contains__ = _contains

@@ -257,3 +257,73 @@ def test_random_fuzz():
         dt = np.float32 if rng.integers(0, 2) else np.float64
         a = np.asarray(a, dtype=dt)
         assert str(pag.tensor(a)) == str(torch.tensor(a)), f"{a!r}"
+
+
+def test_views_and_expanded():
+    for build in (lambda T: T.ones(3).expand(2, 3), lambda T: T.ones(1).expand(2000),
+                  lambda T: T.tensor(_arr(40, 30, seed=20)).t(), lambda T: T.tensor(_arr(4, 5, seed=21)).narrow(1, 1, 3),
+                  lambda T: T.tensor(_arr(3, 4, 5, seed=22)).permute(1, 2, 0)):
+        assert str(build(pag)) == str(build(torch))
+
+
+def test_custom_function_grad_fn():
+    def run(T):
+        class MyFn(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+        return repr(MyFn.apply(T.ones(2, requires_grad=True)))
+    assert run(pag) == run(torch)
+
+
+def test_subclass_prefix():
+    def run(T):
+        class Sub(T.Tensor):
+            pass
+        return [repr(Sub([1.0, 2.0])), repr(Sub([1.5]).requires_grad_()), str(Sub([[1.0, 2.5]]))]
+    assert run(pag) == run(torch)
+
+
+def test_parameter_repr_reuses_tensor_repr(monkeypatch):
+    """Parameter (defined in pyautograd.nn) prints through the tensor repr with a plain 'tensor(' prefix.
+    A stand-in pyautograd.nn.Parameter is used so this holds whichever nn is present."""
+    import sys
+    import types
+
+    class Parameter(pag.Tensor):
+        def __init__(self, data, requires_grad=True):
+            super().__init__(data)
+            self.requires_grad_(requires_grad)
+
+        def __repr__(self):
+            return "Parameter containing:\n" + super().__repr__()
+
+    class SubParam(Parameter):
+        pass
+
+    class TorchSubParam(torch.nn.Parameter):
+        pass
+
+    SubParam.__name__ = TorchSubParam.__name__ = "SubParam"
+    fake_nn = types.ModuleType("pyautograd.nn")
+    fake_nn.Parameter = Parameter
+    monkeypatch.setitem(sys.modules, "pyautograd.nn", fake_nn)
+    pairs = [
+        (Parameter(pag.tensor([1.0, 2.5])), torch.nn.Parameter(torch.tensor([1.0, 2.5]))),
+        (Parameter(pag.ones(2, 2), requires_grad=False), torch.nn.Parameter(torch.ones(2, 2), requires_grad=False)),
+        (Parameter(pag.tensor(1.5)), torch.nn.Parameter(torch.tensor(1.5))),
+        (SubParam(pag.ones(2)), TorchSubParam(torch.ones(2))),
+    ]
+    for p, t in pairs:
+        assert repr(p) == repr(t)
+        assert str(p) == str(t)
+        assert format(p, "") == format(t, "")
+    with pytest.raises(TypeError) as te:
+        format(pairs[2][1], ".2f")
+    with pytest.raises(TypeError) as pe:
+        format(pairs[2][0], ".2f")
+    assert str(pe.value) == str(te.value)
