@@ -1,250 +1,820 @@
-"""Tensor creation: tensor / as_tensor / from_numpy and the factory functions."""
+"""Tensor creation: tensor / as_tensor / from_numpy and the factory functions, with torch's
+argument parsing, dtype inference and error messages.
+
+Note [tensor() from Python data]: torch.tensor runs three passes over the data, and so do we,
+in the same order so that the same error wins: the shape from the first element at each depth
+(compute_sizes), the dtype as the promotion of every leaf's type (infer_scalar_type), then the
+store of every leaf with a length check at each depth (recursive_store). The leaves are gathered
+into one flat list and converted by numpy in one call when they are plain Python numbers (the
+common case); anything else goes leaf by leaf through torch's conversion rules and messages."""
 import builtins
-import numbers
+import math
+import warnings
 
 import numpy as np
 
 from . import _C
 from ._device import _check_device
 
+_F32, _F64, _I64, _BOOL = _C.float32, _C.float64, _C.int64, _C.bool
+
 _NP_TO_DTYPE = {
-    np.dtype(np.float32): _C.float32,
-    np.dtype(np.float64): _C.float64,
-    np.dtype(np.int64): _C.int64,
-    np.dtype(np.bool_): _C.bool,
+    np.dtype(np.float32): _F32,
+    np.dtype(np.float64): _F64,
+    np.dtype(np.int64): _I64,
+    np.dtype(np.bool_): _BOOL,
 }
 _DTYPE_TO_NP = {v: k for k, v in _NP_TO_DTYPE.items()}
 
+# Our four dtypes are totally ordered by promotion: bool < int64 < float32 < float64.
+_RANK = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 3}
+_BY_RANK = (_BOOL, _I64, _F32, _F64)
+_PLAIN = frozenset((float, int, builtins.bool))
+_MAX_DIMS = 128
+_INT64_MIN, _INT64_END = -(2 ** 63), 2 ** 63
 
-def _np_dtype(dt):
-    return _DTYPE_TO_NP[dt]
+_TORCH_NUMPY_TYPES = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, "
+                      "uint16, uint8, and bool")
 
 
-def _scalar_kind(x):
-    """0 bool, 1 int, 2 float for a Python/numpy scalar or 0-dim tensor."""
-    if isinstance(x, (builtins.bool, np.bool_)):
-        return 0
-    if isinstance(x, (int, np.integer)):
+def _tp_name(obj):
+    """The name CPython's messages give an object's type (tp_name): 'numpy.float64', 'list', 'Tensor'."""
+    tp = type(obj)
+    mod = tp.__module__
+    if mod == "numpy":
+        return "numpy." + tp.__name__
+    return tp.__name__
+
+
+def _default_rank():
+    return _RANK[_C.get_default_dtype()]
+
+
+# ---------------------------------------------------------------- numpy dtypes
+def _numpy_source_dtype(arr):
+    """The dtype a copy of numpy array `arr` gets. Note [numpy dtypes]: numpy integer and float16
+    arrays, which torch keeps as int32/uint8/float16/..., become our int64/float32 (values kept);
+    types torch cannot take either raise torch's TypeError."""
+    dt = arr.dtype
+    d = _NP_TO_DTYPE.get(dt)
+    if d is not None:
+        return d
+    if not dt.isnative:
+        _raise_byte_order()
+    kind = dt.kind
+    if kind in "iu":
+        d = _I64
+    elif kind == "f" and dt.itemsize == 2:
+        d = _F32
+    elif kind == "c":
+        raise TypeError(f"can't convert np.ndarray of type numpy.{dt.name}: pyautograd has no complex dtype. "
+                        "The supported types are: float64, float32, float16, int64, int32, int16, int8, uint64, "
+                        "uint32, uint16, uint8, and bool.")
+    else:
+        raise TypeError(f"can't convert np.ndarray of type {_np_type_name(dt)}. The only supported types are: "
+                        f"{_TORCH_NUMPY_TYPES}.")
+    return d
+
+
+def _np_type_name(dt):
+    return "numpy." + dt.type.__name__
+
+
+def _raise_byte_order():
+    raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
+                     "byte orders is currently not supported.")
+
+
+def _check_numpy_layout(arr):
+    if not arr.dtype.isnative:
+        _raise_byte_order()
+    isz = arr.itemsize
+    for s in arr.strides:
+        if s < 0:
+            raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                             "strides are not currently supported. (You can probably work around this by making a "
+                             "copy of your array  with array.copy().) ")
+        if s % isz:
+            raise ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy "
+                             "array to reallocate the memory.")
+
+
+def _tensor_from_ndarray(arr, dtype):
+    """A copy of `arr` as a tensor of `dtype` (None: the array's own), layout kept as torch's .to(copy=True)."""
+    src = _numpy_source_dtype(arr)
+    _check_numpy_layout(arr)
+    target = dtype or src
+    with np.errstate(all="ignore"):
+        out = np.array(arr, dtype=_DTYPE_TO_NP[target], order="K", copy=True)
+    return _C._from_numpy(out)
+
+
+# ---------------------------------------------------------------- tensor(data): the three passes
+def _is_sequence(obj):
+    """CPython's PySequence_Check as torch sees it: tensors and numpy scalars are leaves, dicts are not sequences."""
+    tp = type(obj)
+    if tp is list or tp is tuple:
+        return True
+    if tp in _PLAIN or isinstance(obj, (_C.Tensor, np.generic, dict)):
+        return False
+    return hasattr(tp, "__getitem__")
+
+
+def _compute_sizes(seq):
+    sizes = []
+    while True:
+        tp = type(seq)
+        if tp is not list and tp is not tuple and not _is_sequence(seq):
+            return sizes
+        n = len(seq)
+        sizes.append(n)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{_tp_name(seq)}'")
+        if n == 0:
+            return sizes
+        seq = seq[0]
+
+
+def _infer_rank(obj):
+    """torch's infer_scalar_type, as a rank in _BY_RANK."""
+    tp = type(obj)
+    if tp is list or tp is tuple:
+        return _infer_seq_rank(obj)
+    if tp is float:
+        return _default_rank()
+    if tp is int:
         return 1
-    if isinstance(x, (float, np.floating)):
-        return 2
-    if isinstance(x, _C.Tensor):
-        return {_C.bool: 0, _C.int64: 1}.get(x.dtype, 2)
-    raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if tp is builtins.bool:
+        return 0
+    if isinstance(obj, np.ndarray):
+        return _RANK[_numpy_source_dtype(obj)]
+    if isinstance(obj, np.generic):
+        return _RANK[_numpy_source_dtype(np.asarray(obj))]
+    if isinstance(obj, float):
+        return _default_rank()
+    if isinstance(obj, int):
+        return 0 if isinstance(obj, builtins.bool) else 1
+    if isinstance(obj, complex):
+        raise TypeError("pyautograd has no complex dtype: cannot create a tensor from a complex number")
+    if isinstance(obj, _C.Tensor):
+        return _RANK[obj.dtype]
+    if isinstance(obj, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{_tp_name(obj)}'")
+    if _is_sequence(obj):
+        return _infer_seq_rank(obj)
+    raise RuntimeError(f"Could not infer dtype of {_tp_name(obj)}")
 
 
-def _infer(data, depth=0):
-    """Walks nested sequences like torch: returns (shape, kind, explicit numpy/tensor dtype or None)."""
-    if isinstance(data, _C.Tensor):
-        return list(data.shape), _scalar_kind(data) if data.dim() == 0 else {_C.bool: 0, _C.int64: 1}.get(data.dtype, 2), data.dtype
-    if isinstance(data, np.ndarray):
-        dt = _NP_TO_DTYPE.get(data.dtype)
-        kind = {"b": 0, "i": 1, "u": 1, "f": 2}.get(data.dtype.kind, 2)
-        return list(data.shape), kind, dt
-    if isinstance(data, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if isinstance(data, (list, tuple)):
-        if len(data) == 0:
-            return [0], 2, None
-        shapes, kind, explicit = None, 0, None
-        for i, item in enumerate(data):
-            s, k, e = _infer(item, depth + 1)
-            if shapes is None:
-                shapes = s
-            elif s != shapes:
-                got = s[0] if s else "?"
-                raise ValueError(f"expected sequence of length {shapes[0] if shapes else 0} at dim {depth + 1} (got {got})"
-                                 if s and shapes else "setting an array element with a sequence.")
-            kind = max(kind, k)
-            if e is not None:
-                explicit = e if explicit is None else _C.promote_types(explicit, e)
-        return [len(data)] + shapes, kind, explicit
-    if hasattr(data, "__array__") and not isinstance(data, numbers.Number):
-        return _infer(np.asarray(data), depth)
-    return [], _scalar_kind(data), (_NP_TO_DTYPE.get(np.dtype(type(data))) if isinstance(data, np.generic) else None)
+def _infer_seq_rank(seq):
+    n = len(seq)
+    if n == 0:
+        return _default_rank()
+    if type(seq) is list or type(seq) is tuple:
+        types = set(map(type, seq))
+        if types <= _PLAIN:
+            if float in types:
+                return _default_rank()
+            return 1 if int in types else 0
+    rank = -1
+    for i in range(n):
+        item = seq[i]
+        if item is seq:
+            raise TypeError("new(): self-referential lists are incompatible")
+        r = _infer_rank(item)
+        if r > rank:
+            rank = r
+    return rank
 
 
-def _flatten_values(data, out):
-    if isinstance(data, (list, tuple)):
-        for d in data:
-            _flatten_values(d, out)
-    elif isinstance(data, _C.Tensor):
-        out.extend(np.asarray(data.detach()).reshape(-1).tolist())
-    elif isinstance(data, np.ndarray):
-        out.extend(data.reshape(-1).tolist())
-    else:
-        out.append(data)
+_warned_ndarray_list = False
 
 
-def _data_to_numpy(data, dtype):
-    """Returns a numpy array holding `data` with torch's inferred (or the given) dtype."""
-    if isinstance(data, np.ndarray):
-        inferred = _NP_TO_DTYPE.get(data.dtype)
-        if inferred is None:
-            kind = data.dtype.kind
-            if kind in "iu":
-                inferred = _C.int64
-            elif kind == "f":
-                inferred = _C.float64 if data.dtype.itemsize > 4 else _C.float32
-            else:
-                raise TypeError(f"can't convert np.ndarray of type numpy.{data.dtype}. The only supported types are: "
-                                "float64, float32, int64, and bool.")
-        target = dtype or inferred
-        return np.array(data, dtype=_np_dtype(target), copy=True)
-    shape, kind, explicit = _infer(data)
-    if dtype is None:
-        if kind == 2:
-            dtype = _C.get_default_dtype() if explicit is None or not explicit.is_floating_point else explicit
-            if explicit is not None and explicit.is_floating_point and isinstance(data, (list, tuple)):
-                dtype = explicit
-        elif kind == 1:
-            dtype = _C.int64
+def _store(obj, sizes, dim, out):
+    """recursive_store: checks the length at each depth and appends the leaves to `out`."""
+    global _warned_ndarray_list
+    n = sizes[dim]
+    tp = type(obj)
+    if tp is not list and tp is not tuple:
+        if isinstance(obj, np.ndarray):
+            if obj.ndim and obj.shape == tuple(sizes[dim:]):
+                out.extend(obj.reshape(-1).tolist())
+                return
+        try:
+            obj = list(obj)
+        except TypeError:
+            if isinstance(obj, np.ndarray):
+                raise
+            raise TypeError("not a sequence") from None
+    if len(obj) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(obj)})")
+    if dim + 1 == len(sizes):
+        out.extend(obj)
+        return
+    for item in obj:
+        if not _warned_ndarray_list and isinstance(item, np.ndarray):
+            _warned_ndarray_list = True
+            warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+                          "converting the list to a single numpy.ndarray with numpy.array() before converting to a "
+                          "tensor.", UserWarning, stacklevel=4)
+        _store(item, sizes, dim + 1, out)
+
+
+def _leaf_scalar(v):
+    """A tensor leaf's Python number (torch calls its __float__ / __index__ / item)."""
+    if v.numel() != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return v.detach().item()
+
+
+def _leaf_float(v):
+    if isinstance(v, (float, int, np.floating, np.integer, np.bool_)):
+        return float(v)
+    if isinstance(v, _C.Tensor):
+        return float(_leaf_scalar(v))
+    raise TypeError(f"must be real number, not {_tp_name(v)}")
+
+
+def _leaf_int(v):
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not (f == f and -9.223372036854775808e18 <= f < 9.223372036854775808e18):
+            raise RuntimeError("value cannot be converted to type int64 without overflow")
+        return int(f)
+    if isinstance(v, _C.Tensor):
+        if v.dtype.is_floating_point:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        v = _leaf_scalar(v)
+    if isinstance(v, (int, np.integer, np.bool_)):
+        i = int(v)
+        if not _INT64_MIN <= i < _INT64_END:
+            raise ValueError("Overflow when unpacking long long")
+        return i
+    raise TypeError(f"'{_tp_name(v)}' object cannot be interpreted as an integer")
+
+
+def _leaf_bool(v):
+    if isinstance(v, (float, int, np.floating, np.integer, np.bool_)):
+        return builtins.bool(v)
+    if isinstance(v, _C.Tensor):
+        return builtins.bool(_leaf_scalar(v))
+    raise TypeError(f"'{_tp_name(v)}' object cannot be interpreted as an integer")
+
+
+def _convert_leaves(flat, dtype):
+    """The flat leaves as a 1-D numpy array of `dtype`, with torch's per-leaf conversion rules."""
+    types = set(map(type, flat))
+    plain = types <= _PLAIN
+    if dtype is _F32 or dtype is _F64:
+        vals = flat if plain else [_leaf_float(v) for v in flat]
+        # float32 goes through double as in torch (Python number -> double -> float)
+        arr = np.array(vals, dtype=np.float64)
+        if dtype is _F32:
+            with np.errstate(over="ignore"):
+                arr = arr.astype(np.float32)
+        return arr
+    if dtype is _I64:
+        if plain and float not in types:
+            try:
+                return np.array(flat, dtype=np.int64)
+            except OverflowError:
+                pass
+        return np.array([_leaf_int(v) for v in flat], dtype=np.int64)
+    if plain:
+        return np.array(flat, dtype=np.bool_) if types <= {builtins.bool} else np.array(flat, dtype=np.float64) != 0
+    return np.array([_leaf_bool(v) for v in flat], dtype=np.bool_)
+
+
+def _tensor_from_data(data, dtype):
+    """torch's internal_new_from_data for Python data (not a Tensor, not an ndarray)."""
+    tp = type(data)
+    if tp is list or tp is tuple:
+        sizes = _compute_sizes(data)
+        if dtype is None:
+            dtype = _BY_RANK[_infer_seq_rank(data)]
+        if len(sizes) == 1:
+            flat = data
         else:
-            dtype = _C.bool
-    values = []
-    _flatten_values(data, values)
-    npdt = _np_dtype(dtype)
-    if dtype is _C.bool:
-        arr = np.array([builtins.bool(v) for v in values], dtype=npdt)
-    elif dtype is _C.int64:
-        for v in values:
-            if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
-                raise RuntimeError("value cannot be converted to type int64_t without overflow")
-        arr = np.array([int(v) for v in values], dtype=npdt) if values else np.zeros(0, npdt)
+            numel = 1
+            for s in sizes:
+                numel *= s
+            if numel == 0:
+                return _C._full(sizes, 0, dtype)
+            flat = []
+            _store(data, sizes, 0, flat)
     else:
-        arr = np.array(values, dtype=npdt) if values else np.zeros(0, npdt)
-    return arr.reshape(shape)
-
-
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    _check_device(device)
-    if isinstance(data, _C.Tensor):
-        t = data.detach().clone() if dtype is None else data.detach()._to_dtype(dtype, True)
-    else:
-        t = _C._from_numpy(_data_to_numpy(data, dtype))
-    if requires_grad:
-        t.requires_grad_(True)
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{_tp_name(data)}'")
+        sizes = _compute_sizes(data)
+        if dtype is None:
+            dtype = _BY_RANK[_infer_rank(data)]
+        if not sizes:
+            flat = [data]
+        else:
+            flat = []
+            if 0 not in sizes:
+                _store(data, sizes, 0, flat)
+    t = _C._tensor_from_flat(flat, sizes, dtype)
+    if t is None:
+        arr = _convert_leaves(flat, dtype)
+        t = _C._from_numpy(arr.reshape(sizes))
     return t
 
 
-def as_tensor(data, dtype=None, device=None):
-    _check_device(device)
-    if isinstance(data, _C.Tensor):
-        return data if dtype is None or data.dtype == dtype else data._to_dtype(dtype, False)
-    if isinstance(data, np.ndarray) and data.dtype in _NP_TO_DTYPE and (dtype is None or _NP_TO_DTYPE[data.dtype] == dtype):
-        return from_numpy(data)
-    return tensor(data, dtype=dtype)
-
-
-def from_numpy(arr):
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    return _C._from_numpy(arr)
-
-
-def _size_args(size, name):
-    if len(size) == 1 and isinstance(size[0], (list, tuple)):
-        size = tuple(size[0])
-    for i, s in enumerate(size):
-        if not isinstance(s, (int, np.integer)) or isinstance(s, builtins.bool):
-            if isinstance(s, _C.Tensor) and s.dim() == 0 and not s.dtype.is_floating_point:
-                continue
-            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of type "
-                            f"{type(s).__name__} at pos {i}")
-    return tuple(int(s) for s in size)
+# ---------------------------------------------------------------- argument helpers
+def _dtype_arg(dtype, fname):
+    """A dtype argument: a pyautograd dtype, or Python's float / int / bool as torch accepts them."""
+    if dtype is None or isinstance(dtype, _C.dtype):
+        return dtype
+    if dtype is float:
+        return _F64
+    if dtype is int:
+        return _I64
+    if dtype is builtins.bool:
+        return _BOOL
+    raise TypeError(f"{fname}(): argument 'dtype' must be torch.dtype, not {_tp_name(dtype)}")
 
 
 def _finish(t, requires_grad):
     if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
 
-def _factory(name, fill):
-    def f(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None, size_=None):
-        _check_device(device)
-        if not size and size_ is not None:
-            size = (size_,)
-        shape = _size_args(size, name)
-        return _finish(fill(shape, dtype or _C.get_default_dtype()), requires_grad)
-    f.__name__ = name
-    return f
+def _int_like(x):
+    """An int accepted where torch wants an int (int, numpy integer, integer 0-dim tensor), else None."""
+    if type(x) is int:
+        return x
+    if isinstance(x, builtins.bool):
+        return int(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, _C.Tensor) and x.dim() == 0 and not x.dtype.is_floating_point:
+        return int(x.item())
+    return None
 
 
-def _zeros(shape, dt):
-    return _C._full(list(shape), 0, dt)
+def _size_from_seq(seq, fname):
+    """A `tuple of ints` argument given as one sequence."""
+    out = []
+    for i, s in enumerate(seq):
+        v = _int_like(s)
+        if v is None:
+            if i == 0:
+                raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but found element "
+                                f"of type {_tp_name(s)} at pos 0")
+            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                            f"\"type must be tuple of ints,but got {_tp_name(s)}\"")
+        out.append(v)
+    return out
 
 
-def _ones(shape, dt):
-    return _C._full(list(shape), 1, dt)
+def _parse_size(args, kwargs, fname):
+    """`*size` of zeros/ones/empty/Tensor.new_*: varargs ints, one tuple/list/Size, or size=."""
+    if "size" in kwargs:
+        size = kwargs.pop("size")
+        if args:
+            raise TypeError(f"{fname}() got multiple values for argument 'size'")
+        if not isinstance(size, (list, tuple)):
+            raise TypeError(f"{fname}(): argument 'size' must be tuple of ints, not {_tp_name(size)}")
+        return _size_from_seq(size, fname)
+    if not args:
+        raise TypeError(f"{fname}() missing 1 required positional arguments: \"size\"")
+    first = args[0]
+    if len(args) == 1:
+        if isinstance(first, (list, tuple)):
+            return _size_from_seq(first, fname)
+        v = None if isinstance(first, builtins.bool) else _int_like(first)
+        if v is None:
+            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not {_tp_name(first)}")
+        return [v]
+    if _int_like(first) is None or isinstance(first, builtins.bool):
+        raise TypeError(f"{fname}() takes 1 positional argument but {len(args)} were given")
+    return _size_from_seq(args, fname)
 
 
-zeros = _factory("zeros", _zeros)
-ones = _factory("ones", _ones)
-empty = _factory("empty", lambda shape, dt: _C._empty(list(shape), dt))
+def _check_no_kwargs(kwargs, fname):
+    if kwargs:
+        raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kwargs))}'")
 
 
-def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, out=None):
+def _is_number(x):
+    return isinstance(x, (int, float, np.integer, np.floating, np.bool_)) or (
+        isinstance(x, _C.Tensor) and x.dim() == 0)
+
+
+def _number(x):
+    """A Number argument as a Python bool / int / float (0-dim tensors and numpy scalars unwrap)."""
+    if isinstance(x, _C.Tensor):
+        return x.item()
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def _scalar_default_dtype(v):
+    """The dtype of a factory whose only hint is a Python scalar (full, arange)."""
+    if isinstance(v, builtins.bool):
+        return _BOOL
+    if isinstance(v, int):
+        return _I64
+    return _C.get_default_dtype()
+
+
+# ---------------------------------------------------------------- public API
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.tensor: a new tensor (always a copy) from data, with torch's dtype inference."""
+    dtype = _dtype_arg(dtype, "tensor")
     _check_device(device)
-    shape = _size_args(tuple(size) if isinstance(size, (list, tuple)) else (size,), "full")
-    if dtype is None:
-        if isinstance(fill_value, builtins.bool):
-            dtype = _C.bool
-        elif isinstance(fill_value, int):
-            dtype = _C.int64
-        elif isinstance(fill_value, _C.Tensor):
-            dtype = fill_value.dtype
-        else:
-            dtype = _C.get_default_dtype()
-    return _finish(_C._full(list(shape), fill_value, dtype), requires_grad)
+    if isinstance(data, _C.Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        src = data.detach()
+        t = src.clone() if dtype is None or dtype == src.dtype else src._to_dtype(dtype, True)
+    elif isinstance(data, np.ndarray):
+        t = _tensor_from_ndarray(data, dtype)
+    else:
+        t = _tensor_from_data(data, dtype)
+    return _finish(t, requires_grad)
 
 
-def _like(name, fill):
-    def f(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def as_tensor(data, dtype=None, device=None):
+    """torch.as_tensor: shares memory with a Tensor or a numpy array when the dtype allows, else copies."""
+    dtype = _dtype_arg(dtype, "as_tensor")
+    _check_device(device)
+    if isinstance(data, _C.Tensor):
+        return data if dtype is None or data.dtype == dtype else data._to_dtype(dtype, False)
+    if isinstance(data, np.ndarray):
+        own = _NP_TO_DTYPE.get(data.dtype) if data.dtype.isnative else None
+        if own is not None and (dtype is None or dtype == own):
+            return from_numpy(data)
+        return _tensor_from_ndarray(data, dtype)
+    return _tensor_from_data(data, dtype)
+
+
+def from_numpy(ndarray):
+    """torch.from_numpy: a tensor sharing `ndarray`'s memory (writes are visible both ways)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {_tp_name(ndarray)})")
+    dt = ndarray.dtype
+    if dt not in _NP_TO_DTYPE:
+        _numpy_source_dtype(ndarray)  # raises for types torch rejects too
+        raise TypeError(f"can't convert np.ndarray of type {_np_type_name(dt)}. pyautograd shares memory only with "
+                        "these types: float64, float32, int64, and bool.")
+    _check_numpy_layout(ndarray)
+    return _C._from_numpy(ndarray)
+
+
+def _check_sizes(shape, fname):
+    for s in shape:
+        if s < 0:
+            if fname == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+
+
+def _make_factory(fname, make):
+    def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+                memory_format=None, **kwargs):
+        shape = _parse_size(size, kwargs, fname)
+        _check_no_kwargs(kwargs, fname)
+        dt = _dtype_arg(dtype, fname) or _C.get_default_dtype()
         _check_device(device)
-        return _finish(fill(tuple(input.shape), dtype or input.dtype), requires_grad)
-    f.__name__ = name
+        _check_sizes(shape, fname)
+        t = make(shape, dt)
+        if out is not None:
+            _copy_out(out, t)
+            return out
+        return _finish(t, requires_grad)
+    factory.__name__ = factory.__qualname__ = fname
+    return factory
+
+
+def _copy_out(out, t):
+    if tuple(out.shape) != tuple(t.shape):
+        raise RuntimeError(f"pyautograd does not resize `out` tensors: expected shape {list(t.shape)}, got "
+                           f"{list(out.shape)}")
+    out.detach().copy_(t)
+
+
+zeros = _make_factory("zeros", lambda shape, dt: _C._full(shape, 0, dt))
+ones = _make_factory("ones", lambda shape, dt: _C._full(shape, 1, dt))
+empty = _make_factory("empty", lambda shape, dt: _C._empty(shape, dt))
+zeros.__doc__ = "torch.zeros(*size, dtype=None, device=None, requires_grad=False)"
+ones.__doc__ = "torch.ones(*size, dtype=None, device=None, requires_grad=False)"
+empty.__doc__ = "torch.empty(*size, dtype=None, device=None, requires_grad=False): uninitialized values"
+
+
+def _fill_value(v, dtype):
+    """full's fill_value converted as torch's Scalar -> dtype (with its overflow checks)."""
+    if dtype is _I64:
+        if isinstance(v, float):
+            if not (v == v and -9.223372036854775808e18 <= v < 9.223372036854775808e18):
+                raise RuntimeError("value cannot be converted to type int64_t without overflow")
+            return int(v)
+        if not _INT64_MIN <= v < _INT64_END:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        return int(v)
+    if dtype is _BOOL:
+        return builtins.bool(v)
+    if isinstance(v, int) and not isinstance(v, builtins.bool) and not _INT64_MIN <= v < _INT64_END:
+        raise OverflowError("int too big to convert")
+    f = float(v)
+    if dtype is _F32 and math.isfinite(f) and abs(f) > 3.4028234663852886e38:
+        raise RuntimeError("value cannot be converted to type float without overflow")
     return f
 
 
-zeros_like = _like("zeros_like", _zeros)
-ones_like = _like("ones_like", _ones)
-empty_like = _like("empty_like", lambda shape, dt: _C._empty(list(shape), dt))
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.full: the dtype follows fill_value (bool, int64, or the default float dtype) unless given."""
+    if not isinstance(size, (list, tuple)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {_tp_name(size)}")
+    shape = _size_from_seq(size, "full")
+    if not _is_number(fill_value):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(fill_value)}")
+    v = _number(fill_value)
+    dt = _dtype_arg(dtype, "full") or _scalar_default_dtype(v)
+    _check_device(device)
+    _check_sizes(shape, "full")
+    t = _C._full(shape, _fill_value(v, dt), dt)
+    if out is not None:
+        _copy_out(out, t)
+        return out
+    return _finish(t, requires_grad)
+
+
+def _non_overlapping_and_dense(shape, strides):
+    """torch's is_non_overlapping_and_dense: the strides are a permutation of contiguous ones."""
+    if len(shape) == 1:
+        return shape[0] < 2 or strides[0] == 1
+    perm = sorted(range(len(shape)), key=lambda i: (shape[i] < 2, strides[i] if shape[i] >= 2 else 0))
+    expected = 1
+    for i in perm:
+        if shape[i] < 2:
+            return True
+        if strides[i] != expected:
+            return False
+        expected *= shape[i]
+    return True
+
+
+def _dense_strides_like(shape, strides):
+    """torch's infer_dense_strides: contiguous strides laid out in the input's stride order."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))
+    for i in range(1, nd):
+        dim1 = i
+        for j in range(1, i + 1):
+            dim0 = i - j
+            a, b = perm[dim0], perm[dim1]
+            sa, sb = strides[a], strides[b]
+            if sa == 0 or sb == 0:
+                cmp = 0
+            elif sa != sb:
+                cmp = -1 if sa < sb else 1
+            else:
+                cmp = 1 if shape[a] > shape[b] else 0
+            if cmp > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif cmp < 0:
+                break
+    out = [0] * nd
+    cur = 1
+    for idx in perm:
+        out[idx] = cur
+        if shape[idx] > 1:
+            cur *= shape[idx]
+    return out
+
+
+def _contiguous_strides(shape):
+    out = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        out[i] = out[i + 1] * max(shape[i + 1], 1)
+    return out
+
+
+def _empty_like(inp, dt):
+    """torch.empty_like with preserve_format: a dense input's strides are kept exactly, any other
+    strided input gets dense strides in the same order."""
+    shape = list(inp.shape)
+    strides = list(inp.stride())
+    if not _non_overlapping_and_dense(shape, strides):
+        strides = _dense_strides_like(shape, strides)
+    if strides == _contiguous_strides(shape):
+        return _C._empty(shape, dt)
+    numel = 1
+    for s in shape:
+        numel *= s
+    return _C._empty([numel], dt).as_strided(shape, strides)
+
+
+def _like_check(inp, fname):
+    if not isinstance(inp, _C.Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not {_tp_name(inp)}")
+
+
+def _make_like(fname, fill):
+    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+        _like_check(input, fname)
+        dt = _dtype_arg(dtype, fname) or input.dtype
+        _check_device(device)
+        t = _empty_like(input, dt)
+        if fill is not None:
+            t.fill_(fill)
+        return _finish(t, requires_grad)
+    like.__name__ = like.__qualname__ = fname
+    return like
+
+
+zeros_like = _make_like("zeros_like", 0)
+ones_like = _make_like("ones_like", 1)
+empty_like = _make_like("empty_like", None)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """torch.full_like: input's dtype (not fill_value's) unless dtype is given."""
+    _like_check(input, "full_like")
+    if not _is_number(fill_value):
+        raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_tp_name(fill_value)}")
+    dt = _dtype_arg(dtype, "full_like") or input.dtype
     _check_device(device)
-    return _finish(_C._full(list(input.shape), fill_value, dtype or input.dtype), requires_grad)
+    t = _empty_like(input, dt)
+    t.fill_(_fill_value(_number(fill_value), dt))
+    return _finish(t, requires_grad)
 
 
-def _num(x):
-    return x.item() if isinstance(x, _C.Tensor) else x
+_ARANGE_SIGS = (
+    " * (Number end, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device "
+    "= None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (Number start, Number end, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = "
+    "None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (Number start, Number end, Number step = 1, *, Tensor out = None, torch.dtype dtype = None, torch.layout "
+    "layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n")
+
+_LINSPACE_SIGS = (
+    " * (Tensor start, Tensor end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
+    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (Number start, Tensor end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
+    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (Tensor start, Number end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
+    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (Number start, Number end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
+    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n")
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
-    start, end, step = _num(start), _num(end), _num(step)
-    if end is None:
+def _invalid_combination(fname, args, sigs):
+    got = ", ".join(_tp_name(a) for a in args)
+    return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                     f"{sigs}")
+
+
+_NO_VALUE = object()
+
+
+def arange(start=0, end=_NO_VALUE, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    """torch.arange: int64 when start, end and step are all integers, else the default float dtype."""
+    if end is _NO_VALUE:
+        args = (start,)
         start, end = 0, start
-    if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, end, step))
-        dtype = _C.get_default_dtype() if is_float else _C.int64
-    return _finish(_C._arange(float(start), float(end), float(step), dtype), requires_grad)
-
-
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+        if not _is_number(end):
+            raise TypeError(f"arange(): argument 'end' (position 1) must be Number, not {_tp_name(end)}")
+    else:
+        args = (start, end) if step == 1 and type(step) is int else (start, end, step)
+        if not all(_is_number(a) for a in (start, end, step)):
+            raise _invalid_combination("arange", args, _ARANGE_SIGS)
+    start, end, step = _number(start), _number(end), _number(step)
+    dt = _dtype_arg(dtype, "arange")
+    if dt is None:
+        dt = _C.get_default_dtype() if any(isinstance(v, float) for v in (start, end, step)) else _I64
     _check_device(device)
-    if not isinstance(steps, int):
-        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
-    return _finish(_C._linspace(float(_num(start)), float(_num(end)), steps, dtype or _C.get_default_dtype()),
-                   requires_grad)
+    if dt is _I64 and all(isinstance(v, int) for v in (start, end, step)):
+        # integer bounds stay exact (beyond 2**53) on this path
+        for v in (start, end, step):
+            if not _INT64_MIN <= v < _INT64_END:
+                raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        t = _C._arange_int64(int(start), int(end), int(step))
+    else:
+        t = _C._arange(float(start), float(end), float(step), dt)
+    if out is not None:
+        _copy_out(out, t)
+        return out
+    return _finish(t, requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def linspace(start, end, steps=_NO_VALUE, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """torch.linspace: `steps` values from start to end inclusive (torch's kernel, value for value)."""
+    for name, v in (("start", start), ("end", end)):
+        if isinstance(v, _C.Tensor) and v.dim() != 0:
+            raise RuntimeError(f"linspace only supports 0-dimensional start and end tensors, but got {name} with "
+                               f"{v.dim()} dimension(s).")
+    if steps is _NO_VALUE:
+        raise _invalid_combination("linspace", (start, end), _LINSPACE_SIGS)
+    n = None if isinstance(steps, builtins.bool) else _int_like(steps)
+    if n is None or not _is_number(start) or not _is_number(end):
+        raise _invalid_combination("linspace", (start, end, steps), _LINSPACE_SIGS)
+    dt = _dtype_arg(dtype, "linspace") or _C.get_default_dtype()
     _check_device(device)
-    return _finish(_C._eye(n, n if m is None else m, dtype or _C.get_default_dtype()), requires_grad)
+    t = _C._linspace(float(_number(start)), float(_number(end)), n, dt)
+    if out is not None:
+        _copy_out(out, t)
+        return out
+    return _finish(t, requires_grad)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    return tensor(s, dtype=dtype or _C.get_default_dtype(), requires_grad=requires_grad)
+_EYE_SIGS = (
+    " * (int n, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = "
+    "None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (int n, int m, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
+    "device = None, bool pin_memory = False, bool requires_grad = False)\n")
+
+
+def eye(n, m=_NO_VALUE, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.eye: an n x m (default n x n) matrix with ones on the diagonal."""
+    if m is _NO_VALUE:
+        nn = _int_like(n)
+        if nn is None or isinstance(n, builtins.bool):
+            raise TypeError(f"eye(): argument 'n' (position 1) must be int, not {_tp_name(n)}")
+        mm = nn
+    else:
+        nn, mm = _int_like(n), _int_like(m)
+        if nn is None or mm is None or isinstance(n, builtins.bool) or isinstance(m, builtins.bool):
+            raise _invalid_combination("eye", (n, m), _EYE_SIGS)
+    dt = _dtype_arg(dtype, "eye") or _C.get_default_dtype()
+    _check_device(device)
+    t = _C._eye(nn, mm, dt)
+    if out is not None:
+        _copy_out(out, t)
+        return out
+    return _finish(t, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """torch.scalar_tensor: a 0-dim tensor of the default float dtype unless dtype is given."""
+    if not _is_number(s):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {_tp_name(s)}")
+    dt = _dtype_arg(dtype, "scalar_tensor") or _C.get_default_dtype()
+    _check_device(device)
+    return _finish(_C._full([], _fill_value(_number(s), dt), dt), requires_grad)
+
+
+def _legacy_new(*args, **kwargs):
+    """torch.Tensor(...): Tensor(), Tensor(*sizes), Tensor(Size), Tensor(data), Tensor(other); default float dtype."""
+    device = kwargs.pop("device", None)
+    if "size" in kwargs and not args:
+        args = (tuple(kwargs.pop("size")),)
+        if not kwargs:
+            _check_device(device)
+            shape = _size_from_seq(args[0], "new")
+            _check_sizes(shape, "new")
+            return _C._empty(shape, _C.get_default_dtype())
+    if kwargs:
+        got = ", ".join([_tp_name(a) for a in args] + [f"{k}={_kw_type(v)}" for k, v in kwargs.items()])
+        raise TypeError(f"new() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (*, torch.device device = None)\n"
+                        f"      didn't match because some of the keywords were incorrect: {', '.join(kwargs)}\n"
+                        " * (torch.Storage storage)\n"
+                        " * (Tensor other)\n"
+                        " * (tuple of ints size, *, torch.device device = None)\n"
+                        " * (object data, *, torch.device device = None)\n")
+    _check_device(device)
+    dt = _C.get_default_dtype()
+    if not args:
+        return _C._empty([0], dt)
+    first = args[0]
+    if len(args) == 1:
+        if isinstance(first, _C.Tensor):
+            return first
+        if isinstance(first, (list, tuple)) and type(first).__name__ == "Size":
+            shape = _size_from_seq(first, "new")
+            _check_sizes(shape, "new")
+            return _C._empty(shape, dt)
+        if _int_like(first) is not None and not isinstance(first, (builtins.bool, _C.Tensor)):
+            shape = [_int_like(first)]
+            _check_sizes(shape, "new")
+            return _C._empty(shape, dt)
+        if isinstance(first, (float, builtins.bool, np.generic, _C.Tensor)) or first is None:
+            raise TypeError(f"new(): data must be a sequence (got {_tp_name(first)})")
+        if isinstance(first, np.ndarray):
+            return _tensor_from_ndarray(first, dt)
+        return _tensor_from_data(first, dt)
+    if _int_like(first) is None or isinstance(first, builtins.bool):
+        raise TypeError(f"new() received an invalid combination of arguments - got "
+                        f"({', '.join(_tp_name(a) for a in args)}), but expected one of:\n"
+                        " * (*, torch.device device = None)\n"
+                        " * (torch.Storage storage)\n"
+                        " * (Tensor other)\n"
+                        " * (tuple of ints size, *, torch.device device = None)\n"
+                        " * (object data, *, torch.device device = None)\n")
+    shape = _size_from_seq(args, "new")
+    _check_sizes(shape, "new")
+    return _C._empty(shape, dt)
+
+
+def _kw_type(v):
+    return "torch.dtype" if isinstance(v, _C.dtype) else _tp_name(v)

@@ -2,36 +2,18 @@
 pickling, hooks, conversions with many signatures). Hot ops are bound in C++."""
 import builtins
 import copy
+import warnings
 
 import numpy as np
 
-from . import _C
+from . import _C, _creation
 from ._device import _CPU, _check_device, device
 
 Tensor = _C.Tensor
 
 
-def _legacy_new(*args, **kwargs):
-    """torch.Tensor(...) legacy constructor: Tensor(), Tensor(2, 3), Tensor([1.0]), Tensor(tensor)."""
-    from ._creation import tensor as _tensor
-    if kwargs:
-        d = kwargs.pop("device", None)
-        _check_device(d)
-        if kwargs:
-            raise TypeError(f"new() received an invalid combination of arguments - got ({', '.join(kwargs)})")
-    dt = _C.get_default_dtype()
-    if not args:
-        return _C._empty([0], dt)
-    if len(args) == 1 and isinstance(args[0], Tensor):
-        return args[0]
-    if all(isinstance(a, int) and not isinstance(a, builtins.bool) for a in args):
-        return _C._full(list(args), 0, dt)
-    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
-        from ._size import Size
-        if isinstance(args[0], Size):
-            return _C._full(list(args[0]), 0, dt)
-        return _tensor(args[0], dtype=dt)
-    raise TypeError("new(): invalid data type '" + type(args[0]).__name__ + "'")
+# The C++ Tensor(...) constructor calls this (torch.Tensor's legacy constructor).
+_legacy_new = _creation._legacy_new
 
 
 def _repr(self, *, tensor_contents=None):
@@ -113,9 +95,14 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
 
 
 def _format(self, spec):
-    if self.dim() == 0 and not self.requires_grad or self.dim() == 0:
-        return self.item().__format__(spec)
-    return object.__format__(self, spec)
+    # torch: only a plain 0-dim Tensor formats as its Python number; anything else (Parameter,
+    # n-dim) goes through object.__format__, which accepts only the empty spec.
+    if self.dim() == 0 and type(self) is Tensor:
+        return self.detach().item().__format__(spec)
+    if spec:
+        # object.__format__ would name the C++ type by its qualified tp_name
+        raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+    return str(self)
 
 
 def _iter(self):
@@ -160,28 +147,40 @@ def _reduce_ex(self, proto):
     return (_rebuild, (np.array(self.detach().numpy(), copy=True), self.requires_grad))
 
 
-def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    from ._creation import tensor as _tensor
-    return _tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    return _creation.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
-def _new_factory(fill):
-    def f(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+def _new_factory(fname, make):
+    def f(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, **kwargs):
+        shape = _creation._parse_size(size, kwargs, fname)
+        _creation._check_no_kwargs(kwargs, fname)
+        dt = _creation._dtype_arg(dtype, fname) or self.dtype
         _check_device(device)
-        if len(size) == 1 and isinstance(size[0], (list, tuple)):
-            size = tuple(size[0])
-        t = fill(list(size), dtype or self.dtype)
-        if requires_grad:
-            t.requires_grad_(True)
-        return t
+        _creation._check_sizes(shape, fname)
+        return _creation._finish(make(shape, dt), requires_grad)
+    f.__name__ = f.__qualname__ = fname
     return f
 
 
-def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    t = _C._full(list(size), fill_value, dtype or self.dtype)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def __array__(self, dtype=None):
+    # torch's Tensor.__array__: numpy() (so a tensor requiring grad raises), cast only when asked
+    if dtype is None:
+        return self.numpy()
+    return self.numpy().astype(dtype, copy=False)
+
+
+def _array_wrap(self, array, context=None, return_scalar=False):
+    # numpy ufuncs on tensors return tensors, as in torch (whose bool results become uint8; ours stay bool)
+    return _creation.as_tensor(array)
 
 
 def _cpu(self, *args, **kwargs):
@@ -214,7 +213,6 @@ def _type_as(self, other):
 def _install():
     T = Tensor
     T.__repr__ = _repr
-    T.__str__ = _repr
     T.__format__ = _format
     T.__iter__ = _iter
     T.__contains__ = _contains
@@ -227,9 +225,11 @@ def _install():
     T.type = _type
     T.type_as = _type_as
     T.new_tensor = _new_tensor
-    T.new_zeros = _new_factory(lambda s, d: _C._full(s, 0, d))
-    T.new_ones = _new_factory(lambda s, d: _C._full(s, 1, d))
-    T.new_empty = _new_factory(lambda s, d: _C._empty(s, d))
+    T.new_zeros = _new_factory("new_zeros", lambda s, d: _C._full(s, 0, d))
+    T.new_ones = _new_factory("new_ones", lambda s, d: _C._full(s, 1, d))
+    T.new_empty = _new_factory("new_empty", _C._empty)
+    T.__array__ = __array__
+    T.__array_wrap__ = _array_wrap
     T.new_full = _new_full
     T.cpu = _cpu
     T.cuda = _cuda

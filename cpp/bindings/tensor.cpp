@@ -257,12 +257,16 @@ void init_tensor(py::module_& m, TensorClass& cls) {
         return t.sizes()[0];
       })
       .def("__float__", [](const Tensor& t) {
-        if (t.numel() != 1) throw TypeError("only one element tensors can be converted to Python scalars");
+        if (t.numel() != 1) throw ValueError("only one element tensors can be converted to Python scalars");
         return t.item_double();
       })
-      .def("__int__", [](const Tensor& t) {
-        if (t.numel() != 1) throw TypeError("only one element tensors can be converted to Python scalars");
-        return is_floating(t.dtype()) ? (int64_t)t.item_double() : t.item_int();
+      .def("__int__", [](const Tensor& t) -> py::object {
+        if (t.numel() != 1) throw ValueError("only one element tensors can be converted to Python scalars");
+        if (!is_floating(t.dtype())) return py::int_(t.item_int());
+        // through Python's float -> int, as torch: truncation, and its errors for nan / inf
+        PyObject* r = PyNumber_Long(py::float_(t.item_double()).ptr());
+        if (!r) throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(r);
       })
       .def("__index__", [](const Tensor& t) {
         if (t.numel() != 1 || is_floating(t.dtype()))

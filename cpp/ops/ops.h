@@ -23,6 +23,7 @@ Tensor full(const DimVec& sizes, double v, Dtype d);
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor arange(double start, double end, double step, Dtype d);
+Tensor arange_int64(int64_t start, int64_t end, int64_t step);  // exact for |values| > 2^53
 Tensor linspace(double start, double end, int64_t steps, Dtype d);
 Tensor eye(int64_t n, int64_t m, Dtype d);
 
