@@ -25,6 +25,9 @@ _install_tensor()
 from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,  # noqa: E402
                         empty_like, full_like, arange, linspace, eye, scalar_tensor)
 from . import autograd  # noqa: E402
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: E402
+                     set_rng_state, rand, randn, randint, randperm, normal, bernoulli, rand_like, randn_like,
+                     randint_like)
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
