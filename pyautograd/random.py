@@ -100,6 +100,15 @@ def _check_generator(name, generator):
     return generator
 
 
+def _size_factory_generator(name, args, size, generator):
+    """rand/randn's TypeError for a generator= that is not a Generator."""
+    if generator is not None and not isinstance(generator, Generator):
+        kwargs = {k: v for k, v in dict(size=size, generator=generator).items() if v is not None}
+        sigs = (f" * (tuple of ints size, *, torch.Generator generator, {_TAIL}\n"
+                f" * (tuple of ints size, *, {_TAIL}\n")
+        raise _invalid(name, sigs, args, kwargs)
+
+
 def _is_int(x):
     if isinstance(x, builtins.bool):
         return True
@@ -128,6 +137,8 @@ def _shape(name, args, size):
 
 def _finish(t, requires_grad):
     if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -136,14 +147,14 @@ def _finish(t, requires_grad):
 def rand(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     _check_device(device)
-    _check_generator("rand", generator)
+    _size_factory_generator("rand", args, size, generator)
     return _finish(_C._rand(_shape("rand", args, size), dtype or _C.get_default_dtype(), generator), requires_grad)
 
 
 def randn(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     _check_device(device)
-    _check_generator("randn", generator)
+    _size_factory_generator("randn", args, size, generator)
     return _finish(_C._randn(_shape("randn", args, size), dtype or _C.get_default_dtype(), generator), requires_grad)
 
 
