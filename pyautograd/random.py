@@ -10,6 +10,7 @@ import builtins
 import contextlib
 import numbers
 import operator
+import warnings
 
 from . import _C
 from ._creation import _size_args
@@ -181,6 +182,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, l
         raise _invalid("randint", _RANDINT_SIGS, args, kwargs)
     shape = list(_size_args(tuple(size), "randint"))
     t = _C._randint(int(low), int(high), shape, dtype or _C.int64, generator)
+    _warn_float_bounds(t.dtype, int(low), int(high) - 1)
     return _finish(t, requires_grad)
 
 
@@ -247,7 +249,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
         low, high = 0, low
     if not _is_int(low) or not _is_int(high):
         raise TypeError(f"randint_like(): argument 'high' must be int, not {type(high).__name__}")
-    return _finish(_C._randint_like(input, int(low), int(high), dtype or input.dtype, generator), requires_grad)
+    t = _C._randint_like(input, int(low), int(high), dtype or input.dtype, generator)
+    _warn_float_bounds(t.dtype, int(low), int(high) - 1)
+    return _finish(t, requires_grad)
 
 
 # ---------------------------------------------------------------- Tensor methods
@@ -271,7 +275,25 @@ def _tensor_random_(self, *args, generator=None, **kwargs):
         return self._random_(generator)
     if not _is_int(frm) or (to is not None and not _is_int(to)) or (to is None and not has_from):
         raise TypeError(f"random_() received an invalid combination of arguments - got {_got(args, kwargs)}")
-    return self._random_from_to_(int(frm), None if to is None else int(to), generator)
+    if has_from:
+        r = self._random_from_to_(int(frm), None if to is None else int(to), generator)
+    else:
+        r = self._random_to_(int(to), generator)
+    if to is not None:
+        _warn_float_bounds(self.dtype, int(frm), int(to) - 1)
+    return r
+
+
+def _warn_float_bounds(dtype, frm, to_inc):
+    """torch's warning for integer bounds a floating dtype cannot represent exactly."""
+    if not dtype.is_floating_point:
+        return
+    digits, name = (24, "float") if dtype == _C.float32 else (53, "double")
+    for value, what in ((frm, "from"), (to_inc, "to - 1")):
+        if value < -(1 << digits) or value > (1 << digits):
+            warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations {name} "
+                          "can support discrete uniform distribution only within this range. This warning will become "
+                          "an error in version 1.7 release, please fix the code in advance", UserWarning, stacklevel=3)
 
 
 def _tensor_bernoulli_(self, p=0.5, *, generator=None):

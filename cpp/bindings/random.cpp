@@ -78,14 +78,16 @@ void init_random(py::module_& m, TensorClass& cls) {
       }, py::arg("new_state"))
       .def_property_readonly("device", [](Generator&) { return cpu_device(); })
       .def("__reduce__", [](py::object self) {
+        // Pickles as (seed, state); unpickling rebuilds an independent generator.
         Generator& g = self.cast<Generator&>();
-        return py::make_tuple(py::type::of(self), py::make_tuple(cpu_device()),
-                              py::make_tuple(g.initial_seed(), py::none(), state_to_tensor(g.get_state())));
-      })
-      .def("__setstate__", [](Generator& g, py::tuple st) {
-        g.manual_seed(st[0].cast<uint64_t>());
-        set_state_from(g, st[2]);
+        return py::make_tuple(py::module_::import("pyautograd._C").attr("_generator_from_state"),
+                              py::make_tuple(g.initial_seed(), state_to_tensor(g.get_state())));
       });
+  m.def("_generator_from_state", [](uint64_t seed, py::handle state) {
+    auto g = std::make_shared<Generator>(seed);
+    set_state_from(*g, state);
+    return g;
+  });
   m.attr("default_generator") = py::cast(default_generator());
   m.def("_unpack_seed", [](py::handle s) { return unpack_seed(s); });
 
@@ -100,6 +102,7 @@ void init_random(py::module_& m, TensorClass& cls) {
   cls.def("_random_from_to_", [](Tensor& self, int64_t from, std::optional<int64_t> to, Generator* g) {
     return random_(self, from, to, g);
   });
+  cls.def("_random_to_", [](Tensor& self, int64_t to, Generator* g) { return random_(self, to, g); });
   cls.def("_bernoulli_scalar_", [](Tensor& self, double p, Generator* g) { return bernoulli_(self, p, g); });
   cls.def("_bernoulli_tensor_", [](Tensor& self, const Tensor& p, Generator* g) { return bernoulli_(self, p, g); });
 

@@ -187,8 +187,9 @@ Tensor& random_(Tensor& self, Generator* gen) {
   });
 }
 
-Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to_opt, Generator* gen) {
-  const char* node = to_opt ? "RandomBackward0" : "RandomBackward1";
+namespace {
+
+Tensor& random_from_to(Tensor& self, int64_t from, std::optional<int64_t> to_opt, Generator* gen, const char* node) {
   return random_inplace(self, node, nullptr, [&] {
     check_no_internal_overlap(self);
     const Dtype d = self.dtype();
@@ -232,6 +233,14 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to_opt, Gener
     });
   });
 }
+
+}  // namespace
+
+Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen) {
+  return random_from_to(self, from, to, gen, "RandomBackward0");
+}
+
+Tensor& random_(Tensor& self, int64_t to, Generator* gen) { return random_from_to(self, 0, to, gen, "RandomBackward1"); }
 
 Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
   return random_inplace(self, "ExponentialBackward0", nullptr, [&] {
@@ -306,7 +315,7 @@ Tensor randn(const DimVec& sizes, Dtype d, Generator* gen) {
 
 Tensor randint(int64_t low, int64_t high, const DimVec& sizes, Dtype d, Generator* gen) {
   Tensor t = empty(sizes, d);
-  return random_(t, low, high, gen);
+  return random_(t, low, std::optional<int64_t>(high), gen);
 }
 
 Tensor rand_like(const Tensor& like, Dtype d, Generator* gen) {
@@ -321,7 +330,7 @@ Tensor randn_like(const Tensor& like, Dtype d, Generator* gen) {
 
 Tensor randint_like(const Tensor& like, int64_t low, int64_t high, Dtype d, Generator* gen) {
   Tensor t = empty_for(like.sizes(), d, &like);
-  return random_(t, low, high, gen);
+  return random_(t, low, std::optional<int64_t>(high), gen);
 }
 
 Tensor randperm(int64_t n, Dtype d, Generator* gen) {
@@ -369,7 +378,7 @@ Tensor bernoulli(const Tensor& self, double p, Generator* gen) {
   }
   // Torch has no derivative formula for bernoulli.p: the node fails when reached.
   if (GradMode::is_enabled() && self.requires_grad())
-    record("NotImplemented", [](FunctionNode&, const tensor_list&) -> tensor_list {
+    record("torch::autograd::NotImplemented", [](FunctionNode&, const tensor_list&) -> tensor_list {
       throw Error("derivative for aten::bernoulli is not implemented");
     }, {self}, {out});
   return out;

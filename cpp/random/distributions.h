@@ -16,7 +16,8 @@ namespace pag {
 Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);
 Tensor& normal_(Tensor& self, double mean, double std, Generator* gen = nullptr);
 Tensor& random_(Tensor& self, Generator* gen = nullptr);
-Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen = nullptr);
+Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen);  // to=None: dtype max
+Tensor& random_(Tensor& self, int64_t to, Generator* gen);  // [0, to)
 Tensor& exponential_(Tensor& self, double lambd, Generator* gen = nullptr);
 Tensor& bernoulli_(Tensor& self, double p, Generator* gen = nullptr);
 Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen = nullptr);
