@@ -69,6 +69,19 @@ def test_rand_randn_million(fn, dtype):
     run_both(lambda T: getattr(T, fn)(1000, 1001, dtype=getattr(T, dtype)), SEEDS[-1], f"{fn}(1000, 1001)")
 
 
+def test_scalar_float_normal_path():
+    # Machines without AVX2+FMA run the scalar float32 Box-Muller; it must give the same bits.
+    prev = pag._C._rng_simd(False)
+    try:
+        for seed in SEEDS:
+            for n in [16, 17, 31, 1000]:
+                run_both(lambda T: T.randn(n), seed, f"scalar randn({n})")
+            run_both(lambda T: T.empty(100).normal_(2.0, 0.5), seed, "scalar normal_")
+        run_both(lambda T: T.randn(10**5), 0, "scalar randn(10**5)")
+    finally:
+        pag._C._rng_simd(prev)
+
+
 def test_default_dtype_and_signatures():
     run_both(lambda T: [T.rand(2, 3), T.rand((2, 3)), T.rand([4]), T.rand(size=(2, 2)), T.randn(T.Size([3, 2])),
                         T.rand(()), T.randn(0), T.rand(2, requires_grad=True)], 5)

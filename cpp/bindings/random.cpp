@@ -89,6 +89,7 @@ void init_random(py::module_& m, TensorClass& cls) {
     return g;
   });
   m.attr("default_generator") = py::cast(default_generator());
+  m.def("_rng_simd", &sampling::set_simd_enabled, py::arg("enabled"));
   m.def("_unpack_seed", [](py::handle s) { return unpack_seed(s); });
 
   // In-place fills (Tensor methods).

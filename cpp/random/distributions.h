@@ -42,4 +42,10 @@ Tensor normal(const Tensor& mean, double std, Generator* gen = nullptr);
 Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);
 Tensor normal(double mean, double std, const DimVec& sizes, Dtype d, Generator* gen = nullptr);
 
+namespace sampling {
+// float32 Box-Muller: AVX2 vector code when the CPU has it, else scalar code with the
+// same roundings. Returns the previous choice; tests use it to check both paths.
+bool set_simd_enabled(bool enabled);
+}  // namespace sampling
+
 }  // namespace pag

@@ -136,7 +136,7 @@ inline void avx_sincosf(float x, float* s_out, float* c_out) {
   *c_out = sign_cos ? -c : c;
 }
 
-inline void normal_fill16(float* d, float mean, float std) {
+inline void normal_fill16_impl(float* d, float mean, float std) {
   const float two_pi = static_cast<float>(2.0 * kPi);
   float out[16];
   for (int j = 0; j < 8; ++j) {
@@ -151,6 +151,10 @@ inline void normal_fill16(float* d, float mean, float std) {
   }
   std::memcpy(d, out, sizeof(out));
 }
+
+// normal_fill16_impl, on AVX2+FMA CPUs as 8-lane vector code with the same roundings (sampling.cpp;
+// set_simd_enabled in distributions.h picks the path).
+void normal_fill16(float* d, float mean, float std);
 
 // normal_ on a contiguous buffer of n >= 16 elements: n uniforms, Box-Muller on each
 // full chunk of 16, and for a ragged end 16 fresh uniforms transformed into the last 16 slots.
