@@ -242,6 +242,7 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
 
 Tensor& random_(Tensor& self, int64_t to, Generator* gen) { return random_from_to(self, 0, to, gen, "RandomBackward1"); }
 
+// Generic kernel; see Note [MKL kernels] below.
 Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
   return random_inplace(self, "ExponentialBackward0", nullptr, [&] {
     PAG_CHECK(lambd > 0.0, "exponential_ expects lambda > 0.0, but found lambda=", lambd);
@@ -258,6 +259,11 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
   });
 }
 
+// Note [MKL kernels]: torch builds with MKL may send bernoulli_(float p) and
+// exponential_ on Intel CPUs through MKL's VSL streams instead of the generator's
+// words. Those streams are not reproduced here: both ops use torch's generic CPU
+// kernels (what torch runs on AMD CPUs and builds without MKL), which draw one
+// double per element from the generator. The distributions are the same.
 Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
   return random_inplace(self, "BernoulliBackward2", nullptr, [&] {
     PAG_CHECK(0 <= p && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
