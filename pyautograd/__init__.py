@@ -26,6 +26,10 @@ from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full,
                         empty_like, full_like, arange, linspace, eye, scalar_tensor)
 from ._tensor_str import set_printoptions  # noqa: E402
 from . import autograd  # noqa: E402
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: E402
+                     set_rng_state, rand, randn, randint, randperm, normal, bernoulli, rand_like, randn_like,
+                     randint_like)
+from . import utils  # noqa: E402
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
