@@ -113,6 +113,8 @@ void apply_inplace(const char* kernel, Tensor& self, const Op& op) {
 // torch's apply_loss_reduction: mean() / sum() of the elementwise loss.
 Tensor reduce_loss(const Tensor& unreduced, int64_t reduction) {
   AutoGradMode no(false);
+  if (reduction != kReductionNone && unreduced.numel() == 0)  // the mean of nothing is nan, the sum 0
+    return full({}, reduction == kReductionMean ? std::numeric_limits<double>::quiet_NaN() : 0.0, unreduced.dtype());
   if (reduction == kReductionMean) return mean(unreduced, std::nullopt, false);
   if (reduction == kReductionSum) return sum(unreduced, std::nullopt, false);
   return unreduced;
@@ -136,6 +138,23 @@ void check_no_requires_grad(const Tensor& t, const char* arg, const char* fn) {
 }
 
 }  // namespace
+
+// Note [DivBackward1]: torch's composite loss formulas divide by a C++ scalar (div.Scalar),
+// whose node is DivBackward1; dividing through this op keeps those graphs' names.
+Tensor div_scalar(const Tensor& t, double s) {
+  Tensor out;
+  {
+    AutoGradMode no(false);
+    out = div(t, num(s));
+  }
+  if (any_requires_grad({&t})) {
+    auto n = record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      return {div_scalar(g[0], n.scalars[0])};
+    }, {t}, {out});
+    n->scalars = {s};
+  }
+  return out;
+}
 
 // ================================================================ activations
 Tensor leaky_relu(const Tensor& self, double negative_slope) {
@@ -461,6 +480,10 @@ Tensor l1_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
   check_reduction(reduction);
   // torch's l1_loss is composite: its graph is sub -> abs -> mean/sum.
   Tensor diff = abs(sub(self, target));
+  if (diff.numel() == 0 && reduction != kReductionNone) {
+    check_floating(diff.dtype(), "l1_loss");
+    return reduce_loss(diff, reduction);
+  }
   if (reduction == kReductionMean) return mean(diff, std::nullopt, false);
   if (reduction == kReductionSum) return sum(diff, std::nullopt, false);
   return diff;
@@ -563,14 +586,14 @@ constexpr double kBceEps = 1e-12;
 Tensor weighted(const Tensor& t, const Tensor& weight) {
   if (!weight.defined()) return t;
   AutoGradMode no(false);
-  return mul(t, operand_as(weight, t.dtype()));
+  return operand_as(mul(t, weight), t.dtype());
 }
 
 // d loss / d target of binary_cross_entropy: log(1 - x) - log(x), from differentiable ops.
 Tensor bce_target_backward(const Tensor& g, const Tensor& x, const Tensor& weight, int64_t red) {
   Tensor r = mul(g, sub(log1p(neg(x)), log(x)));
   if (weight.defined()) r = mul(r, weight);
-  return red == kReductionMean ? div(r, num((double)x.numel())) : r;
+  return red == kReductionMean ? div_scalar(r, (double)x.numel()) : r;
 }
 
 }  // namespace
@@ -631,7 +654,7 @@ Tensor binary_cross_entropy_backward(const Tensor& grad, const Tensor& self, con
       int64_t red = n.ints[0];
       auto finish = [&](Tensor r) {
         if (w.defined()) r = mul(r, w);
-        return red == kReductionMean ? div(r, num((double)x.numel())) : r;
+        return red == kReductionMean ? div_scalar(r, (double)x.numel()) : r;
       };
       tensor_list r(3);
       if (n.needs_input_grad(0)) r[0] = binary_cross_entropy_backward(g[0], x, t, w, red);
@@ -681,7 +704,7 @@ Tensor bce_logits_backward(const Tensor& g, const Tensor& x, const Tensor& t, co
     r = mul(sub(sigmoid(x), t), g);
   }
   if (w.defined()) r = mul(r, w);
-  return red == kReductionMean ? div(r, num((double)x.numel())) : r;
+  return red == kReductionMean ? div_scalar(r, (double)x.numel()) : r;
 }
 
 Tensor bce_logits_target_backward(const Tensor& g, const Tensor& x, const Tensor& w, const Tensor& pw, int64_t red) {
@@ -689,7 +712,7 @@ Tensor bce_logits_target_backward(const Tensor& g, const Tensor& x, const Tensor
   Tensor r = pw.defined() ? sub(neg(x), mul(sub(pw, num(1.0)), log_sigmoid_diff(x))) : neg(x);
   r = mul(r, g);
   if (w.defined()) r = mul(r, w);
-  return red == kReductionMean ? div(r, num((double)x.numel())) : r;
+  return red == kReductionMean ? div_scalar(r, (double)x.numel()) : r;
 }
 
 }  // namespace
@@ -714,7 +737,17 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
     return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
   };
   Tensor loss;
-  if (pos_weight.defined()) {
+  bool one_dtype = self.dtype() == d && target.dtype() == d;
+  if (!one_dtype) {
+    // Mixed dtypes: torch's chain of in-place ops rounds log_sigmoid(x) (and its product
+    // with the log weight) to x's dtype and every later step to target's dtype.
+    AutoGradMode no(false);
+    Tensor ls = map1("log_sigmoid_cpu", self, self.dtype(), log_sigmoid);
+    if (pos_weight.defined())
+      ls = operand_as(mul(ls, add(mul(sub(pos_weight, num(1.0)), target), num(1.0))), self.dtype());
+    Tensor a = operand_as(mul(sub(num(1.0), target), self), target.dtype());
+    loss = operand_as(sub(a, ls), target.dtype());
+  } else if (pos_weight.defined()) {
     broadcast_shapes(pos_weight.sizes(), target.sizes());
     loss = map3("binary_cross_entropy_with_logits", self, target, pos_weight, d, [=](auto x, auto t, auto pw) {
       using T = decltype(x);
@@ -908,6 +941,11 @@ NllShape nll_shape(const Tensor& self) {
 
 Tensor nll_backward_op(const Tensor& grad, const Tensor& self, const Tensor& target, const Tensor& weight,
                        int64_t reduction, int64_t ignore_index, double total_weight, bool is2d) {
+  // torch's nll_loss_backward checks the batch sizes again: a 1-D input with a 1-element
+  // 1-D target runs forward but cannot be differentiated.
+  if (!is2d && !(self.dim() == 1 && target.dim() == 0) && (target.dim() == 0 || self.size(0) != target.size(0)))
+    throw Error(str_cat("size mismatch (got input: ", shape_str(self.sizes()), ", target: ",
+                        shape_str(target.sizes()), ")"));
   bool per_element = reduction == kReductionNone && self.dim() >= 2;
   Tensor gi = nll_backward_kernel(grad, self.sizes(), self.dtype(), target, weight, reduction, ignore_index,
                                   total_weight, nll_shape(self), per_element);
@@ -1040,9 +1078,13 @@ Tensor constant_pad_nd(const Tensor& self, const DimVec& pad, double value) {
   bool any_positive = false;
   for (int64_t i = l_diff; i < l_inp; ++i) {
     int64_t k = 2 * (l_inp - i - 1);
-    if (pad[k] < 0) src = narrow(src, i, -pad[k], src.size(i) + pad[k]);
+    auto crop = [&](int64_t start, int64_t length) {
+      if (length < 0) throw Error("narrow(): length must be non-negative.");
+      src = narrow(src, i, start, length);
+    };
+    if (pad[k] < 0) crop(-pad[k], src.size(i) + pad[k]);
     else if (pad[k] != 0) any_positive = true;
-    if (pad[k + 1] < 0) src = narrow(src, i, 0, src.size(i) + pad[k + 1]);
+    if (pad[k + 1] < 0) crop(0, src.size(i) + pad[k + 1]);
     else if (pad[k + 1] != 0) any_positive = true;
   }
   Tensor out;

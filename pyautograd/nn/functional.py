@@ -225,7 +225,7 @@ def _ce_prob_target(input, target, weight, red, label_smoothing):
     if red == _Reduction.MEAN:
         if input.numel() == 0:
             return (-prod.sum()).fill_(float("nan"))
-        return -prod.sum() / (input.numel() // n_classes)
+        return _nn._div_scalar(-prod.sum(), input.numel() // n_classes)
     if red == _Reduction.SUM:
         return -prod.sum()
     return -prod.sum(class_dim)
