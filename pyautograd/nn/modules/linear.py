@@ -1,7 +1,6 @@
 """Identity and Linear."""
 import math
 
-from ... import _C
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
