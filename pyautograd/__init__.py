@@ -28,6 +28,7 @@ from . import autograd  # noqa: E402
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
+from . import optim  # noqa: E402
 
 
 def set_default_dtype(d):
