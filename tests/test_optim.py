@@ -219,6 +219,26 @@ def test_noncontiguous_and_mixed_dtype_params(name, cfg):
 
 # ---------------------------------------------------------------- semantics
 
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_tensor_lr_with_scheduler(name):
+    # a Tensor lr stays a tensor; the scheduler fills it in place
+    out = []
+    for fw in (torch, pag):
+        lr = fw.tensor(0.05)
+
+        def make(fw, ps):
+            return getattr(fw.optim, name)(ps, lr=lr)
+        params, opt = train(fw, make, 1)
+        sched = fw.optim.lr_scheduler.StepLR(opt, 3, gamma=0.5)
+        train(fw, None, 10, params=params, opt=opt, sched=sched)
+        assert opt.param_groups[0]["lr"] is lr
+        out.append((params, lr.item(), [float(x) for x in sched.get_last_lr()]))
+    (tparams, tlr, tlast), (pparams, plr, plast) = out
+    assert plr == tlr and plast == tlast
+    for pp, tp in zip(pparams, tparams):
+        close(pp, tp)
+
+
 def test_params_without_grad_are_skipped():
     for fw in (torch, pag):
         a = fw.ones(3, requires_grad=True)
@@ -429,6 +449,14 @@ def test_validation_errors():
         helper_test_exception(*both(f))
 
 
+def test_adam_capturable_needs_an_accelerator():
+    def f(fw):
+        p = fw.zeros(2, requires_grad=True)
+        p.grad = fw.ones(2)
+        fw.optim.Adam([p], capturable=True).step()
+    helper_test_exception(lambda: f(torch), lambda: f(pag))
+
+
 def test_duplicate_params_warn():
     for fw in (torch, pag):
         p = fw.ones(2, requires_grad=True)
@@ -442,7 +470,8 @@ def test_repr_like_torch():
         opts = [fw.optim.SGD([a], lr=0.1), fw.optim.SGD([a, b], lr=0.01, momentum=0.9, nesterov=True, maximize=True),
                 fw.optim.Adam([a]), fw.optim.Adam([{"params": [a]}, {"params": [b], "lr": 0.1}], amsgrad=True,
                                                   betas=(0.8, 0.9), eps=1e-6, weight_decay=1e-4),
-                fw.optim.AdamW([a, b], lr=3e-4, fused=True), fw.optim.SGD([a], lr=0.1, foreach=False)]
+                fw.optim.AdamW([a, b], lr=3e-4, fused=True), fw.optim.SGD([a], lr=0.1, foreach=False),
+                fw.optim.AdamW([a], lr=fw.tensor(0.01), capturable=True)]
         fw.optim.lr_scheduler.StepLR(opts[0], 3)
         fw.optim.lr_scheduler.CosineAnnealingLR(opts[3], 10)
         return [repr(o) for o in opts]

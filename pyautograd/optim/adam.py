@@ -131,6 +131,10 @@ class Adam(Optimizer):
             self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
             if not params:
                 continue
+            if group["capturable"]:
+                # as torch on a CPU: capturable steps need an accelerator
+                raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
+                                     "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
             beta1, beta2 = group["betas"]
             _C._adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps,
                           lr=_get_value(group["lr"]), beta1=_get_value(beta1), beta2=_get_value(beta2),
