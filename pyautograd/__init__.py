@@ -34,6 +34,7 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # 
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
 
 
 def set_default_dtype(d):

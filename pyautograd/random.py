@@ -13,7 +13,12 @@ import operator
 import warnings
 
 from . import _C
-from ._creation import _size_args
+from ._creation import _parse_size
+
+
+def _size_args(args, name):
+    """Sizes given as varargs ints or one sequence; () is a 0-dim shape."""
+    return _parse_size(args, {}, name) if args else []
 from ._device import _check_device
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",

@@ -148,4 +148,18 @@ Tensor nonzero(const Tensor& a);
 // Writes g into `region` (a view of the fresh zeros z) and returns z: backward of slice/select.
 Tensor index_put_slice_grad(Tensor z, Tensor region, const Tensor& g);
 
+// ---- optimizers (ops/optim.cpp): fused multi-tensor updates in place, never recorded ----
+// One call updates every parameter of a param group (torch's SGD / Adam / AdamW step).
+// Returns the momentum buffers, a new one wherever momentum_buffers[i] is undefined;
+// nothing when momentum == 0.
+std::vector<Tensor> sgd_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                              const std::vector<Tensor>& momentum_buffers, double lr, double momentum,
+                              double dampening, double weight_decay, bool nesterov, bool maximize);
+// state_steps: 0-dim float tensors, incremented here; max_exp_avg_sqs is used only with amsgrad.
+void adam_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                const std::vector<Tensor>& max_exp_avg_sqs, const std::vector<Tensor>& state_steps, double lr,
+                double beta1, double beta2, double weight_decay, double eps, bool amsgrad, bool maximize,
+                bool decoupled_weight_decay);
+
 }  // namespace pag
