@@ -25,6 +25,7 @@ _install_tensor()
 from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,  # noqa: E402
                         empty_like, full_like, arange, linspace, eye, scalar_tensor)
 from . import autograd  # noqa: E402
+from . import return_types  # noqa: E402
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
