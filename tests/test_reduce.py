@@ -276,6 +276,10 @@ def test_var_numerics():
     assert_close(p.var(1), ref.var(1).float(), rtol=1e-6, atol=0)
     assert_close(p.std(), ref.std().float(), rtol=1e-6, atol=0)
     assert_close(p.t().var(0), ref.var(1).float(), rtol=1e-6, atol=0)
+    # the reduced dim strided, the kept dim dense (adjacent outputs folded together)
+    c = np.ascontiguousarray(a.T)
+    assert_close(pag.tensor(c).var(0), ref.var(1).float(), rtol=1e-6, atol=0)
+    assert_close(pag.tensor(c).std(0, correction=0), ref.std(1, correction=0).float(), rtol=1e-6, atol=0)
 
 
 # ---------------------------------------------------------------- softmax / log_softmax / logsumexp
@@ -320,6 +324,10 @@ def test_logsumexp_extremes():
     helper_test_op([], lambda x: x.logsumexp(0, True), inputs=[rows.clone()])
     helper_test_op([], lambda x: x.logsumexp(1), inputs=[torch.tensor([[inf, 1.0], [inf, inf], [inf, -inf]])])
     helper_test_op([], lambda x: x.logsumexp(0), inputs=[torch.tensor([1.0, nan, 2.0])])
+    cols = torch.tensor([[-inf, inf, 1.0, -inf, 0.0], [-inf, 1.0, nan, 3.0, -inf], [-inf, inf, 2.0, -inf, 1.0]])
+    helper_test_op([], lambda x: x.logsumexp(0), inputs=[cols.clone()], grad=False)
+    helper_test_op([], lambda x: x.t().logsumexp(1), inputs=[cols.clone()], grad=False)
+    helper_test_op([], lambda x: x.logsumexp(0), inputs=[cols.clone().double()], grad=False)
     helper_test_op([(3, 4)], lambda x: x.logsumexp(1), dtype="int64")
     helper_test_op([(3, 4)], lambda x: x.logsumexp(0), dtype="bool")
     helper_test_op([(4, 5)], lambda x: x.logsumexp(0), noncontig=True)

@@ -10,7 +10,10 @@
 // few outputs with long reductions, the blocks, but never change how one output is
 // associated, so results do not depend on the number of threads.
 #pragma once
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <type_traits>
 
@@ -50,9 +53,13 @@ struct BlockRef {
 // The Ops a reduction supplies:
 //   acc_t init();  acc_t combine(acc_t earlier, acc_t later);  void write(char* const* outs, acc_t)
 // and one way of folding:
-//   acc_t step(acc_t, in_t v, int64_t index)            element by element (required for kVertical), with an
+//   acc_t step(acc_t, in_t v, int64_t index)            element by element, with an
 //   optional acc_t run(acc_t, const in_t* v, int64_t n, int64_t index) for dense runs, or
 //   acc_t block(acc_t, const BlockRef<in_t>&)           a whole block at once (multi-pass folds).
+// Ops with `static constexpr bool kVertical` fold adjacent outputs together (Note [Vertical
+// reductions]) through step, or through
+//   void rows(acc_t* part, int64_t cnt, const BlockRef<in_t>&)  one block of cnt adjacent outputs,
+//                                                       output c's elements at +c from output 0's.
 template <typename in_t, typename acc_t, typename Ops>
 acc_t fold_block(const Ops& ops, acc_t acc, const BlockRef<in_t>& b) {
   if constexpr (requires { ops.block(acc, b); }) {
@@ -114,13 +121,17 @@ void reduce_loop(const ReduceGeometry& rg, char* const* outs, int nouts, const c
       const int64_t items = (num_out / s0) * nchunks;
       // Folds block k of the chunk at ip (cnt adjacent outputs) into part[0..cnt).
       auto fold_rows = [&](const char* ip, int64_t cnt, int64_t k, acc_t* part) {
-        for (int64_t c = 0; c < cnt; ++c) part[c] = ops.init();
-        block(ip, k).for_runs([&](const in_t* v, int64_t st, int64_t n, int64_t idx) {
-          for (int64_t i = 0; i < n; ++i) {
-            const in_t* row = v + i * st;
-            for (int64_t c = 0; c < cnt; ++c) part[c] = ops.step(part[c], row[c], idx + i);
-          }
-        });
+        if constexpr (requires { ops.rows(part, cnt, block(ip, k)); }) {
+          ops.rows(part, cnt, block(ip, k));
+        } else {
+          for (int64_t c = 0; c < cnt; ++c) part[c] = ops.init();
+          block(ip, k).for_runs([&](const in_t* v, int64_t st, int64_t n, int64_t idx) {
+            for (int64_t i = 0; i < n; ++i) {
+              const in_t* row = v + i * st;
+              for (int64_t c = 0; c < cnt; ++c) part[c] = ops.step(part[c], row[c], idx + i);
+            }
+          });
+        }
       };
       // partials: nblocks rows of cnt block results already folded in parallel, or null.
       auto chunk = [&](int64_t item, const acc_t* partials) {
@@ -213,6 +224,21 @@ acc_t dense_sum(const in_t* v, int64_t n) {
   return total + tail;
 }
 
+// Max of a dense run, ignoring NaN (-inf when empty), in 8 lanes so the loop vectorizes.
+template <typename T>
+T dense_max(const T* v, int64_t n) {
+  constexpr int64_t kLanes = 8;
+  T lane[kLanes];
+  for (int64_t l = 0; l < kLanes; ++l) lane[l] = -std::numeric_limits<T>::infinity();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) lane[l] = v[i + l] > lane[l] ? v[i + l] : lane[l];
+  for (; i < n; ++i) lane[0] = v[i] > lane[0] ? v[i] : lane[0];
+  T m = lane[0];
+  for (int64_t l = 1; l < kLanes; ++l) m = lane[l] > m ? lane[l] : m;
+  return m;
+}
+
 // ---------------------------------------------------------------- lines
 // Lines along one dim: outer has operands (out, in) over the other dims; every line
 // has n elements with byte strides (out_stride, in_stride).
@@ -222,18 +248,85 @@ struct LineGeometry {
   int64_t out_stride = 0, in_stride = 0;
 };
 
-// f(char* out, const char* in, n, out_stride_bytes, in_stride_bytes) once per line, lines in parallel.
-template <typename F>
+// What a line functor gets: `count` adjacent lines of n elements (element strides os, is
+// along each line). When count > 1, line c starts c elements after line 0 in both
+// operands, so loops over c vectorize (Note [Vertical reductions], for lines).
+template <typename T>
+struct Lines {
+  T* out;
+  const T* in;
+  int64_t n, os, is, count;
+};
+
+// f(const Lines<T>&) over every line of out/in (both of element type T), lines in parallel.
+template <typename T, typename F>
 void line_loop(const LineGeometry& lg, char* out_base, const char* in_base, const F& f) {
   const int64_t lines = lg.outer.numel();
   if (lines == 0 || lg.n == 0) return;
-  int64_t grain = std::max<int64_t>(1, kParallelGrain / lg.n);
-  parallel_for(lines, grain, [&](int64_t b, int64_t e) {
-    char* base[2] = {out_base, const_cast<char*>(in_base)};
-    run_range(lg.outer, base, b, e, [&](char** p, const int64_t* s, int64_t cnt) {
-      for (int64_t i = 0; i < cnt; ++i) f(p[0] + i * s[0], p[1] + i * s[1], lg.n, lg.out_stride, lg.in_stride);
-    });
+  constexpr int64_t sz = sizeof(T);
+  const int64_t n = lg.n, os = lg.out_stride / sz, is = lg.in_stride / sz;
+  const int64_t s0 = lg.outer.sizes[0];
+  const bool vertical = s0 > 1 && lg.outer.strides[0][0] == sz && lg.outer.strides[1][0] == sz && lg.in_stride != sz;
+  const int64_t width = vertical ? kVerticalChunk : 1;
+  const int64_t nchunks = vertical ? (s0 + width - 1) / width : lines;
+  const int64_t items = vertical ? (lines / s0) * nchunks : lines;
+  int64_t grain = std::max<int64_t>(1, kParallelGrain / (n * width));
+  parallel_for(items, grain, [&](int64_t b, int64_t e) {
+    for (int64_t item = b; item < e; ++item) {
+      int64_t first = item, count = 1;
+      if (vertical) {
+        int64_t c0 = (item % nchunks) * width;
+        first = (item / nchunks) * s0 + c0;
+        count = std::min(width, s0 - c0);
+      }
+      int64_t rem = first, off_o = 0, off_i = 0;
+      for (size_t d = 0; d < lg.outer.sizes.size(); ++d) {
+        int64_t i = rem % lg.outer.sizes[d];
+        rem /= lg.outer.sizes[d];
+        off_o += i * lg.outer.strides[0][d];
+        off_i += i * lg.outer.strides[1][d];
+      }
+      f(Lines<T>{reinterpret_cast<T*>(out_base + off_o), reinterpret_cast<const T*>(in_base + off_i), n, os, is,
+                 count});
+    }
   });
 }
+
+// Calls body(os, is) with compile-time unit strides when the line is dense (so it vectorizes).
+template <typename T, typename Body>
+void with_strides(const Lines<T>& L, const Body& body) {
+  using one = std::integral_constant<int64_t, 1>;
+  if (L.os == 1 && L.is == 1) body(one{}, one{});
+  else body(L.os, L.is);
+}
+
+// ---------------------------------------------------------------- vectorizable math
+// Note [Fast expf]: the softmax family needs exp over whole lines, and std::exp is a
+// call per element. exp_fast is Cephes' expf (reduction by ln2 in two parts, a
+// degree-6 polynomial, 2^n through the exponent bits) written with selects only, so
+// loops over it vectorize. Error about 1 ulp for x <= 88; below -87.33 it flushes to
+// 0 (no denormals), above 88 it gives inf; NaN stays NaN. The kernels call it with
+// shifted arguments (x - max <= 0).
+[[gnu::always_inline]] inline float exp_fast(float x) {
+  constexpr float kHi = 88.0f, kLo = -87.33654475f;  // kLo = ln(2^-126)
+  constexpr float kShifter = 12582912.0f;           // 1.5 * 2^23: adding it rounds to an integer
+  float xc = x > kHi ? kHi : (x < kLo ? kLo : x);
+  float t = xc * 1.44269504088896341f + kShifter;
+  float n = t - kShifter;
+  int32_t ni = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kShifter);
+  float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  float y = p * std::bit_cast<float>((ni + 127) << 23);
+  y = x < kLo ? 0.0f : y;
+  y = x > kHi ? std::numeric_limits<float>::infinity() : y;
+  return x != x ? x : y;
+}
+[[gnu::always_inline]] inline double exp_fast(double x) { return std::exp(x); }
 
 }  // namespace pag::kernels

@@ -2,6 +2,12 @@
 // any/all, logsumexp, softmax, log_softmax, cumsum), each forward next to its
 // backward rule. Reductions run on kernels::reduce_loop, the per-line ops on
 // kernels::line_loop (Note [Deterministic reductions]).
+//
+// Note [No trapping math]: GCC keeps float selects (clamps, x > m ? x : m) as
+// branches while comparisons may raise FP exception flags, which blocks
+// vectorizing exp_fast and the max passes. Nothing reads those flags, so this file
+// compiles without trapping math; results are unchanged.
+#pragma GCC optimize("no-trapping-math")
 #include <cmath>
 #include <limits>
 
@@ -277,6 +283,7 @@ struct AnyAllOps {
 // mean is large against the spread, and deterministic.
 template <typename T>
 struct VarOps {
+  static constexpr bool kVertical = true;
   struct acc_t {
     double n = 0, mean = 0, m2 = 0;
   };
@@ -305,6 +312,28 @@ struct VarOps {
     if (r.m2 < 0) r.m2 = 0;
     return r;
   }
+  void rows(acc_t* part, int64_t cnt, const kernels::BlockRef<T>& b) const {
+    double s[kernels::kVerticalChunk], m2[kernels::kVerticalChunk], d1[kernels::kVerticalChunk];
+    const double n = (double)(b.end - b.begin);
+    for (int64_t c = 0; c < cnt; ++c) { s[c] = 0; m2[c] = 0; d1[c] = 0; }
+    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t c = 0; c < cnt; ++c) s[c] += v[i * st + c];
+    });
+    for (int64_t c = 0; c < cnt; ++c) s[c] = n > 0 ? s[c] / n : 0;  // the mean
+    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t c = 0; c < cnt; ++c) {
+          double d = (double)v[i * st + c] - s[c];
+          m2[c] += d * d;
+          d1[c] += d;
+        }
+    });
+    for (int64_t c = 0; c < cnt; ++c) {
+      double r = n > 0 ? m2[c] - d1[c] * d1[c] / n : 0;
+      part[c] = acc_t{n, s[c], r < 0 ? 0 : r};
+    }
+  }
   acc_t combine(acc_t a, acc_t b) const {
     if (a.n == 0) return b;
     if (b.n == 0) return a;
@@ -321,31 +350,63 @@ struct VarOps {
   }
 };
 
-// Note [Online logsumexp]: one pass keeps (max so far m, sum of exp(x - m)); a new
-// maximum rescales the sum. Equal maxima (+-inf included) add exp(0) = 1 directly,
-// so rows of -inf give -inf and rows holding +inf give +inf, never inf - inf.
+// Note [Logsumexp]: each block takes two passes, its max m and the sum of
+// exp(x - m); blocks merge by rescaling to the larger max. A block whose max is
+// +-inf shifts by 0 instead (torch's masking of infinite maxima), so rows of -inf
+// give -inf and rows holding +inf give +inf, never inf - inf.
 template <typename T>
 struct LogsumexpOps {
   static constexpr bool kVertical = true;
+  static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   struct acc_t {
-    double m = -std::numeric_limits<double>::infinity(), s = 0;
+    double m = kNegInf, s = 0;
   };
+  static acc_t shifted(T m, double s) {
+    return acc_t{m == -std::numeric_limits<T>::infinity() ? kNegInf : (std::isinf(m) ? 0.0 : (double)m), s};
+  }
   acc_t init() const { return acc_t{}; }
-  acc_t step(acc_t a, T v, int64_t) const {
-    double x = v;
-    if (x > a.m) {
-      a.s = a.s * std::exp(a.m - x) + 1;
-      a.m = x;
-    } else if (x == a.m) {
-      a.s += 1;
-    } else {
-      a.s += std::exp(x - a.m);
-    }
-    return a;
+  acc_t block(acc_t, const kernels::BlockRef<T>& b) const {
+    T m = -std::numeric_limits<T>::infinity();
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      if (st == 1) {
+        T r = kernels::dense_max(v, n);
+        m = r > m ? r : m;
+      } else {
+        for (int64_t i = 0; i < n; ++i) m = v[i * st] > m ? v[i * st] : m;
+      }
+    });
+    const T shift = std::isinf(m) ? T(0) : m;
+    double s = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      constexpr int64_t kTmp = 256;
+      T tmp[kTmp];
+      for (int64_t j0 = 0; j0 < n; j0 += kTmp) {
+        int64_t cnt = std::min(kTmp, n - j0);
+        for (int64_t j = 0; j < cnt; ++j) tmp[j] = kernels::exp_fast(v[(j0 + j) * st] - shift);
+        s += kernels::dense_sum<double>(tmp, cnt);
+      }
+    });
+    return shifted(m, s);
+  }
+  void rows(acc_t* part, int64_t cnt, const kernels::BlockRef<T>& b) const {
+    T m[kernels::kVerticalChunk], shift[kernels::kVerticalChunk];
+    double s[kernels::kVerticalChunk];
+    for (int64_t c = 0; c < cnt; ++c) { m[c] = -std::numeric_limits<T>::infinity(); s[c] = 0; }
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cnt; ++c) m[c] = v[i * st + c] > m[c] ? v[i * st + c] : m[c];
+    });
+    for (int64_t c = 0; c < cnt; ++c) shift[c] = std::isinf(m[c]) ? T(0) : m[c];
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cnt; ++c) s[c] += kernels::exp_fast(v[i * st + c] - shift[c]);
+    });
+    for (int64_t c = 0; c < cnt; ++c) part[c] = shifted(m[c], s[c]);
   }
   acc_t combine(acc_t a, acc_t b) const {
-    if (b.m > a.m) std::swap(a, b);
+    if (a.s == 0) return b;  // nothing but -inf (or nothing) so far
     if (b.s == 0) return a;
+    if (b.m > a.m) std::swap(a, b);
     a.s += a.m == b.m ? b.s : b.s * std::exp(b.m - a.m);
     return a;
   }
@@ -476,14 +537,23 @@ Tensor prod_others_kernel(const Tensor& x, int64_t dim) {
   Tensor out = empty(x.sizes(), x.dtype());
   auto lg = make_line_geometry(out, x, dim);
   PAG_DISPATCH_FLOATING(x.dtype(), "prod_backward", [&] {
-    kernels::line_loop(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                       [](char* o, const char* in, int64_t n, int64_t os, int64_t is) {
-      auto X = [&](int64_t i) { return (double)*reinterpret_cast<const scalar_t*>(in + i * is); };
-      auto O = [&](int64_t i) -> scalar_t& { return *reinterpret_cast<scalar_t*>(o + i * os); };
-      double p = 1;
-      for (int64_t i = 0; i < n; ++i) { O(i) = static_cast<scalar_t>(p); p *= X(i); }
-      p = 1;
-      for (int64_t i = n - 1; i >= 0; --i) { O(i) = static_cast<scalar_t>((double)O(i) * p); p *= X(i); }
+    using T = scalar_t;
+    kernels::line_loop<T>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                          [](const kernels::Lines<T>& L) {
+      double p[kernels::kVerticalChunk];
+      const int64_t C = L.count;
+      for (int64_t c = 0; c < C; ++c) p[c] = 1;
+      for (int64_t i = 0; i < L.n; ++i) {
+        const T* xr = L.in + i * L.is;
+        T* yr = L.out + i * L.os;
+        for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(p[c]); p[c] *= xr[c]; }
+      }
+      for (int64_t c = 0; c < C; ++c) p[c] = 1;
+      for (int64_t i = L.n - 1; i >= 0; --i) {
+        const T* xr = L.in + i * L.is;
+        T* yr = L.out + i * L.os;
+        for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(yr[c] * p[c]); p[c] *= xr[c]; }
+      }
     });
   });
   return out;
@@ -796,6 +866,58 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
 // ---------------------------------------------------------------- softmax / log_softmax
 namespace {
 
+// One or `count` adjacent lines of softmax / log_softmax: max, exp(x - max) and its
+// sum (in double), then the scale. A NaN makes its line NaN through the sum.
+template <typename T, bool Log>
+void softmax_lines(const kernels::Lines<T>& L) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  const int64_t n = L.n;
+  if (L.count == 1) {
+    kernels::with_strides(L, [&](auto os, auto is) {
+      const T* x = L.in;
+      T* y = L.out;
+      T m = kNegInf;
+      if (is == 1) m = kernels::dense_max(x, n);
+      else for (int64_t i = 0; i < n; ++i) m = x[i * is] > m ? x[i * is] : m;
+      for (int64_t i = 0; i < n; ++i) y[i * os] = kernels::exp_fast(x[i * is] - m);
+      double s = 0;
+      if (os == 1) s = kernels::dense_sum<double>(y, n);
+      else for (int64_t i = 0; i < n; ++i) s += y[i * os];
+      if constexpr (Log) {
+        const T ls = static_cast<T>(std::log(s));
+        for (int64_t i = 0; i < n; ++i) y[i * os] = (x[i * is] - m) - ls;
+      } else {
+        const T inv = static_cast<T>(1.0 / s);
+        for (int64_t i = 0; i < n; ++i) y[i * os] *= inv;
+      }
+    });
+    return;
+  }
+  const int64_t C = L.count;
+  T m[kernels::kVerticalChunk], k[kernels::kVerticalChunk];
+  double s[kernels::kVerticalChunk];
+  for (int64_t c = 0; c < C; ++c) { m[c] = kNegInf; s[c] = 0; }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    for (int64_t c = 0; c < C; ++c) m[c] = xr[c] > m[c] ? xr[c] : m[c];
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) {
+      T e = kernels::exp_fast(xr[c] - m[c]);
+      yr[c] = e;
+      s[c] += e;
+    }
+  }
+  for (int64_t c = 0; c < C; ++c) k[c] = static_cast<T>(Log ? std::log(s[c]) : 1.0 / s[c]);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) yr[c] = Log ? (xr[c] - m[c]) - k[c] : yr[c] * k[c];
+  }
+}
+
 template <bool Log>
 Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   int64_t d = wrap_dim(dim, a.dim());
@@ -806,29 +928,8 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   Tensor out = empty(x.sizes(), x.dtype());
   auto lg = make_line_geometry(out, x, d);
   PAG_DISPATCH_FLOATING(x.dtype(), kname, [&] {
-    kernels::line_loop(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                       [](char* o, const char* in, int64_t n, int64_t os, int64_t is) {
-      auto X = [&](int64_t i) { return *reinterpret_cast<const scalar_t*>(in + i * is); };
-      auto O = [&](int64_t i) -> scalar_t& { return *reinterpret_cast<scalar_t*>(o + i * os); };
-      scalar_t m = -std::numeric_limits<scalar_t>::infinity();
-      for (int64_t i = 0; i < n; ++i) {
-        scalar_t v = X(i);
-        m = (v > m || v != v) ? v : m;
-      }
-      double s = 0;
-      if constexpr (Log) {
-        for (int64_t i = 0; i < n; ++i) s += std::exp((double)X(i) - (double)m);
-        scalar_t ls = static_cast<scalar_t>(std::log(s));
-        for (int64_t i = 0; i < n; ++i) O(i) = (X(i) - m) - ls;
-      } else {
-        for (int64_t i = 0; i < n; ++i) {
-          scalar_t e = std::exp(X(i) - m);
-          O(i) = e;
-          s += e;
-        }
-        for (int64_t i = 0; i < n; ++i) O(i) = static_cast<scalar_t>((double)O(i) / s);
-      }
-    });
+    kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                                 softmax_lines<scalar_t, Log>);
   });
   if (any_requires_grad({&x})) {
     auto n = record(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
@@ -856,14 +957,29 @@ Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse) {
   Tensor out = empty(x.sizes(), x.dtype());
   auto lg = make_line_geometry(out, x, d);
   PAG_DISPATCH_NUMERIC(x.dtype(), "cumsum_out_cpu", [&] {
-    using acc_t = typename acc_type<scalar_t>::type;
-    kernels::line_loop(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                       [reverse](char* o, const char* in, int64_t n, int64_t os, int64_t is) {
-      acc_t s = 0;
-      for (int64_t k = 0; k < n; ++k) {
-        int64_t i = reverse ? n - 1 - k : k;
-        s = wrap_add(s, static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(in + i * is)));
-        *reinterpret_cast<scalar_t*>(o + i * os) = static_cast<scalar_t>(s);
+    using T = scalar_t;
+    using acc_t = typename acc_type<T>::type;
+    kernels::line_loop<T>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                          [reverse](const kernels::Lines<T>& L) {
+      if (L.count == 1) {
+        acc_t s = 0;
+        for (int64_t k = 0; k < L.n; ++k) {
+          int64_t i = reverse ? L.n - 1 - k : k;
+          s = wrap_add(s, static_cast<acc_t>(L.in[i * L.is]));
+          L.out[i * L.os] = static_cast<T>(s);
+        }
+        return;
+      }
+      acc_t s[kernels::kVerticalChunk] = {};
+      const int64_t C = L.count;
+      for (int64_t k = 0; k < L.n; ++k) {
+        int64_t i = reverse ? L.n - 1 - k : k;
+        const T* xr = L.in + i * L.is;
+        T* yr = L.out + i * L.os;
+        for (int64_t c = 0; c < C; ++c) {
+          s[c] = wrap_add(s[c], static_cast<acc_t>(xr[c]));
+          yr[c] = static_cast<T>(s[c]);
+        }
       }
     });
   });
