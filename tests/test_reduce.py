@@ -372,6 +372,21 @@ def test_cumsum_dtypes_noncontig():
     helper_test_op([(4, 5)], lambda x: x.cumsum(0), noncontig=True)
 
 
+def test_numpy_aliases():
+    # torch also takes numpy's axis= and keepdims=
+    for f in (lambda x: x.sum(axis=1), lambda x: x.mean(axis=0, keepdims=True), lambda x: x.max(axis=1),
+              lambda x: x.amin(axis=(0, 1)), lambda x: x.var(axis=1), lambda x: x.std(axis=0, keepdims=True),
+              lambda x: x.softmax(axis=1), lambda x: x.log_softmax(axis=0), lambda x: x.logsumexp(axis=1),
+              lambda x: x.prod(axis=1, keepdims=True), lambda x: x.cumsum(axis=1), lambda x: x.argmax(axis=0),
+              lambda x: x.any(axis=1)):
+        helper_test_op([(3, 4)], f)
+    helper_test_op([(3, 4)], *lib_fns(lambda lib, x: lib.max(x, dim=1, keepdims=True)))
+    helper_test_op([(3, 4)], *lib_fns(lambda lib, x: lib.sum(input=x, axis=0)))
+    t = make_inputs([(3, 4)])[0]
+    p = to_pag(t)
+    helper_test_exception(lambda: t.sum(axis=1, dim=1), lambda: p.sum(axis=1, dim=1), exact=False)
+
+
 # ---------------------------------------------------------------- grad_fn names
 def test_grad_fn_names():
     t = make_inputs([(2, 3)])[0].requires_grad_(True)

@@ -110,6 +110,29 @@ void def_max_like(py::module_& m, TensorClass& cls, const char* name, Reduce all
   }, py::arg("dim"), py::arg("keepdim") = py::bool_(false));
 }
 
+// numpy's spellings torch also accepts (axis=, keepdims=): registered last, so it runs
+// only when no overload matched; it renames them and calls again.
+void def_numpy_aliases(py::module_& m, TensorClass& cls, const char* name) {
+  auto renamed = [name](const py::kwargs& kw) {
+    py::dict out;
+    bool any = false;
+    for (auto [k, v] : kw) {
+      std::string key = py::str(k);
+      if (key == "axis") { key = "dim"; any = true; }
+      else if (key == "keepdims") { key = "keepdim"; any = true; }
+      if (out.contains(key.c_str())) any = false;  // both spellings given
+      out[key.c_str()] = v;
+    }
+    if (!any) throw TypeError(str_cat(name, "() received an invalid combination of arguments"));
+    return out;
+  };
+  cls.def(name, [name, renamed](py::object self, py::args args, py::kwargs kw) {
+    return self.attr(name)(*args, **renamed(kw));
+  });
+  py::object mod = m;
+  m.def(name, [name, renamed, mod](py::args args, py::kwargs kw) { return mod.attr(name)(*args, **renamed(kw)); });
+}
+
 }  // namespace
 
 void init_reduce(py::module_& m, TensorClass& cls) {
@@ -170,6 +193,10 @@ void init_reduce(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "cumsum", [](const Tensor& a, DimArg dim, OptDtype dtype) {
     return cumsum(a, dim.v, dtype);
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+
+  for (const char* name : {"sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "any",
+                           "all", "logsumexp", "softmax", "log_softmax", "cumsum"})
+    def_numpy_aliases(m, cls, name);
 }
 
 }  // namespace pag::py_bind

@@ -224,19 +224,38 @@ acc_t dense_sum(const in_t* v, int64_t n) {
   return total + tail;
 }
 
-// Max of a dense run, ignoring NaN (-inf when empty), in 8 lanes so the loop vectorizes.
-template <typename T>
-T dense_max(const T* v, int64_t n) {
+// Max (IsMax) or min of a dense run of n >= 1 elements, ignoring NaN, in 8 lanes so the loop
+// vectorizes; *has_nan (if given) tells whether the run holds a NaN.
+template <typename T, bool IsMax = true>
+T dense_extreme(const T* v, int64_t n, bool* has_nan = nullptr) {
   constexpr int64_t kLanes = 8;
+  auto better = [](T a, T b) { return IsMax ? a > b : a < b; };
   T lane[kLanes];
-  for (int64_t l = 0; l < kLanes; ++l) lane[l] = -std::numeric_limits<T>::infinity();
+  bool nan[kLanes] = {};
+  for (int64_t l = 0; l < kLanes; ++l) lane[l] = v[0];
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
-    for (int64_t l = 0; l < kLanes; ++l) lane[l] = v[i + l] > lane[l] ? v[i + l] : lane[l];
-  for (; i < n; ++i) lane[0] = v[i] > lane[0] ? v[i] : lane[0];
+    for (int64_t l = 0; l < kLanes; ++l) {
+      lane[l] = better(v[i + l], lane[l]) ? v[i + l] : lane[l];
+      nan[l] |= v[i + l] != v[i + l];
+    }
+  for (; i < n; ++i) {
+    lane[0] = better(v[i], lane[0]) ? v[i] : lane[0];
+    nan[0] |= v[i] != v[i];
+  }
   T m = lane[0];
-  for (int64_t l = 1; l < kLanes; ++l) m = lane[l] > m ? lane[l] : m;
+  bool any = nan[0];
+  for (int64_t l = 1; l < kLanes; ++l) {
+    m = better(lane[l], m) || m != m ? lane[l] : m;
+    any |= nan[l];
+  }
+  if (has_nan) *has_nan = any;
   return m;
+}
+// Max of a dense run, ignoring NaN; -inf when empty.
+template <typename T>
+T dense_max(const T* v, int64_t n) {
+  return n == 0 ? -std::numeric_limits<T>::infinity() : dense_extreme<T, true>(v, n);
 }
 
 // ---------------------------------------------------------------- lines

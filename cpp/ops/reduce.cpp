@@ -253,6 +253,16 @@ struct ArgOps {
     return IsMax ? v > cur : v < cur;
   }
   acc_t step(acc_t a, T v, int64_t idx) const { return (a.i < 0 || better(v, a.v)) ? acc_t{v, idx} : a; }
+  // A dense run: its extreme (vectorized), then the first index holding it (or the first NaN).
+  acc_t run(acc_t a, const T* v, int64_t n, int64_t idx) const {
+    if (n == 0) return a;
+    bool nan = false;
+    T m = kernels::dense_extreme<T, IsMax>(v, n, &nan);
+    int64_t i = 0;
+    if (nan) while (v[i] == v[i]) ++i;
+    else while (v[i] != m) ++i;
+    return combine(a, acc_t{v[i], idx + i});
+  }
   acc_t combine(acc_t a, acc_t b) const {
     if (a.i < 0) return b;
     if (b.i < 0) return a;
