@@ -385,6 +385,10 @@ def test_numpy_aliases():
     t = make_inputs([(3, 4)])[0]
     p = to_pag(t)
     helper_test_exception(lambda: t.sum(axis=1, dim=1), lambda: p.sum(axis=1, dim=1), exact=False)
+    # numpy integers are dims too
+    helper_test_op([(3, 4)], lambda x: x.sum(np.int64(1)))
+    helper_test_op([(3, 4)], lambda x: x.max(np.int32(0)))
+    helper_test_op([(3, 4)], lambda x: x.amax((np.int64(0), 1)))
 
 
 # ---------------------------------------------------------------- grad_fn names

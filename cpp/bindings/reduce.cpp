@@ -4,7 +4,7 @@
 namespace pag::py_bind {
 namespace {
 
-// One dim: a Python int (not a bool, which torch rejects here).
+// One dim (see load_dim).
 struct DimArg {
   int64_t v = 0;
 };
@@ -23,14 +23,24 @@ struct Flag {
 
 namespace pybind11::detail {
 
+// An int for a dim: a Python int or anything with __index__ (numpy integers), never a bool
+// or a tensor (the dim overloads would otherwise swallow max(other)).
+inline bool load_dim(handle src, int64_t& out) {
+  PyObject* o = src.ptr();
+  if (PyBool_Check(o) || PyFloat_Check(o) || pag::py_bind::is_tensor(src) || !PyIndex_Check(o)) return false;
+  Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+  if (v == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return false;
+  }
+  out = (int64_t)v;
+  return true;
+}
+
 template <>
 struct type_caster<pag::py_bind::DimArg> {
   PYBIND11_TYPE_CASTER(pag::py_bind::DimArg, const_name("int"));
-  bool load(handle src, bool) {
-    if (PyBool_Check(src.ptr()) || !PyLong_Check(src.ptr())) return false;
-    value.v = src.cast<int64_t>();
-    return true;
-  }
+  bool load(handle src, bool) { return load_dim(src, value.v); }
   static handle cast(const pag::py_bind::DimArg& d, return_value_policy, handle) { return int_(d.v).release(); }
 };
 
@@ -39,15 +49,15 @@ struct type_caster<pag::py_bind::DimsArg> {
   PYBIND11_TYPE_CASTER(pag::py_bind::DimsArg, const_name("int | Sequence[int]"));
   bool load(handle src, bool) {
     value.v.clear();
-    if (PyBool_Check(src.ptr())) return false;
-    if (PyLong_Check(src.ptr())) {
-      value.v.push_back(src.cast<int64_t>());
+    int64_t d;
+    if (load_dim(src, d)) {
+      value.v.push_back(d);
       return true;
     }
     if (!PyTuple_Check(src.ptr()) && !PyList_Check(src.ptr())) return false;  // Size is a tuple
     for (handle x : reinterpret_borrow<sequence>(src)) {
-      if (PyBool_Check(x.ptr()) || !PyLong_Check(x.ptr())) return false;
-      value.v.push_back(x.cast<int64_t>());
+      if (!load_dim(x, d)) return false;
+      value.v.push_back(d);
     }
     return true;
   }
