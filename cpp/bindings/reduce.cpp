@@ -1,4 +1,6 @@
 // Bindings for ops/reduce.cpp, with torch's overloads (pybind11 tries them in order).
+#include <string_view>
+
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -87,10 +89,16 @@ using OptDim = std::optional<DimArg>;
 using OptDimsArg = std::optional<DimsArg>;
 using OptDtype = std::optional<Dtype>;
 
-// torch.return_types.<name>(values, indices): a tuple subclass from pyautograd/return_types.py.
+// torch.return_types.<name>(values, indices): a tuple subclass from pyautograd/return_types.py,
+// built by tuple's own constructor (its Python __new__ only validates user calls).
 py::object values_indices(const char* name, const std::pair<Tensor, Tensor>& r) {
   static py::handle mod = py::module_::import("pyautograd.return_types").release();  // kept for the process
-  return mod.attr(name)(py::make_tuple(r.first, r.second));
+  static py::handle max_cls = py::object(mod.attr("max")).release(), min_cls = py::object(mod.attr("min")).release();
+  py::handle cls = std::string_view(name) == "max" ? max_cls : min_cls;
+  py::tuple args = py::make_tuple(py::make_tuple(r.first, r.second));
+  PyObject* o = PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(cls.ptr()), args.ptr(), nullptr);
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(o);
 }
 
 OptDims dims_or_all(const OptDimsArg& d) { return d ? OptDims(d->v) : std::nullopt; }
