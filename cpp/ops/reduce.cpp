@@ -637,7 +637,7 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::opti
 namespace {
 
 // Gradient of a value-selecting reduction shared evenly among the elements equal to the result.
-Tensor evenly_shared(const Tensor& g, const Tensor& x, const Tensor& mask_b, const OptDims& dims) {
+Tensor evenly_shared(const Tensor& g, const Tensor& mask_b, const OptDims& dims) {
   Tensor m = to_dtype(mask_b, g.dtype());
   return mul(div(g, sum(m, dims, true)), m);
 }
@@ -666,7 +666,7 @@ Tensor amax_amin(const Tensor& a, OptDims dims, bool keepdim) {
       DimVec dims;
       for (size_t i = 0; i < mask.size(); ++i)
         if (mask[i]) dims.push_back((int64_t)i);
-      return {evenly_shared(gk, x, eq(x, rk), dims)};
+      return {evenly_shared(gk, eq(x, rk), dims)};
     }, {a}, {out});
     save_mask(*n, mask, keepdim);
     n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
@@ -689,7 +689,7 @@ Tensor extreme_all(const Tensor& a) {
     auto n = record(IsMax ? "MaxBackward1" : "MinBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
       bool nan = std::isnan(r.item_double());
-      return {evenly_shared(g[0], x, nan ? ne(x, x) : eq(x, r), std::nullopt)};
+      return {evenly_shared(g[0], nan ? ne(x, x) : eq(x, r), std::nullopt)};
     }, {a}, {out});
     n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
   }
