@@ -30,6 +30,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      set_rng_state, rand, randn, randint, randperm, normal, bernoulli, rand_like, randn_like,
                      randint_like)
 from . import utils  # noqa: E402
+from . import return_types  # noqa: E402
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403

@@ -191,21 +191,6 @@ def _cuda(self, *args, **kwargs):
     raise AssertionError("Torch not compiled with CUDA enabled")
 
 
-def _any(self, dim=None, keepdim=False):
-    b = self if self.dtype is _C.bool else self.ne(0)
-    if dim is None:
-        return b.long().sum().gt(0)
-    return b.long().sum(dim, keepdim=keepdim).gt(0)
-
-
-def _all(self, dim=None, keepdim=False):
-    b = self if self.dtype is _C.bool else self.ne(0)
-    n = b.numel() if dim is None else b.shape[dim]
-    if dim is None:
-        return b.long().sum().eq(n)
-    return b.long().sum(dim, keepdim=keepdim).eq(n)
-
-
 def _type_as(self, other):
     return self.to(other.dtype)
 
@@ -233,7 +218,5 @@ def _install():
     T.new_full = _new_full
     T.cpu = _cpu
     T.cuda = _cuda
-    T.any = _any
-    T.all = _all
     T.device = property(lambda self: _CPU)
     T.is_cpu = property(lambda self: True)

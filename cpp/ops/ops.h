@@ -98,6 +98,9 @@ Tensor std_(const Tensor& a, OptDims dims, double correction, bool keepdim);
 Tensor softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim);
+Tensor any(const Tensor& a, OptDims dims, bool keepdim);  // bool; an empty dims list reduces nothing (torch)
+Tensor all(const Tensor& a, OptDims dims, bool keepdim);
+Tensor cumsum(const Tensor& a, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 // Sum `g` down to `shape` (undoes broadcasting; Note [Broadcast in backward]).
 Tensor sum_to(const Tensor& g, const DimVec& shape);
 

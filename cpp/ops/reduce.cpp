@@ -1,5 +1,13 @@
-// Reductions and normalizations (sum, mean, prod, max/min, var/std, softmax family),
-// each with its backward rule. All run on kernels::reduce_loop.
+// Reductions and normalizations (sum, mean, prod, max/min, arg-reductions, var/std,
+// any/all, logsumexp, softmax, log_softmax, cumsum), each forward next to its
+// backward rule. Reductions run on kernels::reduce_loop, the per-line ops on
+// kernels::line_loop (Note [Deterministic reductions]).
+//
+// Note [No trapping math]: GCC keeps float selects (clamps, x > m ? x : m) as
+// branches while comparisons may raise FP exception flags, which blocks
+// vectorizing exp_fast and the max passes. Nothing reads those flags, so this file
+// compiles without trapping math; results are unchanged.
+#pragma GCC optimize("no-trapping-math")
 #include <cmath>
 #include <limits>
 
@@ -20,12 +28,12 @@ std::vector<bool> reduce_mask(const Tensor& a, const OptDims& dims) {
     std::fill(mask.begin(), mask.end(), true);
     return mask;
   }
+  std::vector<bool> seen(std::max<int64_t>(nd, 1), false);
   for (int64_t d : *dims) {
     int64_t w = wrap_dim(d, nd);
-    if (nd == 0) continue;
-    if (mask[w])
-      throw Error(str_cat("dim ", w, " appears multiple times in the list of dims"));
-    mask[w] = true;
+    if (seen[w]) throw Error(str_cat("dim ", w, " appears multiple times in the list of dims"));
+    seen[w] = true;
+    if (nd > 0) mask[w] = true;
   }
   return mask;
 }
@@ -39,53 +47,69 @@ DimVec reduced_shape(const Tensor& a, const std::vector<bool>& mask, bool keepdi
   return s;
 }
 
-kernels::ReduceGeometry make_reduce_geometry(const Tensor& a, const Tensor& out_keepdim, const std::vector<bool>& mask) {
+int64_t reduced_numel(const Tensor& a, const std::vector<bool>& mask) {
+  int64_t n = 1;
+  for (int64_t i = 0; i < a.dim(); ++i)
+    if (mask[i]) n *= a.sizes()[i];
+  return n;
+}
+
+kernels::ReduceGeometry make_reduce_geometry(const Tensor& a, std::initializer_list<const Tensor*> outs,
+                                             const std::vector<bool>& mask) {
   kernels::ReduceGeometry rg;
-  rg.outer.nops = 2;
+  const int nouts = (int)outs.size();
+  rg.outer.nops = 1 + nouts;
   rg.inner.nops = 1;
-  const int64_t isz = (int64_t)a.itemsize(), osz = (int64_t)out_keepdim.itemsize();
-  // Innermost first, coalescing where strides allow.
-  auto push = [](kernels::Geometry& g, int64_t size, std::initializer_list<int64_t> strides) {
+  const int64_t isz = (int64_t)a.itemsize();
+  // Appends a dim (innermost first), merging it into the previous one where every operand allows.
+  auto push = [](kernels::Geometry& g, int64_t size, const int64_t* strides) {
     if (size == 1) return;
     if (!g.sizes.empty()) {
       size_t last = g.sizes.size() - 1;
       bool ok = true;
-      int k = 0;
-      for (int64_t st : strides) { if (st != g.strides[k][last] * g.sizes[last]) ok = false; ++k; }
+      for (int k = 0; k < g.nops; ++k)
+        if (strides[k] != g.strides[k][last] * g.sizes[last]) ok = false;
       if (ok) { g.sizes[last] *= size; return; }
     }
     g.sizes.push_back(size);
-    int k = 0;
-    for (int64_t st : strides) g.strides[k++].push_back(st);
+    for (int k = 0; k < g.nops; ++k) g.strides[k].push_back(strides[k]);
   };
-  // Reduced dims ordered by input stride (innermost = smallest stride) for locality.
-  std::vector<int64_t> red;
-  for (int64_t i = a.dim() - 1; i >= 0; --i)
-    if (mask[i]) red.push_back(i);
-  std::stable_sort(red.begin(), red.end(), [&](int64_t x, int64_t y) { return a.strides()[x] < a.strides()[y]; });
-  for (int64_t i : red) push(rg.inner, a.sizes()[i], {a.strides()[i] * isz});
-  for (int64_t i = a.dim() - 1; i >= 0; --i)
-    if (!mask[i]) push(rg.outer, a.sizes()[i], {out_keepdim.strides()[i] * osz, a.strides()[i] * isz});
-  if (rg.inner.sizes.empty()) { rg.inner.sizes.push_back(1); rg.inner.strides[0].push_back(0); }
-  if (rg.outer.sizes.empty()) {
-    rg.outer.sizes.push_back(1);
-    rg.outer.strides[0].push_back(0);
-    rg.outer.strides[1].push_back(0);
+  // Both groups ordered by input stride, innermost first, for locality (and Note [Vertical reductions]).
+  std::vector<int64_t> red, kept;
+  for (int64_t i = a.dim() - 1; i >= 0; --i) (mask[i] ? red : kept).push_back(i);
+  auto by_stride = [&](int64_t x, int64_t y) { return a.strides()[x] < a.strides()[y]; };
+  std::stable_sort(red.begin(), red.end(), by_stride);
+  std::stable_sort(kept.begin(), kept.end(), by_stride);
+  for (int64_t i : red) {
+    int64_t st[1] = {a.strides()[i] * isz};
+    push(rg.inner, a.sizes()[i], st);
   }
+  for (int64_t i : kept) {
+    int64_t st[kernels::kMaxOperands] = {a.strides()[i] * isz};
+    int k = 1;
+    for (const Tensor* o : outs) st[k++] = o->strides()[i] * (int64_t)o->itemsize();
+    push(rg.outer, a.sizes()[i], st);
+  }
+  auto unit = [](kernels::Geometry& g, int64_t size) {
+    g.sizes.clear();
+    g.sizes.push_back(size);
+    for (int k = 0; k < g.nops; ++k) { g.strides[k].clear(); g.strides[k].push_back(0); }
+  };
+  if (rg.inner.sizes.empty()) unit(rg.inner, 1);
+  if (rg.outer.sizes.empty()) unit(rg.outer, 1);
   if (a.numel() == 0) {
-    // Empty reductions: every output folds zero elements.
-    rg.inner.sizes.clear(); rg.inner.strides[0].clear();
-    rg.inner.sizes.push_back(0); rg.inner.strides[0].push_back(0);
-    int64_t n_out = out_keepdim.numel();
-    rg.outer.sizes.clear(); rg.outer.strides[0].clear(); rg.outer.strides[1].clear();
-    rg.outer.sizes.push_back(n_out);
-    rg.outer.strides[0].push_back(osz);
-    rg.outer.strides[1].push_back(0);
+    // Every output folds zero elements; the outputs are fresh and dense.
+    unit(rg.inner, 0);
+    int64_t n_out = 1;
+    for (int64_t i = 0; i < a.dim(); ++i)
+      if (!mask[i]) n_out *= a.sizes()[i];
+    unit(rg.outer, n_out);
+    int k = 1;
+    for (const Tensor* o : outs) rg.outer.strides[k++][0] = (int64_t)o->itemsize();
   }
   return rg;
 }
 
-// Drops the kept-size-1 dims of a keepdim result when keepdim is false.
 Tensor squeeze_reduced(const Tensor& out_keepdim, const std::vector<bool>& mask, bool keepdim) {
   if (keepdim) return out_keepdim;
   DimVec sz, st;
@@ -97,53 +121,356 @@ Tensor squeeze_reduced(const Tensor& out_keepdim, const std::vector<bool>& mask,
 }
 
 Tensor keepdim_shape_grad(const Tensor& g, const DimVec& in_shape, const std::vector<bool>& mask, bool keepdim) {
-  // Re-inserts reduced dims as size 1 so g broadcasts against the input.
   if (keepdim) return g;
   DimVec s;
   for (size_t i = 0; i < in_shape.size(); ++i) s.push_back(mask[i] ? 1 : in_shape[i]);
   return reshape(g, s);
 }
 
+kernels::LineGeometry make_line_geometry(const Tensor& out, const Tensor& in, int64_t dim) {
+  kernels::LineGeometry lg;
+  lg.outer.nops = 2;
+  const int64_t osz = (int64_t)out.itemsize(), isz = (int64_t)in.itemsize();
+  if (in.dim() == 0) {
+    lg.n = 1;
+  } else {
+    lg.n = in.sizes()[dim];
+    lg.out_stride = out.strides()[dim] * osz;
+    lg.in_stride = in.strides()[dim] * isz;
+    for (int64_t i = in.dim() - 1; i >= 0; --i) {
+      if (i == dim || in.sizes()[i] == 1) continue;
+      int64_t so = out.strides()[i] * osz, si = in.strides()[i] * isz;
+      auto& g = lg.outer;
+      if (!g.sizes.empty()) {
+        size_t last = g.sizes.size() - 1;
+        if (so == g.strides[0][last] * g.sizes[last] && si == g.strides[1][last] * g.sizes[last]) {
+          g.sizes[last] *= in.sizes()[i];
+          continue;
+        }
+      }
+      g.sizes.push_back(in.sizes()[i]);
+      g.strides[0].push_back(so);
+      g.strides[1].push_back(si);
+    }
+  }
+  if (lg.outer.sizes.empty()) {
+    lg.outer.sizes.push_back(1);
+    lg.outer.strides[0].push_back(0);
+    lg.outer.strides[1].push_back(0);
+  }
+  return lg;
+}
+
 namespace {
 
-template <typename acc_t, typename in_t>
-struct SumOps {
-  acc_t init() const { return acc_t(0); }
-  acc_t step(acc_t a, in_t v, int64_t) const { return a + static_cast<acc_t>(v); }
-  acc_t combine(acc_t a, acc_t b) const { return a + b; }
-};
+Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
 
 template <typename T> struct acc_type { using type = T; };
 template <> struct acc_type<float> { using type = double; };
 template <> struct acc_type<bool> { using type = int64_t; };
 
+// Integer sums and products wrap like torch's (two's complement), without signed-overflow UB.
+template <typename T> T wrap_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return (T)((uint64_t)a + (uint64_t)b);
+  else return a + b;
+}
+template <typename T> T wrap_mul(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return (T)((uint64_t)a * (uint64_t)b);
+  else return a * b;
+}
+template <typename out_t, typename acc_t> out_t cast_out(acc_t v) {
+  if constexpr (std::is_same_v<out_t, bool>) return v != acc_t(0);
+  else return static_cast<out_t>(v);
+}
+
+// sum, or mean when `mean` is set.
+template <typename out_t, typename in_t, typename acc_t>
+struct SumOps {
+  static constexpr bool kVertical = true;
+  bool mean = false;
+  double count = 0;
+  acc_t init() const { return acc_t(0); }
+  acc_t step(acc_t a, in_t v, int64_t) const { return wrap_add(a, static_cast<acc_t>(v)); }
+  acc_t run(acc_t a, const in_t* v, int64_t n, int64_t) const {
+    if constexpr (std::is_floating_point_v<acc_t>) {
+      return a + kernels::dense_sum<acc_t>(v, n);
+    } else {
+      for (int64_t i = 0; i < n; ++i) a = wrap_add(a, static_cast<acc_t>(v[i]));
+      return a;
+    }
+  }
+  acc_t combine(acc_t a, acc_t b) const { return wrap_add(a, b); }
+  void write(char* const* o, acc_t a) const {
+    if constexpr (std::is_floating_point_v<acc_t>) {
+      if (mean) a = a / static_cast<acc_t>(count);  // 0 / 0 = nan for empty, as torch
+    }
+    *reinterpret_cast<out_t*>(o[0]) = cast_out<out_t>(a);
+  }
+};
+
+template <typename T, typename acc_t>
+struct ProdOps {
+  static constexpr bool kVertical = true;
+  acc_t init() const { return acc_t(1); }
+  acc_t step(acc_t a, T v, int64_t) const { return wrap_mul(a, static_cast<acc_t>(v)); }
+  acc_t combine(acc_t a, acc_t b) const { return wrap_mul(a, b); }
+  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = cast_out<T>(a); }
+};
+
+// max/min values; NaN wins (torch propagates it).
+template <typename T, bool IsMax>
+struct ExtremeOps {
+  static constexpr bool kVertical = true;
+  T init() const {
+    if constexpr (std::is_same_v<T, bool>) return !IsMax;
+    else if constexpr (std::is_floating_point_v<T>)
+      return IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    else return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  }
+  T step(T acc, T v, int64_t) const {
+    bool take = IsMax ? v > acc : v < acc;
+    if constexpr (std::is_floating_point_v<T>) take = take || v != v;
+    return take ? v : acc;
+  }
+  T combine(T a, T b) const { return step(a, b, 0); }
+  void write(char* const* o, T a) const { *reinterpret_cast<T*>(o[0]) = a; }
+};
+
+// max/min with the index of the first extreme element (of the first NaN, if any).
+template <typename T, bool IsMax, bool WithValues>
+struct ArgOps {
+  static constexpr bool kVertical = true;
+  struct acc_t {
+    T v{};
+    int64_t i = -1;
+  };
+  acc_t init() const { return acc_t{}; }
+  static bool better(T v, T cur) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (cur != cur) return false;
+      if (v != v) return true;
+    }
+    return IsMax ? v > cur : v < cur;
+  }
+  acc_t step(acc_t a, T v, int64_t idx) const { return (a.i < 0 || better(v, a.v)) ? acc_t{v, idx} : a; }
+  // A dense run: its extreme (vectorized), then the first index holding it (or the first NaN).
+  acc_t run(acc_t a, const T* v, int64_t n, int64_t idx) const {
+    if (n == 0) return a;
+    bool nan = false;
+    T m = kernels::dense_extreme<T, IsMax>(v, n, &nan);
+    int64_t i = 0;
+    if (nan) while (v[i] == v[i]) ++i;
+    else while (v[i] != m) ++i;
+    return combine(a, acc_t{v[i], idx + i});
+  }
+  acc_t combine(acc_t a, acc_t b) const {
+    if (a.i < 0) return b;
+    if (b.i < 0) return a;
+    return better(b.v, a.v) ? b : a;
+  }
+  void write(char* const* o, acc_t a) const {
+    if constexpr (WithValues) {
+      *reinterpret_cast<T*>(o[0]) = a.v;
+      *reinterpret_cast<int64_t*>(o[1]) = a.i;
+    } else {
+      *reinterpret_cast<int64_t*>(o[0]) = a.i;
+    }
+  }
+};
+
+template <typename T, bool IsAny>
+struct AnyAllOps {
+  static constexpr bool kVertical = true;
+  bool init() const { return !IsAny; }
+  bool step(bool a, T v, int64_t) const { return IsAny ? (a || v != T(0)) : (a && v != T(0)); }
+  bool combine(bool a, bool b) const { return IsAny ? (a || b) : (a && b); }
+  void write(char* const* o, bool a) const { *reinterpret_cast<bool*>(o[0]) = a; }
+};
+
+// Note [Variance]: each fixed block is folded in two passes (its mean, then the
+// squared deviations from it, with the rounding correction of the deviations'
+// sum), and blocks merge with Chan's formula, in double: accurate even when the
+// mean is large against the spread, and deterministic.
+template <typename T>
+struct VarOps {
+  static constexpr bool kVertical = true;
+  struct acc_t {
+    double n = 0, mean = 0, m2 = 0;
+  };
+  double correction = 1;
+  bool take_sqrt = false;
+  acc_t init() const { return acc_t{}; }
+  acc_t block(acc_t, const kernels::BlockRef<T>& b) const {
+    double s = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      if (st == 1) s += kernels::dense_sum<double>(v, n);
+      else for (int64_t i = 0; i < n; ++i) s += v[i * st];
+    });
+    acc_t r;
+    r.n = (double)(b.end - b.begin);
+    if (r.n == 0) return r;
+    r.mean = s / r.n;
+    double m2 = 0, c = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i) {
+        double d = (double)v[i * st] - r.mean;
+        m2 += d * d;
+        c += d;
+      }
+    });
+    r.m2 = m2 - c * c / r.n;
+    if (r.m2 < 0) r.m2 = 0;
+    return r;
+  }
+  void rows(acc_t* part, int64_t cnt, const kernels::BlockRef<T>& b) const {
+    double s[kernels::kVerticalChunk], m2[kernels::kVerticalChunk], d1[kernels::kVerticalChunk];
+    const double n = (double)(b.end - b.begin);
+    for (int64_t c = 0; c < cnt; ++c) { s[c] = 0; m2[c] = 0; d1[c] = 0; }
+    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t c = 0; c < cnt; ++c) s[c] += v[i * st + c];
+    });
+    for (int64_t c = 0; c < cnt; ++c) s[c] = n > 0 ? s[c] / n : 0;  // the mean
+    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t c = 0; c < cnt; ++c) {
+          double d = (double)v[i * st + c] - s[c];
+          m2[c] += d * d;
+          d1[c] += d;
+        }
+    });
+    for (int64_t c = 0; c < cnt; ++c) {
+      double r = n > 0 ? m2[c] - d1[c] * d1[c] / n : 0;
+      part[c] = acc_t{n, s[c], r < 0 ? 0 : r};
+    }
+  }
+  acc_t combine(acc_t a, acc_t b) const {
+    if (a.n == 0) return b;
+    if (b.n == 0) return a;
+    acc_t r;
+    r.n = a.n + b.n;
+    double d = b.mean - a.mean;
+    r.mean = a.mean + d * (b.n / r.n);
+    r.m2 = a.m2 + b.m2 + d * d * (a.n * b.n / r.n);
+    return r;
+  }
+  void write(char* const* o, acc_t a) const {
+    double v = a.m2 / std::max(0.0, a.n - correction);
+    *reinterpret_cast<T*>(o[0]) = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
+  }
+};
+
+// Note [Logsumexp]: each block takes two passes, its max m and the sum of
+// exp(x - m); blocks merge by rescaling to the larger max. A block whose max is
+// +-inf shifts by 0 instead (torch's masking of infinite maxima), so rows of -inf
+// give -inf and rows holding +inf give +inf, never inf - inf.
+template <typename T>
+struct LogsumexpOps {
+  static constexpr bool kVertical = true;
+  static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  struct acc_t {
+    double m = kNegInf, s = 0;
+  };
+  static acc_t shifted(T m, double s) {
+    return acc_t{m == -std::numeric_limits<T>::infinity() ? kNegInf : (std::isinf(m) ? 0.0 : (double)m), s};
+  }
+  acc_t init() const { return acc_t{}; }
+  acc_t block(acc_t, const kernels::BlockRef<T>& b) const {
+    T m = -std::numeric_limits<T>::infinity();
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      if (st == 1) {
+        T r = kernels::dense_max(v, n);
+        m = r > m ? r : m;
+      } else {
+        for (int64_t i = 0; i < n; ++i) m = v[i * st] > m ? v[i * st] : m;
+      }
+    });
+    const T shift = std::isinf(m) ? T(0) : m;
+    double s = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      constexpr int64_t kTmp = 256;
+      T tmp[kTmp];
+      for (int64_t j0 = 0; j0 < n; j0 += kTmp) {
+        int64_t cnt = std::min(kTmp, n - j0);
+        for (int64_t j = 0; j < cnt; ++j) tmp[j] = kernels::exp_fast(v[(j0 + j) * st] - shift);
+        s += kernels::dense_sum<double>(tmp, cnt);
+      }
+    });
+    return shifted(m, s);
+  }
+  void rows(acc_t* part, int64_t cnt, const kernels::BlockRef<T>& b) const {
+    T m[kernels::kVerticalChunk], shift[kernels::kVerticalChunk];
+    double s[kernels::kVerticalChunk];
+    for (int64_t c = 0; c < cnt; ++c) { m[c] = -std::numeric_limits<T>::infinity(); s[c] = 0; }
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cnt; ++c) m[c] = v[i * st + c] > m[c] ? v[i * st + c] : m[c];
+    });
+    for (int64_t c = 0; c < cnt; ++c) shift[c] = std::isinf(m[c]) ? T(0) : m[c];
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cnt; ++c) s[c] += kernels::exp_fast(v[i * st + c] - shift[c]);
+    });
+    for (int64_t c = 0; c < cnt; ++c) part[c] = shifted(m[c], s[c]);
+  }
+  acc_t combine(acc_t a, acc_t b) const {
+    if (a.s == 0) return b;  // nothing but -inf (or nothing) so far
+    if (b.s == 0) return a;
+    if (b.m > a.m) std::swap(a, b);
+    a.s += a.m == b.m ? b.s : b.s * std::exp(b.m - a.m);
+    return a;
+  }
+  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = static_cast<T>(a.m + std::log(a.s)); }
+};
+
+// Runs `ops` over `x` reduced by `mask` into the fresh keepdim-shaped outputs.
+template <typename in_t, typename acc_t, typename Ops>
+void run_reduce(const Tensor& x, std::initializer_list<const Tensor*> outs, const std::vector<bool>& mask,
+                const Ops& ops) {
+  auto rg = make_reduce_geometry(x, outs, mask);
+  char* op[kernels::kMaxOperands];
+  int k = 0;
+  for (const Tensor* o : outs) op[k++] = static_cast<char*>(o->raw_data());
+  kernels::reduce_loop<in_t, acc_t>(rg, op, k, static_cast<const char*>(x.raw_data()), ops);
+}
+
+// torch's error for an explicit integral dtype on an input that requires grad.
+void check_autograd_dtype(const Tensor& a, Dtype out, bool explicit_dtype) {
+  if (explicit_dtype && !is_floating(out) && any_requires_grad({&a}))
+    throw Error(str_cat("Autograd not support dtype: ", scalar_type_name(out)));
+}
+
+// The mask and keepdim of a reduction, stored on its node as ints: [mask..., keepdim].
+void save_mask(FunctionNode& n, const std::vector<bool>& mask, bool keepdim) {
+  for (bool m : mask) n.ints.push_back(m);
+  n.ints.push_back(keepdim);
+}
+std::vector<bool> saved_mask(const FunctionNode& n, size_t count) {
+  return std::vector<bool>(n.ints.begin(), n.ints.begin() + count);
+}
+
 }  // namespace
 
+// ---------------------------------------------------------------- sum / mean
+// A dims of nullopt is the full-reduction overload (SumBackward0); an empty list also
+// reduces every dim but is the dim-list overload (SumBackward1), as in torch.
 Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dtype) {
   Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
+  check_autograd_dtype(a, od, dtype.has_value());
   auto mask = reduce_mask(a, dims);
   Tensor x = a.dtype() == od ? a : to_dtype(a, od);
-  DimVec kshape = reduced_shape(a, mask, true);
-  Tensor outk = empty(kshape, od);
-  auto rg = make_reduce_geometry(x, outk, mask);
+  Tensor outk = empty(reduced_shape(a, mask, true), od);
   PAG_DISPATCH_ALL(od, "sum", [&] {
     using acc_t = typename acc_type<scalar_t>::type;
-    struct Ops : SumOps<acc_t, scalar_t> {
-      scalar_t finish(acc_t a) const { return static_cast<scalar_t>(a); }
-    } ops;
-    kernels::reduce_loop<scalar_t, scalar_t, acc_t>(rg, static_cast<char*>(outk.raw_data()),
-                                                    static_cast<const char*>(x.raw_data()), ops);
+    run_reduce<scalar_t, acc_t>(x, {&outk}, mask, SumOps<scalar_t, scalar_t, acc_t>{});
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&x})) {
-    bool all = !dims || dims->empty();
-    auto n = record(all ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      std::vector<bool> mask(n.ints.begin(), n.ints.end() - 1);
-      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back());
-      return {expand(gk, n.shapes[0])};
+    auto n = record(!dims ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      auto mask = saved_mask(n, n.shapes[0].size());
+      return {expand(keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back()), n.shapes[0])};
     }, {x}, {out});
-    for (bool m : mask) n->ints.push_back(m);
-    n->ints.push_back(keepdim);
+    save_mask(*n, mask, keepdim);
   }
   return out;
 }
@@ -151,31 +478,29 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
 Tensor mean(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dtype) {
   Dtype d = dtype ? *dtype : a.dtype();
   if (!is_floating(d))
-    throw Error(str_cat("mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                        "complex dtype. Got: ", scalar_type_name(d)));
+    throw Error(str_cat("mean(): could not infer output dtype. ", dtype ? "Optional" : "Input",
+                        " dtype must be either a floating point or complex dtype. Got: ", scalar_type_name(d)));
   auto mask = reduce_mask(a, dims);
-  int64_t count = 1;
-  for (int64_t i = 0; i < a.dim(); ++i)
-    if (mask[i]) count *= a.sizes()[i];
+  int64_t count = reduced_numel(a, mask);
   Tensor x = a.dtype() == d ? a : to_dtype(a, d);
-  Tensor s;
-  {
-    AutoGradMode no(false);
-    s = sum(x, dims, keepdim, d);
-    s = div(s, scalar_tensor((double)count, Dtype::Float64, true));
-  }
+  Tensor outk = empty(reduced_shape(a, mask, true), d);
+  PAG_DISPATCH_FLOATING(d, "mean", [&] {
+    SumOps<scalar_t, scalar_t, double> ops;
+    ops.mean = true;
+    ops.count = (double)count;
+    run_reduce<scalar_t, double>(x, {&outk}, mask, ops);
+  });
+  Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&x})) {
-    bool all = !dims || dims->empty();
-    auto n = record(all ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      std::vector<bool> mask(n.ints.begin(), n.ints.end() - 1);
+    auto n = record(!dims ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      auto mask = saved_mask(n, n.shapes[0].size());
       Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back());
-      return {div(expand(gk, n.shapes[0]), scalar_tensor(n.scalars[0], Dtype::Float64, true))};
-    }, {x}, {s});
-    for (bool m : mask) n->ints.push_back(m);
-    n->ints.push_back(keepdim);
+      return {div(expand(gk, n.shapes[0]), num(n.scalars[0]))};
+    }, {x}, {out});
+    save_mask(*n, mask, keepdim);
     n->scalars = {(double)count};
   }
-  return s;
+  return out;
 }
 
 Tensor sum_to(const Tensor& g, const DimVec& shape) {
@@ -190,51 +515,504 @@ Tensor sum_to(const Tensor& g, const DimVec& shape) {
   return r;
 }
 
-}  // namespace pag
-
-namespace pag {
-
+// ---------------------------------------------------------------- any / all
 namespace {
-template <bool IsMax>
-Tensor extreme_all(const Tensor& a, const char* name) {
-  if (a.numel() == 0)
-    throw Error(str_cat(name, "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."));
-  Tensor out = empty({}, a.dtype());
-  std::vector<bool> mask(a.dim(), true);
-  auto rg = make_reduce_geometry(a, reshape(out, DimVec(a.dim(), 1)), mask);
+template <bool IsAny>
+Tensor any_all(const Tensor& a, OptDims dims, bool keepdim) {
+  // An empty dim list reduces nothing here (torch), unlike sum's.
+  std::vector<bool> mask;
+  if (dims && dims->empty()) {
+    mask.assign(a.dim(), false);
+  } else {
+    mask = reduce_mask(a, dims);
+  }
+  Tensor outk = empty(reduced_shape(a, mask, true), Dtype::Bool);
+  const char* name = IsAny ? "any" : "all";
   PAG_DISPATCH_ALL(a.dtype(), name, [&] {
-    struct Ops {
-      scalar_t init() const {
-        if constexpr (std::is_same_v<scalar_t, bool>) return !IsMax;
-        else return IsMax ? std::numeric_limits<scalar_t>::lowest() : std::numeric_limits<scalar_t>::max();
-      }
-      scalar_t step(scalar_t acc, scalar_t v, int64_t) const { return combine(acc, v); }
-      scalar_t combine(scalar_t acc, scalar_t v) const {
-        if constexpr (std::is_floating_point_v<scalar_t>) {
-          if (std::isnan(acc) || std::isnan(v)) return std::numeric_limits<scalar_t>::quiet_NaN();
-        }
-        if constexpr (IsMax) return v > acc ? v : acc;
-        else return v < acc ? v : acc;
-      }
-      scalar_t finish(scalar_t acc) const { return acc; }
-    } ops;
-    kernels::reduce_loop<scalar_t, scalar_t, scalar_t>(rg, static_cast<char*>(out.raw_data()),
-                                                       static_cast<const char*>(a.raw_data()), ops);
+    run_reduce<scalar_t, bool>(a, {&outk}, mask, AnyAllOps<scalar_t, IsAny>{});
   });
+  return squeeze_reduced(outk, mask, keepdim);
+}
+}  // namespace
+
+Tensor any(const Tensor& a, OptDims dims, bool keepdim) { return any_all<true>(a, dims, keepdim); }
+Tensor all(const Tensor& a, OptDims dims, bool keepdim) { return any_all<false>(a, dims, keepdim); }
+
+// ---------------------------------------------------------------- prod
+namespace {
+
+// prod_{j != i} x_j along `dim` for every element i, by a prefix and a suffix
+// product: exact with any number of zeros, no division.
+Tensor prod_others_kernel(const Tensor& x, int64_t dim) {
+  Tensor out = empty(x.sizes(), x.dtype());
+  auto lg = make_line_geometry(out, x, dim);
+  PAG_DISPATCH_FLOATING(x.dtype(), "prod_backward", [&] {
+    using T = scalar_t;
+    kernels::line_loop<T>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                          [](const kernels::Lines<T>& L) {
+      double p[kernels::kVerticalChunk];
+      const int64_t C = L.count;
+      for (int64_t c = 0; c < C; ++c) p[c] = 1;
+      for (int64_t i = 0; i < L.n; ++i) {
+        const T* xr = L.in + i * L.is;
+        T* yr = L.out + i * L.os;
+        for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(p[c]); p[c] *= xr[c]; }
+      }
+      for (int64_t c = 0; c < C; ++c) p[c] = 1;
+      for (int64_t i = L.n - 1; i >= 0; --i) {
+        const T* xr = L.in + i * L.is;
+        T* yr = L.out + i * L.os;
+        for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(yr[c] * p[c]); p[c] *= xr[c]; }
+      }
+    });
+  });
+  return out;
+}
+
+// prod_{j != i} x_j along `dim`, as a gradient factor. `result` is prod(x, dim, keepdim=true).
+// Note [Prod backward]: without create_graph the kernel above is exact. With it the
+// factor must be differentiable: result / x when x has no zeros (torch's formula);
+// otherwise the product over a [.., n, n, ..] copy of x whose diagonal is 1
+// (the omitted products), whose own backward is again this rule.
+Tensor prod_others(const Tensor& x, int64_t dim, const Tensor& result) {
+  if (!GradMode::is_enabled()) return prod_others_kernel(x, dim);
+  bool has_zero;
+  {
+    AutoGradMode no(false);
+    has_zero = any(eq(x, scalar_tensor(0.0, x.dtype(), true)), std::nullopt, false).item_int() != 0;
+  }
+  if (!has_zero) return div(result, x);
+  int64_t n = x.sizes()[dim];
+  DimVec eshape(x.dim() + 1, 1);
+  eshape[dim] = n;
+  eshape[dim + 1] = n;
+  Tensor diag = reshape(eye(n, n, Dtype::Bool), eshape);
+  Tensor m = where(diag, scalar_tensor(1.0, x.dtype(), true), unsqueeze(x, dim));
+  return prod(m, dim + 1, false);
+}
+
+template <typename scalar_t>
+void prod_kernel(const Tensor& x, const Tensor& outk, const std::vector<bool>& mask) {
+  using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>;
+  run_reduce<scalar_t, acc_t>(x, {&outk}, mask, ProdOps<scalar_t, acc_t>{});
+}
+
+}  // namespace
+
+Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::optional<Dtype> dtype) {
+  Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
+  check_autograd_dtype(a, od, dtype.has_value());
+  int64_t d = dim ? wrap_dim(*dim, a.dim()) : 0;
+  auto mask = reduce_mask(a, dim ? OptDims(DimVec{d}) : std::nullopt);
+  Tensor x = a.dtype() == od ? a : to_dtype(a, od);
+  Tensor outk = empty(reduced_shape(x, mask, true), od);
+  PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
+  Tensor out = squeeze_reduced(outk, mask, dim ? keepdim : false);
+  if (any_requires_grad({&x})) {
+    std::shared_ptr<FunctionNode> n;
+    if (!dim) {
+      n = record("ProdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+        if (n.shapes[0].empty()) return {g[0]};
+        Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+        Tensor p = prod_others(reshape(x, {-1}), 0, reshape(r, {1}));
+        return {mul(g[0], reshape(p, n.shapes[0]))};
+      }, {x}, {out});
+    } else {
+      n = record("ProdBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+        if (n.shapes[0].empty()) return {g[0]};
+        Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+        int64_t d = n.ints[0];
+        bool kd = n.ints[1];
+        Tensor gk = kd ? g[0] : unsqueeze(g[0], d), rk = kd ? r : unsqueeze(r, d);
+        return {mul(gk, prod_others(x, d, rk))};
+      }, {x}, {out});
+      n->ints = {d, keepdim};
+    }
+    n->saved = {SavedVariable(x, false), SavedVariable(out, true)};
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- amax / amin
+namespace {
+
+// Gradient of a value-selecting reduction shared evenly among the elements equal to the result.
+Tensor evenly_shared(const Tensor& g, const Tensor& mask_b, const OptDims& dims) {
+  Tensor m = to_dtype(mask_b, g.dtype());
+  return mul(div(g, sum(m, dims, true)), m);
+}
+
+template <bool IsMax>
+Tensor amax_amin(const Tensor& a, OptDims dims, bool keepdim) {
+  const char* name = IsMax ? "amax" : "amin";
+  auto mask = reduce_mask(a, dims);
+  if (a.numel() == 0) {
+    if (!dims || dims->empty())
+      throw Error(str_cat(name, "(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                                "reduction dim with the 'dim' argument."));
+    for (int64_t d : *dims)
+      if (a.dim() > 0 && a.sizes()[wrap_dim(d, a.dim())] == 0)
+        throw IndexError(str_cat(name, "(): Expected reduction dim ", d, " to have non-zero size."));
+  }
+  Tensor outk = empty(reduced_shape(a, mask, true), a.dtype());
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, ExtremeOps<scalar_t, IsMax>{}); });
+  Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    // The gradient is shared evenly among the elements equal to the extreme value.
+    auto n = record(IsMax ? "AmaxBackward0" : "AminBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      auto mask = saved_mask(n, n.shapes[0].size());
+      bool kd = n.ints.back();
+      Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, kd), rk = keepdim_shape_grad(r, n.shapes[0], mask, kd);
+      DimVec dims;
+      for (size_t i = 0; i < mask.size(); ++i)
+        if (mask[i]) dims.push_back((int64_t)i);
+      return {evenly_shared(gk, eq(x, rk), dims)};
+    }, {a}, {out});
+    save_mask(*n, mask, keepdim);
+    n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
+  }
+  return out;
+}
+
+template <bool IsMax>
+Tensor extreme_all(const Tensor& a) {
+  const char* name = IsMax ? "max" : "min";
+  if (a.numel() == 0)
+    throw Error(str_cat(name, "(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                              "reduction dim with the 'dim' argument."));
+  std::vector<bool> mask(a.dim(), true);
+  Tensor outk = empty(DimVec(a.dim(), 1), a.dtype());
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, ExtremeOps<scalar_t, IsMax>{}); });
+  Tensor out = squeeze_reduced(outk, mask, false);
+  if (any_requires_grad({&a})) {
+    // torch's evenly_distribute_backward: a NaN result is shared among the NaNs.
     auto n = record(IsMax ? "MaxBackward1" : "MinBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor a = n.saved_tensor(0), r = n.saved_tensor(1);
-      Tensor m = to_dtype(eq(a, r), g[0].dtype());
-      return {mul(div(m, sum(m, std::nullopt, false)), g[0])};
+      Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+      bool nan = std::isnan(r.item_double());
+      return {evenly_shared(g[0], nan ? ne(x, x) : eq(x, r), std::nullopt)};
     }, {a}, {out});
     n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
   }
   return out;
 }
+
 }  // namespace
 
-Tensor max_all(const Tensor& a) { return extreme_all<true>(a, "max"); }
-Tensor min_all(const Tensor& a) { return extreme_all<false>(a, "min"); }
+Tensor amax(const Tensor& a, OptDims dims, bool keepdim) { return amax_amin<true>(a, dims, keepdim); }
+Tensor amin(const Tensor& a, OptDims dims, bool keepdim) { return amax_amin<false>(a, dims, keepdim); }
+Tensor max_all(const Tensor& a) { return extreme_all<true>(a); }
+Tensor min_all(const Tensor& a) { return extreme_all<false>(a); }
+
+// ---------------------------------------------------------------- max / min along a dim, argmax / argmin
+namespace {
+
+// Scatters g into a zero tensor of `shape` at `indices` along dim (torch's value_selecting_reduction_backward),
+// as a where over a one-hot mask so that it stays differentiable in g.
+Tensor index_select_backward(const Tensor& g, const Tensor& indices, int64_t dim, bool keepdim, const DimVec& shape) {
+  if (shape.empty()) return g;
+  Tensor gk = keepdim ? g : unsqueeze(g, dim), ik = keepdim ? indices : unsqueeze(indices, dim);
+  DimVec s(shape.size(), 1);
+  s[dim] = shape[dim];
+  Tensor iota = reshape(arange(0, (double)shape[dim], 1, Dtype::Int64), s);
+  return where(eq(iota, ik), gk, zeros({}, g.dtype()));
+}
+
+void check_dim_nonempty(const Tensor& a, int64_t d, const char* name) {
+  if (a.dim() > 0 && a.sizes()[d] == 0)
+    throw IndexError(str_cat(name, "(): Expected reduction dim ", d, " to have non-zero size."));
+}
+
+template <bool IsMax>
+std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim) {
+  const char* name = IsMax ? "max" : "min";
+  int64_t d = wrap_dim(dim, a.dim());
+  check_dim_nonempty(a, d, name);
+  std::vector<bool> mask(a.dim(), false);
+  if (a.dim() > 0) mask[d] = true;
+  DimVec ks = reduced_shape(a, mask, true);
+  Tensor vk = empty(ks, a.dtype()), ik = empty(ks, Dtype::Int64);
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] {
+    run_reduce<scalar_t, typename ArgOps<scalar_t, IsMax, true>::acc_t>(a, {&vk, &ik}, mask,
+                                                                        ArgOps<scalar_t, IsMax, true>{});
+  });
+  Tensor values = squeeze_reduced(vk, mask, keepdim), indices = squeeze_reduced(ik, mask, keepdim);
+  if (any_requires_grad({&a})) {
+    auto n = record(IsMax ? "MaxBackward0" : "MinBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      return {index_select_backward(g[0], n.saved_tensor(0), n.ints[0], n.ints[1], n.shapes[0])};
+    }, {a}, {values, indices});
+    n->saved = {SavedVariable(indices, false)};
+    n->ints = {d, keepdim};
+  }
+  return {values, indices};
+}
+
+template <bool IsMax>
+Tensor arg_extreme(const Tensor& a, std::optional<int64_t> dim, bool keepdim) {
+  const char* name = IsMax ? "argmax" : "argmin";
+  if (a.dtype() == Dtype::Bool) throw Error(str_cat(name, "(): does not support bool input"));
+  if (!dim) {
+    if (a.numel() == 0)
+      throw IndexError(str_cat(name, "(): Expected reduction dim to be specified for input.numel() == 0."));
+    // The flat index counts in logical (row-major) order: reduce a row-major copy.
+    Tensor flat = a;
+    if (!a.is_contiguous()) {
+      AutoGradMode no(false);
+      flat = empty(a.sizes(), a.dtype());
+      copy_(flat, a);
+    }
+    Tensor r = arg_extreme<IsMax>(make_view(flat, {a.numel()}, {1}, flat.offset()), 0, false);
+    return keepdim ? reshape(r, DimVec(a.dim(), 1)) : r;
+  }
+  int64_t d = wrap_dim(*dim, a.dim());
+  check_dim_nonempty(a, d, name);
+  std::vector<bool> mask(a.dim(), false);
+  if (a.dim() > 0) mask[d] = true;
+  Tensor ik = empty(reduced_shape(a, mask, true), Dtype::Int64);
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] {
+    run_reduce<scalar_t, typename ArgOps<scalar_t, IsMax, false>::acc_t>(a, {&ik}, mask,
+                                                                         ArgOps<scalar_t, IsMax, false>{});
+  });
+  return squeeze_reduced(ik, mask, keepdim);
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> max_dim(const Tensor& a, int64_t dim, bool keepdim) { return extreme_dim<true>(a, dim, keepdim); }
+std::pair<Tensor, Tensor> min_dim(const Tensor& a, int64_t dim, bool keepdim) { return extreme_dim<false>(a, dim, keepdim); }
+Tensor argmax(const Tensor& a, std::optional<int64_t> dim, bool keepdim) { return arg_extreme<true>(a, dim, keepdim); }
+Tensor argmin(const Tensor& a, std::optional<int64_t> dim, bool keepdim) { return arg_extreme<false>(a, dim, keepdim); }
+
+// ---------------------------------------------------------------- var / std
+namespace {
+
+// torch's var_backward. `all_dims`: the full-reduction form, whose degenerate dof <= 0
+// case gives nan where x equals its mean and inf elsewhere.
+Tensor var_backward(const Tensor& g, const Tensor& x, const std::vector<bool>& mask, bool keepdim, double correction,
+                    bool all_dims) {
+  if (x.dim() == 0 || all_dims) {
+    double dof = (double)x.numel() - correction;
+    Tensor m = mean(x, std::nullopt, false);
+    if (dof <= 0)
+      return mul(g, where(eq(x, m), num(std::numeric_limits<double>::quiet_NaN()),
+                          num(std::numeric_limits<double>::infinity())));
+    return mul(mul(num(2.0 / dof), g), sub(x, m));
+  }
+  DimVec dims;
+  double rnumel = 1;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) { dims.push_back((int64_t)i); rnumel *= (double)x.sizes()[i]; }
+  Tensor gk = keepdim_shape_grad(g, x.sizes(), mask, keepdim);
+  return mul(mul(num(2.0 / (rnumel - correction)), gk), sub(x, mean(x, dims, true)));
+}
+
+template <bool IsStd>
+Tensor var_std(const Tensor& a, OptDims dims, double correction, bool keepdim) {
+  if (!is_floating(a.dtype())) throw Error("std and var only support floating point and complex dtypes");
+  auto mask = reduce_mask(a, dims);
+  Tensor outk = empty(reduced_shape(a, mask, true), a.dtype());
+  const char* name = IsStd ? "std" : "var";
+  PAG_DISPATCH_FLOATING(a.dtype(), name, [&] {
+    VarOps<scalar_t> ops;
+    ops.correction = correction;
+    ops.take_sqrt = IsStd;
+    run_reduce<scalar_t, typename VarOps<scalar_t>::acc_t>(a, {&outk}, mask, ops);
+  });
+  Tensor out = squeeze_reduced(outk, mask, keepdim);
+  if (any_requires_grad({&a})) {
+    auto n = record(IsStd ? "StdBackward0" : "VarBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      size_t nd = n.shapes[0].size();
+      auto mask = saved_mask(n, nd);
+      bool kd = n.ints[nd], all_dims = n.ints[nd + 1];
+      Tensor x = n.saved_tensor(0), gv = g[0];
+      if (IsStd) {
+        Tensor r = n.saved_tensor(1);
+        gv = where(eq(r, zeros({}, r.dtype())), zeros({}, g[0].dtype()), div(g[0], mul(r, num(2.0))));
+      }
+      return {var_backward(gv, x, mask, kd, n.scalars[0], all_dims)};
+    }, {a}, {out});
+    save_mask(*n, mask, keepdim);
+    // An empty dim list reduces every dim: its gradient is the full reduction's (torch's is inf there).
+    n->ints.push_back(!dims || dims->empty());
+    n->scalars = {correction};
+    n->saved = {SavedVariable(a, false), SavedVariable(IsStd ? out : Tensor(), true)};
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor var(const Tensor& a, OptDims dims, double correction, bool keepdim) {
+  return var_std<false>(a, dims, correction, keepdim);
+}
+Tensor std_(const Tensor& a, OptDims dims, double correction, bool keepdim) {
+  return var_std<true>(a, dims, correction, keepdim);
+}
+
+// ---------------------------------------------------------------- logsumexp
+Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
+  if (dims.empty() && a.dim() > 0)
+    throw Error(str_cat("output with shape [] doesn't match the broadcast shape ", shape_str(DimVec(a.dim(), 1))));
+  auto mask = reduce_mask(a, dims);
+  Tensor x = is_floating(a.dtype()) ? a : to_dtype(a, default_dtype());
+  Tensor outk = empty(reduced_shape(x, mask, true), x.dtype());
+  PAG_DISPATCH_FLOATING(x.dtype(), "logsumexp", [&] {
+    run_reduce<scalar_t, typename LogsumexpOps<scalar_t>::acc_t>(x, {&outk}, mask, LogsumexpOps<scalar_t>{});
+  });
+  Tensor out = squeeze_reduced(outk, mask, keepdim);
+  if (any_requires_grad({&x})) {
+    auto n = record("LogsumexpBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      auto mask = saved_mask(n, n.shapes[0].size());
+      bool kd = n.ints.back();
+      Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, kd), rk = keepdim_shape_grad(r, n.shapes[0], mask, kd);
+      return {mul(gk, exp(sub(x, rk)))};
+    }, {x}, {out});
+    save_mask(*n, mask, keepdim);
+    n->saved = {SavedVariable(x, false), SavedVariable(out, true)};
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- softmax / log_softmax
+namespace {
+
+// One or `count` adjacent lines of softmax / log_softmax: max, exp(x - max) and its
+// sum (in double), then the scale. A NaN makes its line NaN through the sum.
+template <typename T, bool Log>
+void softmax_lines(const kernels::Lines<T>& L) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  const int64_t n = L.n;
+  if (L.count == 1) {
+    kernels::with_strides(L, [&](auto os, auto is) {
+      const T* x = L.in;
+      T* y = L.out;
+      T m = kNegInf;
+      if (is == 1) m = kernels::dense_max(x, n);
+      else for (int64_t i = 0; i < n; ++i) m = x[i * is] > m ? x[i * is] : m;
+      for (int64_t i = 0; i < n; ++i) y[i * os] = kernels::exp_fast(x[i * is] - m);
+      double s = 0;
+      if (os == 1) s = kernels::dense_sum<double>(y, n);
+      else for (int64_t i = 0; i < n; ++i) s += y[i * os];
+      if constexpr (Log) {
+        const T ls = static_cast<T>(std::log(s));
+        for (int64_t i = 0; i < n; ++i) y[i * os] = (x[i * is] - m) - ls;
+      } else {
+        const T inv = static_cast<T>(1.0 / s);
+        for (int64_t i = 0; i < n; ++i) y[i * os] *= inv;
+      }
+    });
+    return;
+  }
+  const int64_t C = L.count;
+  T m[kernels::kVerticalChunk], k[kernels::kVerticalChunk];
+  double s[kernels::kVerticalChunk];
+  for (int64_t c = 0; c < C; ++c) { m[c] = kNegInf; s[c] = 0; }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    for (int64_t c = 0; c < C; ++c) m[c] = xr[c] > m[c] ? xr[c] : m[c];
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) {
+      T e = kernels::exp_fast(xr[c] - m[c]);
+      yr[c] = e;
+      s[c] += e;
+    }
+  }
+  for (int64_t c = 0; c < C; ++c) k[c] = static_cast<T>(Log ? std::log(s[c]) : 1.0 / s[c]);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) yr[c] = Log ? (xr[c] - m[c]) - k[c] : yr[c] * k[c];
+  }
+}
+
+template <bool Log>
+Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
+  int64_t d = wrap_dim(dim, a.dim());
+  Tensor x = dtype ? to_dtype(a, *dtype) : a;
+  bool lastdim = x.dim() == 0 || d == x.dim() - 1;
+  const char* kname = Log ? (lastdim ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
+                          : (lastdim ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
+  Tensor out = empty(x.sizes(), x.dtype());
+  auto lg = make_line_geometry(out, x, d);
+  PAG_DISPATCH_FLOATING(x.dtype(), kname, [&] {
+    kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                                 softmax_lines<scalar_t, Log>);
+  });
+  if (any_requires_grad({&x})) {
+    auto n = record(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      Tensor y = n.saved_tensor(0);
+      DimVec dims{n.ints[0]};
+      if (Log) return {sub(g[0], mul(exp(y), sum(g[0], dims, true)))};
+      return {mul(sub(g[0], sum(mul(g[0], y), dims, true)), y)};
+    }, {x}, {out});
+    n->saved = {SavedVariable(out, true)};
+    n->ints = {d};
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) { return softmax_impl<false>(a, dim, dtype); }
+Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) { return softmax_impl<true>(a, dim, dtype); }
+
+// ---------------------------------------------------------------- cumsum
+namespace {
+
+// Inclusive scan along d, from the end when `reverse` (the backward of cumsum, and cumsum the backward of it).
+Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse) {
+  Tensor out = empty(x.sizes(), x.dtype());
+  auto lg = make_line_geometry(out, x, d);
+  PAG_DISPATCH_NUMERIC(x.dtype(), "cumsum_out_cpu", [&] {
+    using T = scalar_t;
+    using acc_t = typename acc_type<T>::type;
+    kernels::line_loop<T>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                          [reverse](const kernels::Lines<T>& L) {
+      if (L.count == 1) {
+        acc_t s = 0;
+        for (int64_t k = 0; k < L.n; ++k) {
+          int64_t i = reverse ? L.n - 1 - k : k;
+          s = wrap_add(s, static_cast<acc_t>(L.in[i * L.is]));
+          L.out[i * L.os] = static_cast<T>(s);
+        }
+        return;
+      }
+      acc_t s[kernels::kVerticalChunk] = {};
+      const int64_t C = L.count;
+      for (int64_t k = 0; k < L.n; ++k) {
+        int64_t i = reverse ? L.n - 1 - k : k;
+        const T* xr = L.in + i * L.is;
+        T* yr = L.out + i * L.os;
+        for (int64_t c = 0; c < C; ++c) {
+          s[c] = wrap_add(s[c], static_cast<acc_t>(xr[c]));
+          yr[c] = static_cast<T>(s[c]);
+        }
+      }
+    });
+  });
+  if (any_requires_grad({&x})) {
+    auto n = record("CumsumBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      const DimVec& s = n.shapes[0];
+      if (numel_of(s) <= 1 || s[n.ints[0]] == 1) return {g[0]};
+      return {cumsum_impl(g[0], n.ints[0], !n.ints[1])};
+    }, {x}, {out});
+    n->ints = {d, reverse};
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor cumsum(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
+  int64_t d = wrap_dim(dim, a.dim());
+  Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
+  check_autograd_dtype(a, od, dtype.has_value());
+  if (od == Dtype::Bool) throw NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'");
+  Tensor x = a.dtype() == od ? a : to_dtype(a, od);
+  return cumsum_impl(x, a.dim() == 0 ? 0 : d, false);
+}
 
 }  // namespace pag
