@@ -506,30 +506,38 @@ def run(src, name):
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\binf\b|\bnan\b")
 
 
-def tensor_lines(text):
-    """Indices of the lines that belong to a printed tensor (from 'tensor(' to its closing paren)."""
-    lines = set()
+def split_tensors(text):
+    """(the printed tensors, from 'tensor(' to the matching ')', and the text with each of
+    them replaced by a marker)."""
+    tensors, rest, pos = [], [], 0
     for m in re.finditer(r"tensor\(", text):
+        if m.start() < pos:
+            continue
         depth, i = 0, m.start() + len("tensor")
         while i < len(text):
             depth += {"(": 1, ")": -1}.get(text[i], 0)
             if depth == 0:
                 break
             i += 1
-        first = text.count("\n", 0, m.start())
-        lines.update(range(first, text.count("\n", 0, i) + 1))
-    return lines
+        tensors.append(text[m.start():i + 1])
+        rest.append(text[pos:m.start()] + "<tensor>")
+        pos = i + 1
+    rest.append(text[pos:])
+    return tensors, "".join(rest)
 
 
 def compare(ours, theirs, name):
-    lo, lt = ours.splitlines(), theirs.splitlines()
+    to, ro = split_tensors(ours)
+    tt, rt = split_tensors(theirs)
+    assert len(to) == len(tt), f"{name}: {len(to)} tensors printed, torch printed {len(tt)}\n{ours}\n---\n{theirs}"
+    for k, (a, b) in enumerate(zip(to, tt)):
+        assert a == b, f"{name}: printed tensor {k + 1} differs:\n pyautograd: {a}\n torch:      {b}"
+    lo, lt = ro.splitlines(), rt.splitlines()
     assert len(lo) == len(lt), f"{name}: {len(lo)} lines printed, torch printed {len(lt)}\n{ours}\n---\n{theirs}"
-    exact = tensor_lines(theirs)
     for i, (a, b) in enumerate(zip(lo, lt)):
         if a == b:
             continue
         where = f"{name}, line {i + 1}:\n pyautograd: {a}\n torch:      {b}"
-        assert i not in exact, "printed tensors differ: " + where
         assert NUMBER.split(a) == NUMBER.split(b), where
         for x, y in zip(NUMBER.findall(a), NUMBER.findall(b)):
             fx, fy = float(x), float(y)
@@ -573,6 +581,9 @@ def test_compare_is_strict_on_tensors_and_tolerant_on_floats():
         compare("loss 0.1235\n", "loss 0.1234\n", "t")
     with pytest.raises(AssertionError):
         compare("tensor([1.0001,\n        2.0000])\n", "tensor([1.0001,\n        2.0001])\n", "t")
+    compare("1 0.50000001 tensor([1.5000, (2.)])\n", "1 0.5 tensor([1.5000, (2.)])\n", "t")
+    with pytest.raises(AssertionError):
+        compare("1 0.5 tensor([1.5000, 2.0001])\n", "1 0.5 tensor([1.5000, 2.0000])\n", "t")
     with pytest.raises(AssertionError):
         compare("acc 1\n", "acc 2\n", "t")
     with pytest.raises(AssertionError):
