@@ -184,6 +184,8 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
     path = os.fspath(f)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
+    if os.path.islink(path):  # write through the link, as opening it would, and keep the link
+        path = os.path.realpath(path)
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise RuntimeError(f"Parent directory {os.path.dirname(path) or parent} does not exist.")

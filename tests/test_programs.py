@@ -541,8 +541,8 @@ def compare(ours, theirs, name):
         assert NUMBER.split(a) == NUMBER.split(b), where
         for x, y in zip(NUMBER.findall(a), NUMBER.findall(b)):
             fx, fy = float(x), float(y)
-            assert fx == fy or (math.isnan(fx) and math.isnan(fy)) or math.isclose(fx, fy, rel_tol=1e-5, abs_tol=1e-6), \
-                f"{x} != {y} in " + where
+            same = fx == fy or (math.isnan(fx) and math.isnan(fy)) or math.isclose(fx, fy, rel_tol=1e-5, abs_tol=1e-6)
+            assert same, f"{x} != {y} in " + where
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=list(marks)) for n, (_, marks) in PROGRAMS.items()])

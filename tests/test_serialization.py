@@ -401,11 +401,23 @@ def test_overwrite_keeps_permissions(tmp_path):
     assert pag.load(path) == 2 and (os.stat(path).st_mode & 0o777) == 0o640
 
 
+def test_save_through_a_symlink(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "ckpt.pt"
+    pag.save(1, target)
+    link = tmp_path / "latest.pt"
+    link.symlink_to(target)
+    pag.save({"x": pag.ones(2)}, link)
+    assert link.is_symlink() and repr(pag.load(target)["x"]) == repr(torch.ones(2))
+    assert sorted(os.listdir(tmp_path / "real")) == ["ckpt.pt"]
+
+
 @pytest.mark.parametrize("ml", ["cpu", "device", {"cuda:0": "cpu"}, {"cpu": "cpu"}, "callable", "callable-none"])
 def test_map_location(ml):
     def loc(lib):
-        return {"device": lib.device("cpu"), "callable": lambda s, l: s, "callable-none": lambda s, l: None}.get(ml, ml) \
-            if isinstance(ml, str) else ml
+        if not isinstance(ml, str):
+            return ml
+        return {"device": lib.device("cpu"), "callable": lambda s, l: s, "callable-none": lambda s, l: None}.get(ml, ml)
     t, p = both(lambda lib: {"x": tensors(lib)["f32"], "v": tensors(lib)["f32"].t()})
     assert_same(roundtrip(pag, p, map_location=loc(pag)), roundtrip(torch, t, map_location=loc(torch)))
 
