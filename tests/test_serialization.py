@@ -261,6 +261,25 @@ def test_optimizer_state_dict_resumes_training(opt_name, kw, tmp_path):
     assert_same(final["pyautograd"], final["torch"], exact=False)
 
 
+@pytest.mark.parametrize("sched,kw", [("StepLR", dict(step_size=2)), ("MultiStepLR", dict(milestones=[1, 3])),
+                                      ("ExponentialLR", dict(gamma=0.5)), ("CosineAnnealingLR", dict(T_max=4)),
+                                      ("LambdaLR", dict(lr_lambda=lambda e: 0.9 ** e))])
+def test_scheduler_state_dict_roundtrip(sched, kw):
+    for lib in (torch, pag):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.ones(2))], lr=0.1)
+        s = getattr(lib.optim.lr_scheduler, sched)(opt, **kw)
+        for _ in range(3):
+            opt.step()
+            s.step()
+        sd = s.state_dict()
+        loaded = roundtrip(lib, {"scheduler": sd})["scheduler"]  # weights_only: only allowed types inside
+        assert loaded == sd
+        opt2 = lib.optim.SGD([lib.nn.Parameter(lib.ones(2))], lr=0.1)
+        s2 = getattr(lib.optim.lr_scheduler, sched)(opt2, **kw)
+        s2.load_state_dict(loaded)
+        assert s2.get_last_lr() == s.get_last_lr()
+
+
 def test_whole_module_needs_weights_only_false():
     def build(lib):
         lib.manual_seed(0)
