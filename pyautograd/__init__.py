@@ -36,6 +36,12 @@ from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
+from . import accelerator, backends, cuda, serialization  # noqa: E402
+from .serialization import save, load  # noqa: E402
+from ._device import set_default_device, get_default_device  # noqa: E402
+from .backends import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,  # noqa: E402
+                       is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                       get_deterministic_debug_mode)
 
 
 def set_default_dtype(d):

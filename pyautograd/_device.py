@@ -38,6 +38,17 @@ class device:
     def __hash__(self):
         return hash((self.type, self.index))
 
+    def __enter__(self):
+        # `with torch.device("cpu"):` makes it the default device inside the block
+        _check_device(self)
+        _default_stack.append(_default_device[0])
+        _default_device[0] = self
+        return self
+
+    def __exit__(self, *args):
+        _default_device[0] = _default_stack.pop()
+        return False
+
 
 _CPU = device("cpu")
 
@@ -53,4 +64,27 @@ def _check_device(d):
     if dev.type != "cpu":
         if dev.type == "cuda":
             raise AssertionError("Torch not compiled with CUDA enabled")
+        if dev.type == "xpu":
+            raise AssertionError("Torch not compiled with XPU enabled")
         raise RuntimeError(f"pyautograd runs on the CPU only; device '{dev}' is not available")
+
+
+_default_device = [_CPU]
+_default_stack = []
+
+
+def set_default_device(device_):
+    """Sets the device factories use when none is given; only the CPU exists here, so
+    another device fails now with the error torch raises when it first allocates there."""
+    if device_ is None:
+        _default_device[0] = _CPU
+        return
+    if isinstance(device_, int):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    d = device_ if isinstance(device_, device) else device(device_)
+    _check_device(d)
+    _default_device[0] = d
+
+
+def get_default_device():
+    return _default_device[0]
