@@ -98,6 +98,8 @@ Tensor std_(const Tensor& a, OptDims dims, double correction, bool keepdim);
 Tensor softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim);
+// The gradient of softmax (log=false) or log_softmax (log=true) given output y (Note [Softmax backward as an op]).
+Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool log);
 Tensor any(const Tensor& a, OptDims dims, bool keepdim);  // bool; an empty dims list reduces nothing (torch)
 Tensor all(const Tensor& a, OptDims dims, bool keepdim);
 Tensor cumsum(const Tensor& a, int64_t dim, std::optional<Dtype> dtype = std::nullopt);

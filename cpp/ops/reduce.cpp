@@ -943,10 +943,7 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   });
   if (any_requires_grad({&x})) {
     auto n = record(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor y = n.saved_tensor(0);
-      DimVec dims{n.ints[0]};
-      if (Log) return {sub(g[0], mul(exp(y), sum(g[0], dims, true)))};
-      return {mul(sub(g[0], sum(mul(g[0], y), dims, true)), y)};
+      return {softmax_backward_data(g[0], n.saved_tensor(0), n.ints[0], Log)};
     }, {x}, {out});
     n->saved = {SavedVariable(out, true)};
     n->ints = {d};
@@ -955,6 +952,40 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
 }
 
 }  // namespace
+
+// Note [Softmax backward as an op]: the gradient of (log_)softmax is its own op,
+// as torch's _softmax_backward_data, so double backward records torch's node
+// names and differentiates with respect to both the incoming gradient and y.
+//   log_softmax: gi = g - exp(y) * sum(g)      softmax: gi = y * (g - sum(g * y))
+Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool log) {
+  DimVec dims{dim};
+  Tensor gi;
+  {
+    AutoGradMode no(false);
+    gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
+  }
+  if (any_requires_grad({&g, &y})) {
+    auto n = record(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
+                    [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
+      DimVec dims{n.ints[0]};
+      Tensor gg, gy;
+      if (n.ints[1]) {
+        Tensor e = exp(y);
+        if (n.needs_input_grad(0)) gg = sub(h[0], sum(mul(h[0], e), dims, true));
+        if (n.needs_input_grad(1)) gy = neg(mul(mul(h[0], e), sum(g, dims, true)));
+      } else {
+        Tensor hy = sum(mul(h[0], y), dims, true);
+        if (n.needs_input_grad(0)) gg = mul(y, sub(h[0], hy));
+        if (n.needs_input_grad(1)) gy = sub(mul(h[0], sub(g, sum(mul(g, y), dims, true))), mul(g, hy));
+      }
+      return {gg, gy};
+    }, {g, y}, {gi});
+    n->saved = {SavedVariable(g, false), SavedVariable(y, false)};
+    n->ints = {dim, log ? 1 : 0};
+  }
+  return gi;
+}
 
 Tensor softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) { return softmax_impl<false>(a, dim, dtype); }
 Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) { return softmax_impl<true>(a, dim, dtype); }
