@@ -123,6 +123,10 @@ GETITEM_CASES = [
     ((4,), lambda m: [True, False, False, True]),
     ((4,), lambda m: [3, 3, 0]),
     ((2, 3), lambda m: T(m, [[True, False, True], [False, False, True]])),
+    ((0, 3), lambda m: (slice(None), [3, 7])),
+    ((0, 3), lambda m: (slice(None), [2, 0])),
+    ((2, 0), lambda m: (slice(None), [])),
+    ((2, 0), lambda m: T(m, [[], []], dtype=m.bool)),
     ((), lambda m: None),
     ((), lambda m: Ellipsis),
     ((), lambda m: True),
@@ -229,6 +233,11 @@ GETITEM_ERRORS = [
     ((), lambda m: slice(None)),
     ((), lambda m: [0]),
     ((), lambda m: m.tensor([True])),
+    ((), lambda m: 1),
+    ((), lambda m: -1),
+    ((3,), lambda m: 2 ** 70),
+    ((3,), lambda m: (slice(None), -(2 ** 70))),
+    ((0, 3), lambda m: [0]),
 ]
 
 
@@ -365,6 +374,52 @@ def test_setitem_dtype_conversions():
     assert_close(p, t)
 
 
+def test_setitem_complex_with_zero_imaginary_part():
+    for dtype in ("float32", "int64", "bool"):
+        t, p = both(lambda m: m.zeros(3, dtype=getattr(m, dtype)))
+        t[0] = 3 + 0j
+        p[0] = 3 + 0j
+        t[[1]] = 2j if dtype == "bool" else 1 + 0j
+        p[[1]] = 2j if dtype == "bool" else 1 + 0j
+        assert_close(p, t)
+
+
+def test_augmented_assignment():
+    def f(m):
+        def run(x, z):
+            y = x * 1
+            y[0] += z[:4]
+            y[[1, 2]] *= 2
+            y[y > 0] -= 1
+            y[:, 1] -= z[4:7]
+            y[[0, 2], 1:] /= z[5:8]
+            return y
+        return run
+    helper_test_op([(3, 4), (8,)], f(torch), f(pag), low=0.5, high=2.0)
+    t, p = both(lambda m: m.zeros(3, 4))
+    t[0] += 1
+    p[0] += 1
+    t[[0, 1]] += 1
+    p[[0, 1]] += 1
+    assert_close(p, t)
+    assert p._version == t._version
+
+
+def test_index_tensors_with_any_strides():
+    (t,) = make_inputs([(5, 6)])
+    p = to_pag(t)
+    base_t, base_p = torch.tensor([[4, 0, 2], [1, 3, 3]]), pag.tensor([[4, 0, 2], [1, 3, 3]])
+    for fi in (lambda b: b.t(), lambda b: b[:, ::2], lambda b: b[0:1].expand(4, 3), lambda b: b[1, 2]):
+        assert_close(p[fi(base_p)], t[fi(base_t)])
+        assert_close(p[:, fi(base_p)], t[:, fi(base_t)])
+        if fi(base_t).dim() == 2:
+            assert_close(p.gather(0, fi(base_p)), t.gather(0, fi(base_t)))
+    mt, mp = t > 0, p > 0
+    assert_close(p[mp.t().t()], t[mt.t().t()])
+    assert_close(p.t()[mp.t()], t.t()[mt.t()])
+    assert_close(p[:, ::2][mp[:, ::2]], t[:, ::2][mt[:, ::2]])
+
+
 def test_setitem_writes_through_views():
     t, p = both(lambda m: m.zeros(3, 4))
     tv, pv = t[1], p[1]
@@ -409,6 +464,10 @@ SETITEM_ERRORS = [
     (lambda m: m.zeros(3, 4), lambda m, x: x.__setitem__(slice(None, None, -1), 1)),
     (lambda m: m.zeros(3, 4), lambda m, x: x.__setitem__(m.tensor([True, False]), 1)),
     (lambda m: m.zeros(3, 4), lambda m, x: x.__delitem__(0)),
+    (lambda m: m.zeros(3, 4), lambda m, x: x.__setitem__(0, 1 + 2j)),
+    (lambda m: m.zeros(3, 4, dtype=m.float64), lambda m, x: x.__setitem__(0, 1 + 2j)),
+    (lambda m: m.zeros(3, 4, dtype=m.int64), lambda m, x: x.__setitem__([0], 1 + 2j)),
+    (lambda m: m.zeros(3, 4), lambda m, x: x.__setitem__(2 ** 70, 1)),
 ]
 
 
@@ -566,6 +625,61 @@ def test_index_add():
     (t, s) = make_inputs([(3, 4), (2, 4)], dtype="int64")
     assert_close(to_pag(t).index_add(0, pag.tensor([1, 1]), to_pag(s), alpha=3),
                  t.index_add(0, torch.tensor([1, 1]), s, alpha=3))
+
+
+def test_index_add_inplace():
+    ti, pi = both(lambda m: m.tensor([2, 0, 2]))
+
+    def f(i):
+        def run(x, s):
+            y = x * 1
+            y.index_add_(0, i, s)
+            y.index_add_(1, i[:1], s[:, :1], alpha=0.5)
+            return y
+        return run
+    p, t = helper_test_op([(3, 4), (3, 4)], f(ti), f(pi))
+    assert node_name(p) == node_name(t) == "IndexAddBackward0"
+    t, p = both(lambda m: m.zeros(3, 4))
+    t.index_add_(0, ti, torch.ones(3, 4))
+    p.index_add_(0, pi, pag.ones(3, 4))
+    assert_close(p, t)
+    assert p._version == t._version == 1
+    t, p = both(lambda m: m.zeros(3, 4, requires_grad=True))
+    helper_test_exception(lambda: t.index_add_(0, ti, torch.ones(3, 4)), lambda: p.index_add_(0, pi, pag.ones(3, 4)))
+
+
+def test_take_and_take_along_dim():
+    for idx in ([0, 5, -1], [[0, 5], [11, 2]], 3, [4, 4, 4]):
+        ti, pi = both(lambda m: m.tensor(idx))
+        p, t = helper_test_op([(3, 4)], lambda x: torch.take(x, ti), lambda x: x.take(pi), noncontig=True)
+        assert node_name(p) == node_name(t) == "TakeBackward0"
+    helper_test_exception(lambda: torch.take_along_dim(torch.ones(3, 4).t(), torch.tensor([0, 5])),
+                          lambda: pag.take_along_dim(pag.ones(3, 4).t(), pag.tensor([0, 5])))
+    for idx, dim in (([[0], [2], [1]], 1), ([[0, 1, 2, 0]], 0), ([[0]], 1), ([[0, 1], [1, 2], [1, 1]], None),
+                     ([[2, 0, 1, 1]] * 3, -2)):
+        ti, pi = both(lambda m: m.tensor(idx))
+        p, t = helper_test_op([(3, 4)], lambda x: torch.take_along_dim(x, ti, dim),
+                              lambda x: pag.take_along_dim(x, pi, dim))
+        assert node_name(p) == node_name(t)
+    ti, pi = both(lambda m: m.tensor([[0, 0]]))
+    helper_test_op([(3, 1)], lambda x: x.take_along_dim(ti, 0), lambda x: x.take_along_dim(pi, 0))
+
+
+TAKE_ERRORS = [
+    lambda m, x: m.take(x, m.tensor([12])),
+    lambda m, x: m.take(x, m.tensor([-13])),
+    lambda m, x: m.take(x, m.tensor([1.0])),
+    lambda m, x: m.take_along_dim(x, m.tensor([0, 1]), 1),
+    lambda m, x: m.take_along_dim(x, m.tensor([[0.0, 1]]), 1),
+    lambda m, x: m.take_along_dim(x, m.tensor([[0], [1]]), 1),
+    lambda m, x: m.take_along_dim(x, m.tensor([[0]]), 2),
+]
+
+
+@pytest.mark.parametrize("fn", TAKE_ERRORS)
+def test_take_errors(fn):
+    t, p = both(lambda m: m.zeros(3, 4))
+    helper_test_exception(lambda: fn(torch, t), lambda: fn(pag, p))
 
 
 INDEX_SELECT_ADD_ERRORS = [

@@ -42,7 +42,7 @@ int64_t unpack_long(PyObject* o) {
   int overflow = 0;
   long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
   if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
-  if (overflow) throw Error("Overflow when unpacking long");
+  if (overflow) throw ValueError("Overflow when unpacking long long");
   return v;
 }
 
@@ -174,11 +174,9 @@ Tensor apply_select(const Tensor& self, int64_t dim, int64_t index, int64_t real
   if (index == 0 && dim == 0 && self.dim() == 0)
     throw IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
                      "to convert a 0-dim tensor to a number");
-  if (dim < self.dim()) {
-    int64_t size = self.sizes()[dim];
-    if (index < -size || index >= size)
-      throw IndexError(str_cat("index ", index, " is out of bounds for dimension ", real_dim, " with size ", size));
-  }
+  int64_t size = dim < self.dim() ? self.sizes()[dim] : 0;  // a 0-dim tensor reads as size 0 (torch)
+  if (index < -size || index >= size)
+    throw IndexError(str_cat("index ", index, " is out of bounds for dimension ", real_dim, " with size ", size));
   return select(self, dim, index);
 }
 
@@ -281,6 +279,15 @@ Tensor value_to_tensor(const Tensor& self, py::handle value) {
     return scalar_tensor_int(unpack_long(i.ptr()), self.dtype());
   }
   if (PyFloat_Check(o)) return scalar_tensor(PyFloat_AS_DOUBLE(o), self.dtype());
+  if (PyComplex_Check(o)) {
+    // No complex dtypes: a complex value converts when its imaginary part is zero.
+    if (PyComplex_ImagAsDouble(o) != 0.0 && self.dtype() != Dtype::Bool) {
+      const char* ctype = self.dtype() == Dtype::Float32 ? "float" : self.dtype() == Dtype::Float64 ? "double" : "int64_t";
+      throw Error(str_cat("value cannot be converted to type ", ctype, " without overflow"));
+    }
+    double re = PyComplex_RealAsDouble(o);
+    return scalar_tensor(self.dtype() == Dtype::Bool ? (re != 0.0 || PyComplex_ImagAsDouble(o) != 0.0) : re, self.dtype());
+  }
   throw TypeError(str_cat("can't assign a ", Py_TYPE(o)->tp_name, " to a ", legacy_type_name(self.dtype())));
 }
 
@@ -409,6 +416,11 @@ void init_index(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "index_add", [](const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source,
                                    double alpha) { return index_add(a, dim, index, source, alpha); },
            py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1.0);
+  cls.def("index_add_", [](py::object self, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
+    Tensor a = self.cast<Tensor>();
+    index_add_(a, dim, index, source, alpha);
+    return self;
+  }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1.0);
   def_both(m, cls, "masked_fill", [](const Tensor& a, const Tensor& mask, py::handle value) {
     return masked_fill(a, mask, value_arg(value, "masked_fill"));
   }, py::arg("mask"), py::arg("value"));
@@ -428,6 +440,10 @@ void init_index(py::module_& m, TensorClass& cls) {
     return std::move(r);
   }, py::kw_only(), py::arg("as_tuple") = false);
   def_both(m, cls, "argwhere", [](const Tensor& a) { return nonzero(a); });
+  def_both(m, cls, "take", [](const Tensor& a, const Tensor& index) { return take(a, index); }, py::arg("index"));
+  def_both(m, cls, "take_along_dim", [](const Tensor& a, const Tensor& indices, std::optional<int64_t> dim) {
+    return take_along_dim(a, indices, dim);
+  }, py::arg("indices"), py::arg("dim") = py::none());
   def_both(m, cls, "index_put", [](const Tensor& a, py::handle indices, const Tensor& values, bool accumulate) {
     return index_put(a, tensor_list_arg(indices, "index_put"), values, accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);

@@ -446,8 +446,10 @@ AdvIndex make_adv_index(const Tensor& self, const std::vector<Tensor>& long_indi
       throw Error(str_cat("shape mismatch: value tensor of shape ", shape_str(values->sizes()),
                           " cannot be broadcast to indexing result of shape ", shape_str(ai.result_shape)));
   }
-  // Fold the index tensors into element offsets (Note [Linearized indices]).
+  // Fold the index tensors into element offsets (Note [Linearized indices]). An
+  // empty result reads no index, so none is checked (as in torch).
   ai.off = zeros(ai.index_shape, Dtype::Int64);
+  if (numel_of(ai.result_shape) == 0) return ai;
   Operand offop = operand_of(ai.off);
   for (int64_t k = 0; k < ai.nindexed; ++k) {
     const Tensor& t = idx[lo + k];
@@ -457,6 +459,7 @@ AdvIndex make_adv_index(const Tensor& self, const std::vector<Tensor>& long_indi
     char* base[2];
     base_ptrs(ops, base);
     if (!kernels::linearize_index(g, base, size, stride, true)) {
+      if (size == 0) throw IndexError("index is out of bounds for dimension with size 0");
       int64_t bad = first_out_of_range(t, -size, size);
       throw IndexError(str_cat("index ", bad, " is out of bounds for dimension ", k, " with size ", size));
     }
@@ -639,16 +642,18 @@ void check_index_vector(const char* op, const Tensor& index) {
   }
 }
 
-// Offsets index * stride for a 1-D/0-dim index along one dim; false when out of range.
-bool dim_offsets(const Tensor& index, int64_t size, int64_t stride, Tensor& off) {
-  DimVec shape{index.numel()};
+// Offsets index * stride of shape `shape` (the index's own, or {numel} for a 1-D/0-dim
+// index); false when an entry is out of range.
+bool index_offsets(const Tensor& index, const DimVec& shape, int64_t size, int64_t stride, bool wrap, Tensor& off) {
   off = zeros(shape, Dtype::Int64);
-  std::vector<Operand> ops{operand_of(off), {static_cast<char*>(index.raw_data()),
-                                             DimVec{index.dim() == 0 ? 0 : index.strides()[0]}, 8}};
+  std::vector<Operand> ops{operand_of(off), {static_cast<char*>(index.raw_data()), broadcast_strides(index, shape), 8}};
   Geometry g = loop_geometry(shape, ops);
   char* base[2];
   base_ptrs(ops, base);
-  return kernels::linearize_index(g, base, size, stride, false);
+  return kernels::linearize_index(g, base, size, stride, wrap);
+}
+bool dim_offsets(const Tensor& index, int64_t size, int64_t stride, Tensor& off) {
+  return index_offsets(index, {index.numel()}, size, stride, false, off);
 }
 
 // The AdvIndex of a 1-D index along dim d of `a` (index_select / index_add).
@@ -695,7 +700,10 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
+namespace {
+
+// index_add's checks; returns the wrapped dim.
+int64_t index_add_checks(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source) {
   int64_t d = wrap_dim(dim, a.dim());
   check_index_vector("index_add_", index);
   if (index.dtype() != Dtype::Int64)
@@ -715,8 +723,12 @@ Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor
   if (!same)
     throw Error(str_cat("source tensor shape must match self tensor shape, excluding the specified dimension. Got "
                         "self.shape = ", shape_str(a.sizes()), " source.shape = ", shape_str(source.sizes())));
-  int64_t size = nonempty_size(a, d);
-  Tensor out = fresh_copy(a);
+  return d;
+}
+
+// out[.., index[i], ..] += alpha * source[.., i, ..] along dim d, in place.
+void index_add_kernel(const Tensor& out, int64_t d, const Tensor& index, const Tensor& source, double alpha) {
+  int64_t size = nonempty_size(out, d);
   Tensor off;
   if (!dim_offsets(index, size, nonempty_stride(out, d), off))
     throw Error(str_cat("index ", first_out_of_range(index, 0, size), " is out of bounds for dimension ", d,
@@ -724,28 +736,110 @@ Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor
   Tensor src = source;
   if (alpha != 1.0) {
     AutoGradMode no(false);
-    src = to_dtype(mul(source, is_floating(a.dtype()) ? scalar_tensor(alpha, Dtype::Float64, true)
-                                                      : scalar_tensor_int((int64_t)alpha, Dtype::Int64, true)),
-                   a.dtype());
+    src = to_dtype(mul(source, is_floating(out.dtype()) ? scalar_tensor(alpha, Dtype::Float64, true)
+                                                        : scalar_tensor_int((int64_t)alpha, Dtype::Int64, true)),
+                   out.dtype());
+  } else if (src.storage() == out.storage()) {
+    src = fresh_copy(src);
   }
-  AdvIndex ai = dim_adv_index(out, d, off);
-  index_put_kernel(ai, src.dim() == 0 ? make_view(src, {1}, {0}, src.offset()) : src, true);
-  if (any_requires_grad({&a, &source})) {
-    auto n = record("IndexAddBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      tensor_list r(2);
-      if (n.needs_input_grad(0)) r[0] = g[0];
-      if (n.needs_input_grad(1)) {
-        Tensor s = index_select(g[0], n.ints[0], n.saved_tensor(0));
-        if (n.scalars[0] != 1.0) s = mul(s, scalar_tensor(n.scalars[0], Dtype::Float64, true));
-        r[1] = n.shapes[1].empty() ? reshape(s, {}) : s;
-      }
-      return r;
-    }, {a, source}, {out});
-    n->ints = {d};
-    n->scalars = {alpha};
-    n->saved = {SavedVariable(index, false)};
+  index_put_kernel(dim_adv_index(out, d, off), src.dim() == 0 ? make_view(src, {1}, {0}, src.offset()) : src, true);
+}
+
+tensor_list index_add_backward(FunctionNode& n, const tensor_list& g) {
+  tensor_list r(2);
+  if (n.needs_input_grad(0)) r[0] = g[0];
+  if (n.needs_input_grad(1)) {
+    Tensor s = index_select(g[0], n.ints[0], n.saved_tensor(0));
+    r[1] = n.scalars[0] != 1.0 ? mul(s, scalar_tensor(n.scalars[0], Dtype::Float64, true)) : s;
+  }
+  return r;
+}
+
+void finish_index_add(const std::shared_ptr<FunctionNode>& n, int64_t d, const Tensor& index, double alpha) {
+  if (!n) return;
+  n->ints = {d};
+  n->scalars = {alpha};
+  n->saved = {SavedVariable(index, false)};
+}
+
+}  // namespace
+
+Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
+  int64_t d = index_add_checks(a, dim, index, source);
+  Tensor out = fresh_copy(a);
+  index_add_kernel(out, d, index, source, alpha);
+  if (any_requires_grad({&a, &source}))
+    finish_index_add(record("IndexAddBackward0", index_add_backward, {a, source}, {out}), d, index, alpha);
+  return out;
+}
+
+Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
+  int64_t d = index_add_checks(a, dim, index, source);
+  finish_index_add(inplace_record(a, "IndexAddBackward0", index_add_backward, {source},
+                                  [&] { index_add_kernel(a, d, index, source, alpha); }),
+                   d, index, alpha);
+  return a;
+}
+
+Tensor take(const Tensor& a, const Tensor& index) {
+  if (index.dtype() != Dtype::Int64)
+    throw Error(str_cat("take(): Expected a long tensor for index, but got ", scalar_type_name(index.dtype())));
+  int64_t n = a.numel();
+  // The elements of `a` in row-major order, as a raw 1-D tensor (no history).
+  Tensor flat;
+  if (a.is_contiguous()) {
+    flat = make_view(a, {n}, {1}, a.offset());
+  } else {
+    AutoGradMode no(false);
+    flat = empty({n}, a.dtype());
+    Tensor dense = make_view(flat, a.sizes(), contiguous_strides(a.sizes()), 0);
+    copy_(dense, a);
+  }
+  Tensor off;
+  if (!index_offsets(index, index.sizes(), n, 1, true, off))
+    throw IndexError(str_cat("out of range: tried to access index ", first_out_of_range(index, -n, n),
+                             " on a tensor of ", n, " elements."));
+  AdvIndex ai;
+  ai.src = flat;
+  ai.nindexed = 1;
+  ai.index_shape = index.sizes();
+  ai.off = off;
+  ai.result_shape = index.sizes();
+  Tensor out = index_forward(ai);
+  if (any_requires_grad({&a})) {
+    auto node = record("TakeBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      Tensor index = n.saved_tensor(0);
+      Tensor z = zeros({numel_of(n.shapes[0])}, g[0].dtype());
+      index_put_(z, {reshape(index, {index.numel()})}, reshape(g[0], {g[0].numel()}), true);
+      return {reshape(z, n.shapes[0])};
+    }, {a}, {out});
+    node->saved = {SavedVariable(index, false)};
   }
   return out;
+}
+
+Tensor take_along_dim(const Tensor& a, const Tensor& indices, std::optional<int64_t> dim) {
+  if (!dim) {
+    if (indices.dtype() != Dtype::Int64)
+      throw Error(str_cat("torch.take_along_dim(): dtype of indices should be Long but got ",
+                          scalar_type_name(indices.dtype())));
+    return gather(view(a, {-1}), 0, view(indices, {-1}));
+  }
+  if (a.dim() != indices.dim())
+    throw Error(str_cat("torch.take_along_dim(): input and indices should have the same number of dimensions, but got ",
+                        a.dim(), " dimensions for input, and ", indices.dim(), " dimensions for indices"));
+  if (indices.dtype() != Dtype::Int64)
+    throw Error(str_cat("torch.take_along_dim(): dtype of indices should be Long but got ",
+                        scalar_type_name(indices.dtype())));
+  int64_t d = wrap_dim(*dim, a.dim());
+  if (a.dim() == 0) return gather(a, d, indices);
+  DimVec self_sizes = a.sizes();
+  self_sizes[d] = indices.sizes()[d];
+  DimVec bshape = broadcast_shapes(self_sizes, indices.sizes());
+  Tensor idx = bshape == indices.sizes() ? indices : expand(indices, bshape);
+  self_sizes = bshape;
+  self_sizes[d] = a.sizes()[d];
+  return gather(self_sizes == a.sizes() ? a : expand(a, self_sizes), d, idx);
 }
 
 // ---------------------------------------------------------------- masks
