@@ -416,7 +416,7 @@ AdvIndex make_adv_index(const Tensor& self, const std::vector<Tensor>& long_indi
   for (int64_t d = lo; d <= hi; ++d) adjacent = adjacent && idx[d].defined();
   ai.src = self;
   if (!adjacent) {
-    DimVec perm, sz, st;
+    DimVec sz, st;
     std::vector<Tensor> moved;
     for (int pass = 0; pass < 2; ++pass)
       for (int64_t d = 0; d < self.dim(); ++d)
