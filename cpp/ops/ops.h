@@ -150,6 +150,17 @@ Tensor index(const Tensor& a, const std::vector<Tensor>& indices);
 Tensor& index_put_(Tensor& a, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);
 Tensor index_put(const Tensor& a, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);
 Tensor nonzero(const Tensor& a);
+// scatter with `src` a tensor, or a Python number as a wrapped 0-dim tensor (torch's scatter.value);
+// reduce: "", "add" or "multiply".
+Tensor scatter(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce = "");
+Tensor& scatter_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce = "");
+Tensor& scatter_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1.0);
+Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1.0);
+Tensor masked_select(const Tensor& a, const Tensor& mask);
+Tensor take(const Tensor& a, const Tensor& index);
+Tensor take_along_dim(const Tensor& a, const Tensor& indices, std::optional<int64_t> dim);
+Tensor alias(const Tensor& a);  // x[...]: a new view of the whole tensor (AliasBackward0)
 // Writes g into `region` (a view of the fresh zeros z) and returns z: backward of slice/select.
 Tensor index_put_slice_grad(Tensor z, Tensor region, const Tensor& g);
 
