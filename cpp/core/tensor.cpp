@@ -162,11 +162,13 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, bool allow_scalar) {
 }
 
 DimVec broadcast_shapes(const DimVec& a, const DimVec& b) {
-  size_t n = std::max(a.size(), b.size());
+  // From the innermost dim out, so a mismatch is reported where torch reports it.
+  const int64_t n = (int64_t)std::max(a.size(), b.size());
   DimVec out(n);
-  for (size_t i = 0; i < n; ++i) {
-    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
-    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+  for (int64_t i = n - 1; i >= 0; --i) {
+    int64_t ia = i - (n - (int64_t)a.size()), ib = i - (n - (int64_t)b.size());
+    int64_t da = ia >= 0 ? a[ia] : 1;
+    int64_t db = ib >= 0 ? b[ib] : 1;
     if (da != db && da != 1 && db != 1)
       throw Error(str_cat("The size of tensor a (", da, ") must match the size of tensor b (", db,
                           ") at non-singleton dimension ", i));

@@ -32,6 +32,8 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode = "");
 Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor floor_divide(const Tensor& a, const Tensor& b);  // like div(.., "floor"), but not differentiable
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
@@ -66,6 +68,8 @@ Tensor ceil(const Tensor& a);
 Tensor round(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 Tensor clamp_t(const Tensor& a, const Tensor* min, const Tensor* max);  // tensor bounds
+Tensor clamp_min(const Tensor& a, const Tensor& min);
+Tensor clamp_max(const Tensor& a, const Tensor& max);
 
 // in-place (bump the version counter; record history when needed)
 Tensor& add_(Tensor& a, const Tensor& b, double alpha = 1.0);
@@ -74,6 +78,7 @@ Tensor& mul_(Tensor& a, const Tensor& b);
 Tensor& div_(Tensor& a, const Tensor& b, const std::string& rounding_mode = "");
 Tensor& pow_(Tensor& a, const Tensor& b);
 Tensor& clamp_(Tensor& a, std::optional<double> min, std::optional<double> max);
+Tensor& clamp_t_(Tensor& a, const Tensor* min, const Tensor* max);
 Tensor& relu_(Tensor& a);
 Tensor& neg_(Tensor& a);
 Tensor& zero_(Tensor& a);
