@@ -107,6 +107,12 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t ou
 // In-place ops on a tensor with history: make `self`'s grad_fn the new node.
 void rebase_history(const Tensor& self, const std::shared_ptr<Node>& fn);
 
+// Called by view ops on each output after recording: sets how the view was made
+// (Note [View autograd]). multi_output: split/unbind-style ops returning several views.
+void mark_view(const Tensor& view, const Tensor& base, bool multi_output);
+// Gives a view a grad_fn on top of its base's current history (Tensor::grad_fn calls it).
+void refresh_view_grad_fn(const Tensor& view);
+
 // The checks torch makes before an in-place op (leaf requiring grad, etc.).
 void check_inplace(const Tensor& self, const char* opname);
 

@@ -31,8 +31,8 @@ bool Tensor::is_contiguous() const {
   int64_t expected = 1;
   const auto& sz = impl_->sizes;
   const auto& st = impl_->strides;
+  if (numel() == 0) return true;
   for (int64_t i = (int64_t)sz.size() - 1; i >= 0; --i) {
-    if (sz[i] == 0) return true;
     if (sz[i] != 1 && st[i] != expected) return false;
     expected *= sz[i];
   }
@@ -46,7 +46,11 @@ bool Tensor::requires_grad() const {
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> none;
-  return impl_->autograd ? impl_->autograd->grad_fn : none;
+  auto* m = impl_->autograd.get();
+  if (!m) return none;
+  // A view whose base changed in place since its grad_fn was set gets a fresh one.
+  if (impl_->view_base && m->attr_version != *impl_->version) refresh_view_grad_fn(*this);
+  return m->grad_fn;
 }
 
 Tensor Tensor::grad() const {
@@ -106,6 +110,15 @@ Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype) {
     acc *= std::max<int64_t>(like.sizes()[perm[k]], 1);
   }
   out.impl()->strides = st;
+  return out;
+}
+
+Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype) {
+  int64_t extent = numel_of(sizes) == 0 ? 0 : 1;
+  for (size_t i = 0; i < sizes.size() && extent; ++i) extent += (sizes[i] - 1) * strides[i];
+  Tensor out = empty({extent}, dtype);
+  out.impl()->sizes = sizes;
+  out.impl()->strides = strides;
   return out;
 }
 

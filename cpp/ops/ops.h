@@ -120,7 +120,8 @@ Tensor reshape(const Tensor& a, const DimVec& sizes);
 Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim);
 Tensor unflatten(const Tensor& a, int64_t dim, const DimVec& sizes);
 Tensor unsqueeze(const Tensor& a, int64_t dim);
-Tensor squeeze(const Tensor& a, OptDims dims);
+Tensor squeeze(const Tensor& a, OptDims dims);  // all size-1 dims (nullopt) or those listed
+Tensor squeeze_dim(const Tensor& a, int64_t dim);
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
 Tensor t(const Tensor& a);
 Tensor permute(const Tensor& a, const DimVec& dims);
@@ -136,6 +137,8 @@ Tensor alias_data(const Tensor& a);   // `.data`: shares storage, fresh version 
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim);
 Tensor stack(const std::vector<Tensor>& ts, int64_t dim);
 std::vector<Tensor> split(const Tensor& a, const DimVec& sizes, int64_t dim);
+std::vector<Tensor> split_by_size(const Tensor& a, int64_t split_size, int64_t dim);
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim);
 std::vector<Tensor> unbind(const Tensor& a, int64_t dim);
 
 // ---- indexing (ops/index.cpp) ----
