@@ -56,10 +56,15 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& self) const {
         "operation: [",
         type_string(data_), " ", shape_str(data_.sizes()), "]");
     const auto& fn = is_output_ ? self : data_.grad_fn();
-    if (fn) msg += str_cat(", which is output ", output_nr_, " of ", fn->name(), ",");
+    if (fn) {
+      std::string name = fn->name();  // torch names the op: "Exp" for ExpBackward0
+      auto pos = name.rfind("Backward");
+      if (pos != std::string::npos && name.find("::") == std::string::npos) name = name.substr(0, pos);
+      msg += str_cat(", which is output ", is_output_ ? output_nr_ : data_.output_nr(), " of ", name, ",");
+    }
     msg += str_cat(" is at version ", data_.version(), "; expected version ", saved_version_,
                    " instead. Hint: enable anomaly detection to find the operation that failed to "
-                   "compute its gradient, with torch.autograd.set_detect_anomaly(True).");
+                   "compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).");
     throw Error(msg);
   }
   if (is_output_ && requires_grad_ && GradMode::is_enabled()) {
@@ -142,7 +147,7 @@ struct CopySlices : Node {
   Dtype dtype;
   std::shared_ptr<Node> fn;
 
-  std::string name() const override { return "CopySlices"; }
+  std::string name() const override { return "torch::autograd::CopySlices"; }
   tensor_list apply(tensor_list&& grads) override {
     Tensor g = grads[0].defined() ? grads[0] : zeros(base_sizes, dtype);
     Tensor result = empty_strided(base_sizes, base_strides, g.dtype());
@@ -188,7 +193,7 @@ void rebase_history(const Tensor& self, const std::shared_ptr<Node>& fn) {
 void mark_view(const Tensor& view, const Tensor& base, bool multi_output) {
   if (!is_floating(view.dtype())) return;
   const bool grad_mode = GradMode::is_enabled();
-  if (!grad_mode && !base.requires_grad() && !multi_output) return;
+  if (grad_mode && !multi_output && !base.requires_grad()) return;  // the default: nothing to record
   auto& m = view.impl()->meta();
   CreationMeta cm = !grad_mode ? CreationMeta::NoGradMode
                                : (multi_output ? CreationMeta::MultiOutput : CreationMeta::Default);

@@ -135,16 +135,6 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
   return out;
 }
 
-const char* cpp_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Bool: return "bool";
-    case Dtype::Int64: return "long int";
-    case Dtype::Float32: return "float";
-    case Dtype::Float64: return "double";
-  }
-  return "?";
-}
-
 // Checks that an out-of-place result can be written into `self` (torch's in-place rules).
 void check_inplace_result(const Tensor& self, const DimVec& result_shape, Dtype result_dtype,
                           bool cpp_type_names = false) {
@@ -235,8 +225,11 @@ void check_not_bool(Dtype d, const char* kernel) {
 // Note [Not differentiable ops]: torch records a NotImplemented node for ops
 // without a derivative formula (floor_divide, remainder(Scalar, Tensor)); it
 // fails only when backward reaches it.
-void record_not_implemented(const char* aten_name, const tensor_list& inputs, const Tensor& out) {
-  if (!any_requires_grad(inputs)) return;
+void record_not_implemented(const char* aten_name, const tensor_list& operands, const Tensor& out) {
+  if (!any_requires_grad(operands)) return;
+  tensor_list inputs;  // Python numbers are no inputs of torch's node
+  for (const Tensor& t : operands)
+    if (!t.is_wrapped_number()) inputs.push_back(t);
   record("torch::autograd::NotImplemented", [aten_name](FunctionNode&, const tensor_list&) -> tensor_list {
     throw Error(str_cat("derivative for ", aten_name, " is not implemented"));
   }, inputs, {out});
@@ -290,12 +283,19 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
   });
   if (any_requires_grad({&a, &b})) {
     // `2 - x` is torch's rsub: a scalar minuend records RsubBackward1.
-    const char* name = a.is_wrapped_number() ? "RsubBackward1" : "SubBackward0";
-    auto n = record(name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      double alpha = n.scalars[0];
-      return {n.needs_input_grad(0) ? g[0] : Tensor(),
-              n.needs_input_grad(1) ? (alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))) : Tensor()};
-    }, {a, b}, {out});
+    std::shared_ptr<FunctionNode> n;
+    if (a.is_wrapped_number()) {
+      n = record("RsubBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+        double alpha = n.scalars[0];
+        return {alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))};
+      }, {b}, {out});
+    } else {
+      n = record("SubBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+        double alpha = n.scalars[0];
+        return {n.needs_input_grad(0) ? g[0] : Tensor(),
+                n.needs_input_grad(1) ? (alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))) : Tensor()};
+      }, {a, b}, {out});
+    }
     n->scalars = {alpha};
   }
   return out;
@@ -385,8 +385,8 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   if (a.is_wrapped_number()) {
     record_not_implemented("aten::remainder", {a, b}, out);
   } else if (b.is_wrapped_number()) {
-    record("RemainderBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0], Tensor()}; },
-           {a, b}, {out});
+    record("RemainderBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a},
+           {out});
   } else {
     record("RemainderBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -floor(a / b)
@@ -409,8 +409,7 @@ Tensor fmod(const Tensor& a, const Tensor& b) {
   });
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
-    record("FmodBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0], Tensor()}; },
-           {a, b}, {out});
+    record("FmodBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   } else {
     record("FmodBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -trunc(a / b)
@@ -448,8 +447,8 @@ Tensor pow(const Tensor& a, const Tensor& b) {
       if (e == 0.0) return {zeros_like(g[0])};
       Tensor a = n.saved_tensor(0);
       Tensor d = e == 2.0 ? mul(a, num(2.0)) : mul(pow(a, num(e - 1.0)), num(e));
-      return {mul(g[0], d), Tensor()};
-    }, {a, b}, {out});
+      return {mul(g[0], d)};
+    }, {a}, {out});
     n->scalars = {b.item_double()};
     n->saved = {SavedVariable(a, false)};
   } else if (a.is_wrapped_number()) {
@@ -459,8 +458,8 @@ Tensor pow(const Tensor& a, const Tensor& b) {
       double c = n.scalars[0];
       Tensor d = mul(g[0], mul(r, num(std::log(c))));
       if (c == 0.0) d = where(ge(n.saved_tensor(1), num(0.0)), zeros({}, d.dtype()), d);
-      return {Tensor(), d};
-    }, {a, b}, {out});
+      return {d};
+    }, {b}, {out});
     n->scalars = {a.item_double()};
     n->saved = {SavedVariable(out, true), SavedVariable(b, false)};
   } else {
@@ -559,11 +558,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     auto n = record("WhereBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor c = n.saved_tensor(0);
       Tensor z = zeros({}, g[0].dtype());
-      return {Tensor(), n.needs_input_grad(1) ? where(c, g[0], z) : Tensor(),
-              n.needs_input_grad(2) ? where(c, z, g[0]) : Tensor()};
-    }, {Tensor(), a, b}, {out});
+      return {n.needs_input_grad(0) ? where(c, g[0], z) : Tensor(), n.needs_input_grad(1) ? where(c, z, g[0]) : Tensor()};
+    }, {a, b}, {out});
     n->saved = {SavedVariable(cond, false)};
-    n->shapes[0] = cond.sizes();
   }
   return out;
 }
@@ -797,23 +794,32 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
   static const char* names[3][2] = {{"ClampBackward0", "ClampBackward1"},
                                     {"ClampMinBackward1", "ClampMinBackward0"},
                                     {"ClampMaxBackward1", "ClampMaxBackward0"}};
+  // The node's inputs are torch's: self, then the tensor bounds of this overload.
   Tensor lo_t = lo ? *lo : Tensor(), hi_t = hi ? *hi : Tensor();
+  tensor_list inputs{a};
+  DimVec slots{0};  // 0 self, 1 min, 2 max
+  if (!scalar && kind != ClampKind::Max) { inputs.push_back(lo_t); slots.push_back(1); }
+  if (!scalar && kind != ClampKind::Min) { inputs.push_back(hi_t); slots.push_back(2); }
   auto n = record(names[(int)kind][scalar], [](FunctionNode& n, const tensor_list& g) -> tensor_list {
     // torch's clamp_backward and clamp_backward_min_max: a bound gets the gradient
     // where it clamps (the lower one only while it lies below the upper one).
     Tensor x = n.saved_tensor(0), lo = n.saved_tensor(1), hi = n.saved_tensor(2);
     Tensor z = zeros({}, g[0].dtype());
-    tensor_list r(3);
-    if (n.needs_input_grad(0)) {
-      Tensor mask = lo.defined() && hi.defined() ? logical_and(ge(x, lo), le(x, hi)) : lo.defined() ? ge(x, lo) : le(x, hi);
-      r[0] = where(mask, g[0], z);
+    tensor_list r(n.ints.size());
+    for (size_t k = 0; k < n.ints.size(); ++k) {
+      if (!n.needs_input_grad(k)) continue;
+      if (n.ints[k] == 0) {
+        Tensor mask = lo.defined() && hi.defined() ? logical_and(ge(x, lo), le(x, hi)) : lo.defined() ? ge(x, lo) : le(x, hi);
+        r[k] = where(mask, g[0], z);
+      } else if (n.ints[k] == 1) {
+        r[k] = where(hi.defined() ? logical_and(lt(x, lo), lt(lo, hi)) : lt(x, lo), g[0], z);
+      } else {
+        r[k] = where(lo.defined() ? logical_or(gt(x, hi), lt(hi, lo)) : gt(x, hi), g[0], z);
+      }
     }
-    if (n.needs_input_grad(1))
-      r[1] = where(hi.defined() ? logical_and(lt(x, lo), lt(lo, hi)) : lt(x, lo), g[0], z);
-    if (n.needs_input_grad(2))
-      r[2] = where(lo.defined() ? logical_or(gt(x, hi), lt(hi, lo)) : gt(x, hi), g[0], z);
     return r;
-  }, {a, lo_t, hi_t}, {out});
+  }, inputs, {out});
+  n->ints = slots;
   n->saved = {SavedVariable(a, false), SavedVariable(lo_t, false), SavedVariable(hi_t, false)};
   return out;
 }
