@@ -259,11 +259,11 @@ void init_tensor(py::module_& m, TensorClass& cls) {
         return t.sizes()[0];
       })
       .def("__float__", [](const Tensor& t) {
-        if (t.numel() != 1) throw TypeError("only one element tensors can be converted to Python scalars");
+        if (t.numel() != 1) throw ValueError("only one element tensors can be converted to Python scalars");
         return t.item_double();
       })
       .def("__int__", [](const Tensor& t) {
-        if (t.numel() != 1) throw TypeError("only one element tensors can be converted to Python scalars");
+        if (t.numel() != 1) throw ValueError("only one element tensors can be converted to Python scalars");
         return is_floating(t.dtype()) ? (int64_t)t.item_double() : t.item_int();
       })
       .def("__index__", [](const Tensor& t) {
