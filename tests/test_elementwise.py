@@ -35,7 +35,16 @@ def run_op(shapes, fn, dtype="float32", **kw):
     for po, to in zip(ps, ts):
         if isinstance(to, torch.Tensor):
             check_grad_fn(po, to)
+            check_layout(po, to)
     return p, t
+
+
+def check_layout(p, t):
+    """Same memory layout as torch's output (strides of size-1 dims do not matter)."""
+    if t.numel() > 1:
+        ps = [s for s, n in zip(p.stride(), p.shape) if n != 1]
+        tt = [s for s, n in zip(t.stride(), t.shape) if n != 1]
+        assert ps == tt, f"strides {p.stride()} != torch {t.stride()}"
 
 
 # ---------------------------------------------------------------- unary

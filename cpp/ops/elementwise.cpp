@@ -65,7 +65,7 @@ void convert_into(const Tensor& dst, const Tensor& src) {
 
 Tensor cast(const Tensor& t, Dtype d) {
   if (t.dtype() == d) return t;
-  Tensor out = empty_for(t.sizes(), d, &t);
+  Tensor out = empty_like_layout(t, d);
   convert_into(out, t);
   out.impl()->is_wrapped_number = t.is_wrapped_number();
   return out;
@@ -75,7 +75,7 @@ Tensor cast(const Tensor& t, Dtype d) {
 
 Tensor to_dtype(const Tensor& t, Dtype d, bool copy) {
   if (t.dtype() == d && !copy) return t;
-  Tensor out = empty_for(t.sizes(), d, &t);
+  Tensor out = empty_like_layout(t, d);
   convert_into(out, t);
   if (is_floating(d) && is_floating(t.dtype()) && any_requires_grad({&t}))
     record("ToCopyBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; },
@@ -119,10 +119,10 @@ enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
 // Runs `op` over broadcast(a, b) computed in `compute`, producing `out_dtype`.
 template <typename Op>
 Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, Dtype compute, Dtype out_dtype,
-                     const Op& op) {
+                     const Op& op, bool contiguous_out = false) {
   DimVec shape = a_in.sizes() == b_in.sizes() ? a_in.sizes() : broadcast_shapes(a_in.sizes(), b_in.sizes());
   Tensor a = cast(a_in, compute), b = cast(b_in, compute);
-  Tensor out = empty_for(shape, out_dtype, a.sizes() == shape ? &a : &b);
+  Tensor out = contiguous_out ? empty(shape, out_dtype) : empty_for(shape, out_dtype, a.sizes() == shape ? &a : &b);
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b});
   auto p = operand_ptrs(out, {&a, &b});
@@ -438,7 +438,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     } else {
       return int_pow(x, y);
     }
-  });
+  }, /*contiguous_out=*/a.is_wrapped_number());  // torch's pow(Scalar, Tensor) output is contiguous
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
     // PowBackward0: d/da a^e = e * a^(e-1)  (zero where e == 0)
@@ -545,7 +545,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
   DimVec shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
   Tensor x = cast(a, rt), y = cast(b, rt);
-  Tensor out = empty(shape, rt);
+  Tensor out = empty_for(shape, rt, x.sizes() == shape ? &x : y.sizes() == shape ? &y : &cond);
   if (out.numel() > 0) {
     auto g = make_geometry(out, {&cond, &x, &y});
     auto p = operand_ptrs(out, {&cond, &x, &y});

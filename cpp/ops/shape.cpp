@@ -446,7 +446,7 @@ Tensor contiguous(const Tensor& a) {
 }
 
 Tensor clone(const Tensor& a) {
-  Tensor out = empty_for(a.sizes(), a.dtype(), &a);
+  Tensor out = empty_like_layout(a, a.dtype());
   {
     AutoGradMode no(false);
     copy_(out, a);
