@@ -1202,3 +1202,65 @@ def test_gradcheck_wrong_second_derivative():
     x = pag.tensor([1.0, 2.0], dtype=pag.float64, requires_grad=True)
     assert pag.autograd.gradcheck(CubeWrongGrad2.apply, (x,))
     assert pag.autograd.gradgradcheck(CubeWrongGrad2.apply, (x,), raise_exception=False) is False
+
+
+# ---------------------------------------------------------------- .grad layout and ownership
+def test_grad_layout_follows_the_leaf():
+    for make in [lambda m: m.ones(3, 2), lambda m: m.ones(2, 3).t(), lambda m: m.ones(2, 1, 3).permute(2, 1, 0)]:
+        res = []
+        for m in (torch, pag):
+            x = make(m).requires_grad_()
+            (x.t() * 2 if x.dim() == 2 else x * 2).sum().backward()
+            g1 = x.grad.stride()
+            x.grad = None
+            g = m.ones(*reversed(tuple(x.shape))).permute(*reversed(range(x.dim())))
+            x.backward(g)
+            res.append((g1, x.grad.stride(), x.grad is g))
+        assert res[1] == res[0]
+
+
+def test_grads_are_not_shared():
+    for m in (torch, pag):
+        a, b = m.ones(2, requires_grad=True), m.ones(2, requires_grad=True)
+        (a + b).sum().backward()
+        a.grad.add_(1)
+        assert b.grad.tolist() == [1.0, 1.0]
+        g = m.ones(2)
+        c = m.ones(2, requires_grad=True)
+        c.backward(g)
+        assert c.grad is not g
+        g.add_(5)
+        assert c.grad.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_create_graph_grad_is_a_copy():
+    for m in (torch, pag):
+        x = m.ones(3, requires_grad=True)
+        (x * x).sum().backward(create_graph=True)
+        assert x.grad.grad_fn.name() == "torch::autograd::CopyBackwards"
+
+
+def test_bare_decorators():
+    for m in (torch, pag):
+        @m.no_grad
+        def f(x):
+            return x * 2
+
+        @m.enable_grad
+        def g(x):
+            return x * 2
+
+        x = m.ones(1, requires_grad=True)
+        assert not f(x).requires_grad
+        with m.no_grad():
+            assert g(x).requires_grad
+
+
+def test_detach_inplace():
+    helper_test_exception(lambda: torch.ones(3).narrow(0, 0, 1).detach_(), lambda: pag.ones(3).narrow(0, 0, 1).detach_())
+    helper_test_exception(lambda: torch.ones(3, requires_grad=True).t().detach_(),
+                          lambda: pag.ones(3, requires_grad=True).t().detach_())
+    for m in (torch, pag):
+        y = m.ones(3, requires_grad=True) * 2
+        assert y.detach_() is y and not y.requires_grad and y.grad_fn is None

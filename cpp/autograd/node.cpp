@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "autograd/grad_mode.h"
+#include "ops/iter.h"
 #include "ops/ops.h"
 
 namespace pag {
@@ -279,17 +280,34 @@ void FunctionNode::release_saved() {
   released = true;
 }
 
+namespace {
+// torch's layout contract for .grad: the strides of a dense variable, else contiguous.
+bool obeys_layout_contract(const Tensor& g, const Tensor& var) {
+  if (!non_overlapping_and_dense(var)) return g.is_contiguous();
+  for (int64_t i = 0; i < g.dim(); ++i)
+    if (g.sizes()[i] != 1 && g.strides()[i] != var.strides()[i]) return false;
+  return true;
+}
+Tensor clone_obey_contract(const Tensor& g, const Tensor& var) {
+  Tensor r = non_overlapping_and_dense(var) ? empty_strided(var.sizes(), var.strides(), g.dtype())
+                                            : empty(var.sizes(), g.dtype());
+  copy_(r, g);  // differentiable under create_graph
+  return r;
+}
+}  // namespace
+
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   auto& m = variable->meta();
+  Tensor var(variable);
   if (!m.grad) {
-    if (GradMode::is_enabled()) {
+    // Nobody else holds it (its storage is referenced by itself and its version counter only): steal.
+    if (!GradMode::is_enabled() && g.impl_ptr().use_count() == 1 && g.storage().use_count() <= 2 && !g.is_view() &&
+        g.is_leaf() && obeys_layout_contract(g, var)) {
       m.grad = g.impl_ptr();
-    } else if (g.impl_ptr().use_count() == 1 && !g.is_view() && g.is_contiguous() && g.is_leaf()) {
-      m.grad = g.impl_ptr();  // nobody else holds it: steal
     } else {
-      m.grad = clone(detach(g)).impl_ptr();
+      m.grad = clone_obey_contract(GradMode::is_enabled() ? g : detach(g), var).impl_ptr();
     }
   } else if (GradMode::is_enabled()) {
     m.grad = add(Tensor(m.grad), g).impl_ptr();

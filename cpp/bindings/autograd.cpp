@@ -204,6 +204,11 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](py::object self) {
         Tensor t = self.cast<Tensor>();
+        if (t.is_view())
+          throw Error("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                      "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                      "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                      "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
         if (t.impl()->autograd) {
           t.impl()->autograd->grad_fn.reset();
           t.impl()->autograd->requires_grad = false;

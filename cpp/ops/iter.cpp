@@ -62,7 +62,6 @@ OperandPtrs operand_ptrs(const Tensor& out, std::initializer_list<const Tensor*>
   return r;
 }
 
-namespace {
 bool non_overlapping_and_dense(const Tensor& t) {
   std::vector<std::pair<int64_t, int64_t>> sd;  // (stride, size) of the dims that matter
   for (int64_t i = 0; i < t.dim(); ++i)
@@ -75,7 +74,6 @@ bool non_overlapping_and_dense(const Tensor& t) {
   }
   return true;
 }
-}  // namespace
 
 Tensor empty_for(const DimVec& sizes, Dtype d, const Tensor* like) {
   if (like && like->sizes() == sizes && like->numel() > 0 && !like->is_contiguous() && non_overlapping_and_dense(*like))

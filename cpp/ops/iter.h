@@ -23,5 +23,7 @@ Tensor empty_for(const DimVec& sizes, Dtype d, const Tensor* like);
 // torch's empty_like(preserve_format), for clone and dtype conversion: a dense `like` lends
 // its strides exactly (size-1 dims included), anything else gets a contiguous tensor.
 Tensor empty_like_layout(const Tensor& like, Dtype d);
+// Every element at its own address and no gaps, in some dim order (size-1 dims ignored).
+bool non_overlapping_and_dense(const Tensor& t);
 
 }  // namespace pag
