@@ -307,6 +307,26 @@ def test_data_assignment_changes_dtype_and_version():
     assert_close(px.grad, tx.grad)
 
 
+T_WARN_PROG = """
+import warnings, {mod} as m
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as rec:
+    for shape in [(), (3,), (2, 3, 4), (3,), (), (2, 3)]:
+        assert tuple(m.ones(shape).T.shape) == tuple(reversed(shape))
+for w in rec:
+    print(type(w.message).__name__, str(w.message).split(" (Triggered internally")[0])
+"""
+
+
+def test_T_warns_like_torch():
+    # torch warns once per process for 0-D and once for other non-2-D inputs
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = [subprocess.run([sys.executable, "-c", T_WARN_PROG.format(mod=mod)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=root), timeout=120).stdout for mod in ("torch", "pyautograd")]
+    assert out[1] == out[0] and out[0].count("UserWarning") == 2
+
+
 def test_is_contiguous():
     x = torch.ones(2, 3, 4)
     p = pag.ones(2, 3, 4)

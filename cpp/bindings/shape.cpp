@@ -1,4 +1,6 @@
 // Bindings for ops/shape.cpp: views and shape ops.
+#include <utility>
+
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -30,6 +32,16 @@ void init_shape(py::module_& m, TensorClass& cls) {
            py::arg("axis0"), py::arg("axis1"));
   def_both(m, cls, "t", [](const Tensor& a) { return t(a); });
   cls.def_property_readonly("T", [](const Tensor& a) {
+    // torch warns once per process (TORCH_WARN_ONCE)
+    static bool warned_0d = false, warned_nd = false;
+    if (a.dim() == 0 && !std::exchange(warned_0d, true))
+      PyErr_WarnEx(PyExc_UserWarning,
+                   "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.", 1);
+    else if (a.dim() != 2 && a.dim() != 0 && !std::exchange(warned_nd, true))
+      PyErr_WarnEx(PyExc_UserWarning,
+                   "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                   "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                   "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.", 1);
     DimVec d;
     for (int64_t i = a.dim() - 1; i >= 0; --i) d.push_back(i);
     return permute(a, d);
