@@ -1095,13 +1095,14 @@ def test_hook_errors_and_handles():
 
 def test_hook_sees_accumulated_grad_once():
     tx, px = both([1.0, 2.0])
+    seen = {}
     for x in (tx, px):
-        seen = []
+        s = seen.setdefault(_ns(x).__name__, [])
         y = x * 2
-        y.register_hook(lambda g: seen.append(g.clone()))
+        y.register_hook(lambda g, s=s: s.append(g.clone()))
         (y * 3 + y * 4).sum().backward()
-        assert len(seen) == 1
-        assert float(seen[0].sum()) == 14.0
+    assert len(seen["pyautograd"]) == len(seen["torch"]) == 1
+    assert_close(seen["pyautograd"][0], seen["torch"][0])
 
 
 # ---------------------------------------------------------------- gradcheck
@@ -1220,17 +1221,18 @@ def test_grad_layout_follows_the_leaf():
 
 
 def test_grads_are_not_shared():
+    res = []
     for m in (torch, pag):
         a, b = m.ones(2, requires_grad=True), m.ones(2, requires_grad=True)
         (a + b).sum().backward()
         a.grad.add_(1)
-        assert b.grad.tolist() == [1.0, 1.0]
         g = m.ones(2)
         c = m.ones(2, requires_grad=True)
         c.backward(g)
         assert c.grad is not g
         g.add_(5)
-        assert c.grad.tolist() == [1.0, 1.0]
+        res.append((b.grad.tolist(), c.grad.tolist()))
+    assert res[1] == res[0]
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
