@@ -337,26 +337,29 @@ def test_promotion_python_scalar(da, scalar):
             assert_close(op(pa, scalar), t)
 
 
-def test_promotion_examples():
-    # int tensor with float scalar gives float32
-    assert (pag.tensor([1, 2]) * 1.5).dtype == pag.float32
-    assert (pag.tensor([1, 2]) + 1).dtype == pag.int64
-    # bool + int
-    assert (pag.tensor([True, False]) + 1).dtype == pag.int64
-    assert (pag.tensor([True, False]) + pag.tensor([1, 2])).dtype == pag.int64
-    # 0-dim float64 tensor with a float32 tensor stays float32
-    assert (pag.tensor(2.0, dtype=pag.float64) * pag.ones(3)).dtype == pag.float32
-    # ... but a 0-dim float with an int tensor takes the 0-dim's dtype
-    assert (pag.tensor(2.0, dtype=pag.float64) * pag.tensor([1, 2])).dtype == pag.float64
-    # int division is true division
-    t = torch.tensor([1, 2, 3]) / torch.tensor([2, 2, 2])
-    assert_close(pag.tensor([1, 2, 3]) / pag.tensor([2, 2, 2]), t)
-    assert_close(pag.tensor([7, -7]) // 2, torch.tensor([7, -7]) // 2)
-    assert_close(pag.tensor([7, -7]) % 3, torch.tensor([7, -7]) % 3)
-    assert_close(pag.tensor([7, -7]).div(2, rounding_mode="trunc"), torch.tensor([7, -7]).div(2, rounding_mode="trunc"))
-    # comparisons give bool
-    assert (pag.tensor([1.0]) < 2).dtype == pag.bool
-    assert (pag.tensor([1]) == pag.tensor([1.0])).dtype == pag.bool
+PROMOTION_EXAMPLES = [
+    lambda m: m.tensor([1, 2]) * 1.5,  # int tensor with a float scalar: float32
+    lambda m: m.tensor([1, 2]) + 1,
+    lambda m: m.tensor([True, False]) + 1,  # bool + int
+    lambda m: m.tensor([True, False]) + m.tensor([1, 2]),
+    lambda m: m.tensor(2.0, dtype=m.float64) * m.ones(3),  # 0-dim float64 with a float32 tensor: float32
+    lambda m: m.tensor(2.0, dtype=m.float64) * m.tensor([1, 2]),  # ... with an int tensor: float64
+    lambda m: m.tensor([1, 2, 3]) / m.tensor([2, 2, 2]),  # int division is true division
+    lambda m: m.tensor([7, -7]) // 2,
+    lambda m: m.tensor([7, -7]) % 3,
+    lambda m: m.tensor([7, -7]).div(2, rounding_mode="trunc"),
+    lambda m: m.tensor([1.0]) < 2,  # comparisons give bool
+    lambda m: m.tensor([1]) == m.tensor([1.0]),
+    lambda m: m.tensor([1, 2]) ** 2.0,
+    lambda m: m.tensor([True]) * m.tensor(2.5, dtype=m.float64),
+    lambda m: m.ones(2, dtype=m.float64) + m.ones(2),
+]
+
+
+@pytest.mark.parametrize("i", range(len(PROMOTION_EXAMPLES)))
+def test_promotion_examples(i):
+    fn = PROMOTION_EXAMPLES[i]
+    assert_close(fn(pag), fn(torch))
 
 
 def test_unsqueeze_pow_tensor_exponent():
