@@ -120,7 +120,7 @@ Tensor reshape(const Tensor& a, const DimVec& sizes);
 Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim);
 Tensor unflatten(const Tensor& a, int64_t dim, const DimVec& sizes);
 Tensor unsqueeze(const Tensor& a, int64_t dim);
-Tensor squeeze(const Tensor& a, OptDims dims);  // all size-1 dims (nullopt) or those listed
+Tensor squeeze(const Tensor& a, OptDims dims);
 Tensor squeeze_dim(const Tensor& a, int64_t dim);
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
 Tensor t(const Tensor& a);
