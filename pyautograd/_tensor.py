@@ -25,7 +25,7 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if len(inputs) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     if retain_graph is None:
         retain_graph = create_graph
     _C._run_backward([self], [gradient], retain_graph, create_graph, inputs or [], False, True)

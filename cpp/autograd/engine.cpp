@@ -33,6 +33,8 @@ void run_pre_hooks(Node* fn, tensor_list& buf) {
       if (r.defined()) buf[slot] = r;
     }
   }
+  for (auto& [slot, hook] : fn->retain_grad_hooks)
+    if (slot < buf.size() && buf[slot].defined()) hook(buf[slot]);
   if (fn->is_accumulate_grad() && !buf.empty() && buf[0].defined()) {
     auto* acc = static_cast<AccumulateGrad*>(fn);
     if (acc->variable->autograd) {
@@ -178,8 +180,8 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
         m.grad = m.grad ? add(Tensor(m.grad), captured[i]).impl_ptr() : detach(captured[i]).impl_ptr();
       }
     } else if (!captured[i].defined() && !allow_unused) {
-      throw Error("One of the differentiated Tensors appears to not have been used in the graph. "
-                  "Set allow_unused=True if this is the desired behavior.");
+      throw Error(str_cat("The differentiated Tensor at index ", i, " appears to not have been used in the graph. "
+                          "Set allow_unused=True if this is the desired behavior."));
     }
   }
   return captured;

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "autograd/grad_mode.h"
+#include "ops/iter.h"
 #include "ops/ops.h"
 
 namespace pag {
@@ -56,10 +57,15 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& self) const {
         "operation: [",
         type_string(data_), " ", shape_str(data_.sizes()), "]");
     const auto& fn = is_output_ ? self : data_.grad_fn();
-    if (fn) msg += str_cat(", which is output ", output_nr_, " of ", fn->name(), ",");
+    if (fn) {
+      std::string name = fn->name();  // torch names the op: "Exp" for ExpBackward0
+      auto pos = name.rfind("Backward");
+      if (pos != std::string::npos && name.find("::") == std::string::npos) name = name.substr(0, pos);
+      msg += str_cat(", which is output ", is_output_ ? output_nr_ : data_.output_nr(), " of ", name, ",");
+    }
     msg += str_cat(" is at version ", data_.version(), "; expected version ", saved_version_,
                    " instead. Hint: enable anomaly detection to find the operation that failed to "
-                   "compute its gradient, with torch.autograd.set_detect_anomaly(True).");
+                   "compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).");
     throw Error(msg);
   }
   if (is_output_ && requires_grad_ && GradMode::is_enabled()) {
@@ -111,6 +117,7 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t ou
   }
   fn->output_sizes[output_nr] = out.sizes();
   fn->output_dtypes[output_nr] = out.dtype();
+  if (out.is_view()) m.attr_version = out.version();
 }
 
 std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn,
@@ -131,32 +138,25 @@ std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn 
 // Note [In-place on views]: when an in-place op writes through a view, the base's
 // history changes too. The base gets a CopySlices node (torch's design): its
 // gradient passes through unchanged outside the view's elements, and through the
-// in-place op's rule `fn` inside them.
+// in-place op's rule `fn` inside them. The view itself then replays as a view of
+// the base's new history (AsStridedBackward0), like every view whose base changed
+// in place (Note [View autograd]). CopySlices is built from differentiable ops, so
+// create_graph=True sees through it.
 struct CopySlices : Node {
   DimVec base_sizes, base_strides, view_sizes, view_strides;
-  int64_t base_offset, view_offset;
+  int64_t view_offset;  // relative to the base's storage offset
   Dtype dtype;
-  size_t storage_bytes;
   std::shared_ptr<Node> fn;
 
-  std::string name() const override { return "CopySlices"; }
+  std::string name() const override { return "torch::autograd::CopySlices"; }
   tensor_list apply(tensor_list&& grads) override {
     Tensor g = grads[0].defined() ? grads[0] : zeros(base_sizes, dtype);
-    // A gradient buffer laid out like the base, so the view's geometry addresses it.
-    Tensor buf = empty({(int64_t)(storage_bytes / itemsize(dtype))}, g.dtype());
-    Tensor result = make_view(buf, base_sizes, base_strides, base_offset);
-    result.impl()->view_base.reset();
-    {
-      AutoGradMode no(false);
-      copy_(result, detach(g));
-    }
-    Tensor slice = make_view(result, view_sizes, view_strides, view_offset);
+    Tensor result = empty_strided(base_sizes, base_strides, g.dtype());
+    copy_(result, g);
+    Tensor slice = as_strided(result, view_sizes, view_strides, view_offset);
     tensor_list r = fn->apply({clone(slice)});
-    {
-      AutoGradMode no(false);
-      if (!r.empty() && r[0].defined()) copy_(slice, detach(r[0]));
-      else zero_(slice);
-    }
+    if (!r.empty() && r[0].defined()) copy_(slice, r[0]);
+    else zero_(slice);
     tensor_list out(next_edges.size());
     out[0] = result;
     for (size_t i = 1; i < r.size() && i < out.size(); ++i) out[i] = r[i];
@@ -166,33 +166,87 @@ struct CopySlices : Node {
 };
 
 void rebase_history(const Tensor& self, const std::shared_ptr<Node>& fn) {
-  if (self.is_view()) {
-    Tensor base(self.impl()->view_base);
-    auto cs = std::make_shared<CopySlices>();
-    cs->base_sizes = base.sizes();
-    cs->base_strides = base.strides();
-    cs->base_offset = base.offset();
-    cs->view_sizes = self.sizes();
-    cs->view_strides = self.strides();
-    cs->view_offset = self.offset();
-    cs->dtype = base.dtype();
-    cs->storage_bytes = base.storage()->nbytes;
-    cs->fn = fn;
-    cs->next_edges.push_back(gradient_edge(base));
-    for (size_t i = 1; i < fn->next_edges.size(); ++i) cs->next_edges.push_back(fn->next_edges[i]);
-    set_history(base, cs, 0);
+  if (!self.is_view()) {
+    set_history(self, fn, 0);
+    return;
   }
-  set_history(self, fn, 0);
+  Tensor base(self.impl()->view_base);
+  auto cs = std::make_shared<CopySlices>();
+  cs->base_sizes = base.sizes();
+  cs->base_strides = base.strides();
+  cs->view_sizes = self.sizes();
+  cs->view_strides = self.strides();
+  cs->view_offset = self.offset() - base.offset();
+  cs->dtype = base.dtype();
+  cs->fn = fn;
+  cs->next_edges.push_back(gradient_edge(base));
+  for (size_t i = 1; i < fn->next_edges.size(); ++i) cs->next_edges.push_back(fn->next_edges[i]);
+  set_history(base, cs, 0);
+  refresh_view_grad_fn(self);
+}
+
+// Note [View autograd]: a view records how it was made. One made in no-grad mode
+// from a base that requires grad is, as in torch, a leaf that requires grad; one of
+// several views returned by one op (split, unbind), or one made in no-grad mode,
+// may not be modified in place with grad (check_inplace). A view whose base was
+// modified in place since its grad_fn was set gets a new grad_fn on access: an
+// AsStridedBackward0 on top of the base's current history.
+void mark_view(const Tensor& view, const Tensor& base, bool multi_output) {
+  if (!is_floating(view.dtype())) return;
+  const bool grad_mode = GradMode::is_enabled();
+  if (grad_mode && !multi_output && !base.requires_grad()) return;  // the default: nothing to record
+  auto& m = view.impl()->meta();
+  CreationMeta cm = !grad_mode ? CreationMeta::NoGradMode
+                               : (multi_output ? CreationMeta::MultiOutput : CreationMeta::Default);
+  if (base.impl()->autograd && base.is_view() && base.impl()->autograd->creation_meta != CreationMeta::Default)
+    cm = base.impl()->autograd->creation_meta;
+  m.creation_meta = cm;
+  m.attr_version = view.version();
+  if (!grad_mode && base.requires_grad()) m.requires_grad = true;
+}
+
+void refresh_view_grad_fn(const Tensor& view) {
+  auto& m = view.impl()->meta();
+  m.attr_version = view.version();
+  Tensor base(view.impl()->view_base);
+  if (!base.requires_grad() || (!m.grad_fn && m.creation_meta != CreationMeta::Default)) return;
+  Tensor replay;
+  {
+    AutoGradMode on(true);
+    replay = as_strided(base, view.sizes(), view.strides(), view.offset());
+  }
+  set_history(view, replay.grad_fn(), 0);
 }
 
 void check_inplace(const Tensor& self, const char* opname) {
   (void)opname;
-  if (GradMode::is_enabled() && self.requires_grad() && self.is_leaf())
+  if (!GradMode::is_enabled()) return;
+  if (self.is_view() && self.impl()->autograd) {
+    const auto& m = *self.impl()->autograd;
+    if (m.creation_meta != CreationMeta::Default) {
+      std::string msg;
+      if (m.grad_fn) {
+        std::string name = m.grad_fn->name();
+        name = name.substr(0, name.rfind("Backward"));
+        msg = str_cat("Output ", m.output_nr, " of ", name, " is a view and is being modified inplace.");
+      } else {
+        msg = "A view was created in no_grad mode and is being modified inplace with grad mode enabled.";
+      }
+      if (m.creation_meta == CreationMeta::MultiOutput)
+        msg += " This view is the output of a function that returns multiple views. Such functions do not allow "
+               "the output views to be modified inplace. You should replace the inplace operation by an "
+               "out-of-place one.";
+      else
+        msg += " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code "
+               "by moving both the view and the inplace either both inside the no_grad block (if you don't want "
+               "the inplace to be tracked) or both outside (if you want the inplace to be tracked).";
+      throw Error(msg);
+    }
+    if (self.requires_grad() && Tensor(self.impl()->view_base).is_leaf())
+      throw Error("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  if (self.requires_grad() && self.is_leaf())
     throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
-  if (GradMode::is_enabled() && self.requires_grad() && self.is_view() && self.impl()->view_base &&
-      Tensor(self.impl()->view_base).is_leaf() && Tensor(self.impl()->view_base).requires_grad())
-    throw Error(
-        "a view of a leaf Variable that requires grad is being used in an in-place operation.");
 }
 
 // ---------------------------------------------------------------- nodes
@@ -203,6 +257,7 @@ tensor_list FunctionNode::apply(tensor_list&& grads) {
     dead.unpack(nullptr);  // throws torch's "backward through the graph a second time"
   }
   // Outputs that received no gradient count as zero (multi-output ops).
+  if (grads.size() < output_sizes.size()) grads.resize(output_sizes.size());
   for (size_t i = 0; i < grads.size(); ++i)
     if (!grads[i].defined() && i < output_sizes.size())
       grads[i] = zeros(output_sizes[i], output_dtypes[i]);
@@ -225,17 +280,34 @@ void FunctionNode::release_saved() {
   released = true;
 }
 
+namespace {
+// torch's layout contract for .grad: the strides of a dense variable, else contiguous.
+bool obeys_layout_contract(const Tensor& g, const Tensor& var) {
+  if (!non_overlapping_and_dense(var)) return g.is_contiguous();
+  for (int64_t i = 0; i < g.dim(); ++i)
+    if (g.sizes()[i] != 1 && g.strides()[i] != var.strides()[i]) return false;
+  return true;
+}
+Tensor clone_obey_contract(const Tensor& g, const Tensor& var) {
+  Tensor r = non_overlapping_and_dense(var) ? empty_strided(var.sizes(), var.strides(), g.dtype())
+                                            : empty(var.sizes(), g.dtype());
+  copy_(r, g);  // differentiable under create_graph
+  return r;
+}
+}  // namespace
+
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   auto& m = variable->meta();
+  Tensor var(variable);
   if (!m.grad) {
-    if (GradMode::is_enabled()) {
+    // Nobody else holds it (its storage is referenced by itself and its version counter only): steal.
+    if (!GradMode::is_enabled() && g.impl_ptr().use_count() == 1 && g.storage().use_count() <= 2 && !g.is_view() &&
+        g.is_leaf() && obeys_layout_contract(g, var)) {
       m.grad = g.impl_ptr();
-    } else if (g.impl_ptr().use_count() == 1 && !g.is_view() && g.is_contiguous() && g.is_leaf()) {
-      m.grad = g.impl_ptr();  // nobody else holds it: steal
     } else {
-      m.grad = clone(detach(g)).impl_ptr();
+      m.grad = clone_obey_contract(GradMode::is_enabled() ? g : detach(g), var).impl_ptr();
     }
   } else if (GradMode::is_enabled()) {
     m.grad = add(Tensor(m.grad), g).impl_ptr();

@@ -47,6 +47,8 @@ struct Node : std::enable_shared_from_this<Node> {
   // Hooks on a gradient arriving for output k (registered through Tensor.register_hook
   // on a non-leaf, and retain_grad).
   std::vector<std::tuple<int, uint32_t, GradHook>> pre_hooks;  // (handle, output_nr, hook)
+  // retain_grad's hooks run after all others (as in torch), so .grad sees the final gradient.
+  std::vector<std::pair<uint32_t, GradHook>> retain_grad_hooks;  // (output_nr, hook)
   std::vector<DimVec> output_sizes;  // shape of each output's gradient
   std::vector<Dtype> output_dtypes;
 
@@ -66,7 +68,7 @@ struct Node : std::enable_shared_from_this<Node> {
 struct AccumulateGrad : Node {
   std::shared_ptr<TensorImpl> variable;
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> v) : variable(std::move(v)) {}
-  std::string name() const override { return "AccumulateGrad"; }
+  std::string name() const override { return "torch::autograd::AccumulateGrad"; }
   tensor_list apply(tensor_list&& grads) override;
   bool is_accumulate_grad() const override { return true; }
 };
@@ -106,6 +108,12 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t ou
 
 // In-place ops on a tensor with history: make `self`'s grad_fn the new node.
 void rebase_history(const Tensor& self, const std::shared_ptr<Node>& fn);
+
+// Called by view ops on each output after recording: sets how the view was made
+// (Note [View autograd]). multi_output: split/unbind-style ops returning several views.
+void mark_view(const Tensor& view, const Tensor& base, bool multi_output);
+// Gives a view a grad_fn on top of its base's current history (Tensor::grad_fn calls it).
+void refresh_view_grad_fn(const Tensor& view);
 
 // The checks torch makes before an in-place op (leaf requiring grad, etc.).
 void check_inplace(const Tensor& self, const char* opname);

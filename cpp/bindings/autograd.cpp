@@ -39,6 +39,13 @@ struct PyFunctionNode : Node {
   std::vector<SavedVariable> saved;
   std::vector<DimVec> input_shapes;
   std::vector<bool> input_is_tensor;
+  // every forward output, tensor or not: backward gets one argument per output
+  struct OutputInfo {
+    bool is_tensor;
+    DimVec sizes;
+    Dtype dtype;
+  };
+  std::vector<OutputInfo> outputs;
   bool materialize_grads = true;
 
   ~PyFunctionNode() override {
@@ -52,11 +59,11 @@ struct PyFunctionNode : Node {
   }
   tensor_list apply(tensor_list&& grads) override {
     py::gil_scoped_acquire gil;
-    py::tuple args(grads.size() + 1);
+    py::tuple args(outputs.size() + 1);
     args[0] = ctx;
-    for (size_t i = 0; i < grads.size(); ++i) {
-      Tensor g = grads[i];
-      if (!g.defined() && materialize_grads && i < output_sizes.size()) g = zeros(output_sizes[i], output_dtypes[i]);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      Tensor g = i < grads.size() ? grads[i] : Tensor();
+      if (!g.defined() && materialize_grads && outputs[i].is_tensor) g = zeros(outputs[i].sizes, outputs[i].dtype);
       args[i + 1] = py::cast(g);
     }
     py::object res = backward_fn(*args);
@@ -100,7 +107,13 @@ struct FunctionNodeRef {
 void init_autograd(py::module_& m, TensorClass& cls) {
   py::class_<Node, std::shared_ptr<Node>>(m, "Node")
       .def("name", &Node::name)
-      .def("__repr__", [](const Node& n) { return "<" + n.name() + " object>"; })
+      .def("__repr__", [](py::handle self) -> py::str {
+        // torch's repr uses the class name: "torch::autograd::AccumulateGrad" prints as AccumulateGrad
+        std::string name = self.cast<const Node&>().name();
+        auto pos = name.rfind("::");
+        if (pos != std::string::npos) name = name.substr(pos + 2);
+        return py::str(str_cat("<", name, " object at 0x", std::hex, (uintptr_t)self.ptr(), ">"));
+      })
       .def_property_readonly("next_functions", [](const Node& n) {
         py::tuple r(n.next_edges.size());
         for (size_t i = 0; i < n.next_edges.size(); ++i) {
@@ -134,7 +147,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                       "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
         if (t.is_leaf()) {
           if (v && !is_floating(t.dtype()))
-            throw Error("only Tensors of floating point and complex dtype can require gradients");
+            throw Error("only Tensors of floating point dtype can require gradients");
           t.impl()->meta().requires_grad = v;
         }
         return self;
@@ -145,7 +158,16 @@ void init_autograd(py::module_& m, TensorClass& cls) {
         return py::cast(t.grad_fn());
       })
       .def_property_readonly("output_nr", [](const Tensor& t) { return t.output_nr(); })
-      .def_property("grad", [](const Tensor& t) { return t.grad(); },
+      .def_property("grad", [](const Tensor& t) {
+        if (!t.is_leaf() && !(t.impl()->autograd && t.impl()->autograd->retains_grad) && !t.grad().defined())
+          PyErr_WarnEx(PyExc_UserWarning,
+                       "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                       "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+                       "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                       "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                       "github.com/pytorch/pytorch/pull/30531 for more information.", 1);
+        return t.grad();
+      },
                     [](const Tensor& t, py::object g) {
                       if (g.is_none()) {
                         if (t.impl()->autograd) t.impl()->autograd->grad.reset();
@@ -156,9 +178,17 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                                                 std::string(py::str(g.get_type().attr("__name__")))));
                       Tensor gt = g.cast<Tensor>();
                       if (gt.dtype() != t.dtype())
-                        throw Error("assigned grad has data of a different type");
+                        throw Error(str_cat("attempting to assign a gradient with dtype '", cpp_type_name(gt.dtype()),
+                                            "' to a tensor with grad_dtype '", scalar_type_name(t.dtype()),
+                                            "'. The gradient must match the tensor's grad_dtype (defaults to the "
+                                            "tensor's dtype). You can set the tensor's grad_dtype attribute with a "
+                                            "specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
+                                            "Diverging the dtypes of a tensor and its gradient may break downstream "
+                                            "systems that assume they match."));
                       if (gt.sizes() != t.sizes())
-                        throw Error("assigned grad has data of a different size");
+                        throw Error(str_cat("attempting to assign a gradient of size '", shape_str(gt.sizes()),
+                                            "' to a tensor of size '", shape_str(t.sizes()),
+                                            "'. Please ensure that the gradient and the tensor are the same size"));
                       t.impl()->meta().grad = gt.impl_ptr();
                     })
       .def_property("data", [](const Tensor& t) { return alias_data(t); },
@@ -174,6 +204,11 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](py::object self) {
         Tensor t = self.cast<Tensor>();
+        if (t.is_view())
+          throw Error("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                      "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                      "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                      "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
         if (t.impl()->autograd) {
           t.impl()->autograd->grad_fn.reset();
           t.impl()->autograd->requires_grad = false;
@@ -189,10 +224,10 @@ void init_autograd(py::module_& m, TensorClass& cls) {
         if (meta.retains_grad) return;
         meta.retains_grad = true;
         std::weak_ptr<TensorImpl> weak = t.impl_ptr();
-        t.grad_fn()->pre_hooks.emplace_back(0, t.output_nr(), [weak](const Tensor& g) -> Tensor {
+        t.grad_fn()->retain_grad_hooks.emplace_back(t.output_nr(), [weak](const Tensor& g) -> Tensor {
           if (auto impl = weak.lock()) {
             auto& m = impl->meta();
-            if (!m.grad) m.grad = GradMode::is_enabled() ? g.impl_ptr() : clone(detach(g)).impl_ptr();
+            if (!m.grad) m.grad = clone(g).impl_ptr();
             else m.grad = add(Tensor(m.grad), g).impl_ptr();
           }
           return Tensor();
@@ -231,18 +266,28 @@ void init_autograd(py::module_& m, TensorClass& cls) {
   m.def("_run_backward", [](const std::vector<Tensor>& roots, const std::vector<py::object>& grads, bool keep_graph,
                             bool create_graph, const std::vector<Tensor>& inputs, bool allow_unused,
                             bool accumulate) {
+    if (grads.size() != roots.size())
+      throw Error(str_cat("got ", roots.size(), " tensors and ", grads.size(), " gradients"));
     tensor_list g;
     for (size_t i = 0; i < roots.size(); ++i) {
-      py::object go = i < grads.size() ? grads[i] : py::none();
+      const py::object& go = grads[i];
+      const Tensor& r = roots[i];
       if (go.is_none()) {
-        const Tensor& r = roots[i];
-        if (r.numel() != 1) throw Error("grad can be implicitly created only for scalar outputs");
-        if (!is_floating(r.dtype()))
-          throw Error(str_cat("grad can be implicitly created only for real scalar outputs but got torch.",
-                              dtype_name(r.dtype())));
-        g.push_back(ones(r.sizes(), r.dtype()));
+        // torch's _make_grads: an implicit gradient only for outputs that require grad
+        if (r.requires_grad()) {
+          if (r.numel() != 1) throw Error("grad can be implicitly created only for scalar outputs");
+          if (!is_floating(r.dtype()))
+            throw Error(str_cat("grad can be implicitly created only for real scalar outputs but got torch.",
+                                dtype_name(r.dtype())));
+          g.push_back(ones(r.sizes(), r.dtype()));
+        } else {
+          g.push_back(Tensor());
+        }
+      } else if (is_tensor(go)) {
+        g.push_back(go.cast<Tensor>());
       } else {
-        g.push_back(as_tensor_arg(go));
+        throw TypeError(str_cat("gradients can be either Tensors or None, but got ",
+                                std::string(py::str(go.get_type().attr("__name__")))));
       }
     }
     tensor_list res = run_backward(roots, g, keep_graph, create_graph, inputs, allow_unused, accumulate);
@@ -307,9 +352,11 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       if (!is_tensor(outputs[i])) {
         result[i] = outputs[i];
         outs.push_back(Tensor());
+        if (node) node->outputs.push_back({false, DimVec(), Dtype::Float32});
         continue;
       }
       Tensor t = outputs[i].cast<Tensor>();
+      if (node) node->outputs.push_back({true, t.sizes(), t.dtype()});
       bool is_input = false;
       for (auto& x : in_tensors) is_input = is_input || x.same(t);
       if (needs && !is_non_diff(t) && is_floating(t.dtype())) {

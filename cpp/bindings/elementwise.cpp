@@ -30,7 +30,26 @@ void def_inplace_binop(TensorClass& cls, const char* name, F f) {
   }, py::is_operator());
 }
 
-Tensor opnd(py::handle h) { return operand(h, "op"); }
+// torch's alpha_check, which depends on the Python type of alpha (2 and 2.0 differ).
+double alpha_arg(py::handle alpha, const Tensor& a, const Tensor& b) {
+  if (PyBool_Check(alpha.ptr())) {
+    if (result_type({&a, &b}) != Dtype::Bool) throw Error("Boolean alpha only supported for Boolean results.");
+    return alpha.ptr() == Py_True ? 1.0 : 0.0;
+  }
+  if (!PyLong_Check(alpha.ptr()) && !is_floating(result_type({&a, &b})))
+    throw Error("For integral input tensors, argument alpha must not be a floating point number.");
+  return alpha.cast<double>();
+}
+
+// clamp's bounds: all Python numbers (the Scalar overload) or all tensors / None.
+void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
+  if (!lo.is_none() && !hi.is_none() && is_tensor(lo) != is_tensor(hi))
+    throw TypeError(str_cat("clamp() received an invalid combination of arguments - got (",
+                            std::string(py::str(lo.get_type().attr("__name__"))), ", ",
+                            std::string(py::str(hi.get_type().attr("__name__"))), ")"));
+  if (!lo.is_none()) l = operand(lo, "clamp");
+  if (!hi.is_none()) h = operand(hi, "clamp");
+}
 
 }  // namespace
 
@@ -48,8 +67,8 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
     if (b.is_wrapped_number()) return mul(reciprocal(a), b);
     return div(b, a);
   });
-  def_binop(cls, "__floordiv__", [](const Tensor& a, const Tensor& b) { return div(a, b, "floor"); });
-  def_binop(cls, "__rfloordiv__", [](const Tensor& a, const Tensor& b) { return div(b, a, "floor"); });
+  def_binop(cls, "__floordiv__", [](const Tensor& a, const Tensor& b) { return floor_divide(a, b); });
+  def_binop(cls, "__rfloordiv__", [](const Tensor& a, const Tensor& b) { return floor_divide(b, a); });
   def_binop(cls, "__mod__", [](const Tensor& a, const Tensor& b) { return remainder(a, b); });
   def_binop(cls, "__rmod__", [](const Tensor& a, const Tensor& b) { return remainder(b, a); });
   def_binop(cls, "__pow__", [](const Tensor& a, const Tensor& b) { return pow(a, b); });
@@ -89,50 +108,59 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_inplace_binop(cls, "__ipow__", [](Tensor& a, const Tensor& b) { pow_(a, b); });
 
   // ---- named binary ops
-  def_both(m, cls, "add", [](const Tensor& a, py::handle b, double alpha) { return add(a, opnd(b), alpha); },
-           py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
-  def_both(m, cls, "sub", [](const Tensor& a, py::handle b, double alpha) { return sub(a, opnd(b), alpha); },
-           py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
-  def_both(m, cls, "subtract", [](const Tensor& a, py::handle b, double alpha) { return sub(a, opnd(b), alpha); },
-           py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
-  def_both(m, cls, "mul", [](const Tensor& a, py::handle b) { return mul(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "multiply", [](const Tensor& a, py::handle b) { return mul(a, opnd(b)); }, py::arg("other"));
+  def_both(m, cls, "add", [](const Tensor& a, py::handle b, py::handle alpha) {
+    Tensor o = operand(b, "add");
+    return add(a, o, alpha_arg(alpha, a, o));
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  auto sub_fn = [](const Tensor& a, py::handle b, py::handle alpha) {
+    Tensor o = operand(b, "sub");
+    // torch rejects bool operands before it looks at alpha
+    if (a.dtype() == Dtype::Bool || o.dtype() == Dtype::Bool) return sub(a, o);
+    return sub(a, o, alpha_arg(alpha, a, o));
+  };
+  def_both(m, cls, "sub", sub_fn, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  def_both(m, cls, "subtract", sub_fn, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  def_both(m, cls, "mul", [](const Tensor& a, py::handle b) { return mul(a, operand(b, "mul")); }, py::arg("other"));
+  def_both(m, cls, "multiply", [](const Tensor& a, py::handle b) { return mul(a, operand(b, "multiply")); },
+           py::arg("other"));
   def_both(m, cls, "div", [](const Tensor& a, py::handle b, py::object mode) {
-    return div(a, opnd(b), mode.is_none() ? "" : mode.cast<std::string>());
+    return div(a, operand(b, "div"), mode.is_none() ? "" : mode.cast<std::string>());
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   def_both(m, cls, "divide", [](const Tensor& a, py::handle b, py::object mode) {
-    return div(a, opnd(b), mode.is_none() ? "" : mode.cast<std::string>());
+    return div(a, operand(b, "divide"), mode.is_none() ? "" : mode.cast<std::string>());
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  def_both(m, cls, "true_divide", [](const Tensor& a, py::handle b) { return div(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "floor_divide", [](const Tensor& a, py::handle b) { return div(a, opnd(b), "floor"); }, py::arg("other"));
-  def_both(m, cls, "remainder", [](const Tensor& a, py::handle b) { return remainder(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "fmod", [](const Tensor& a, py::handle b) {
-    Tensor o = opnd(b);
-    return sub(a, mul(div(a, o, "trunc"), o));
+  def_both(m, cls, "true_divide", [](const Tensor& a, py::handle b) { return div(a, operand(b, "true_divide")); },
+           py::arg("other"));
+  def_both(m, cls, "floor_divide", [](const Tensor& a, py::handle b) {
+    return floor_divide(a, operand(b, "floor_divide"));
   }, py::arg("other"));
-  def_both(m, cls, "pow", [](const Tensor& a, py::handle b) { return pow(a, opnd(b)); }, py::arg("exponent"));
-  m.def("pow", [](py::handle a, const Tensor& b) { return pow(opnd(a), b); }, py::arg("self"), py::arg("exponent"));
+  def_both(m, cls, "remainder", [](const Tensor& a, py::handle b) { return remainder(a, operand(b, "remainder")); },
+           py::arg("other"));
+  m.def("remainder", [](py::handle a, const Tensor& b) { return remainder(operand(a, "remainder"), b); },
+        py::arg("self"), py::arg("other"));
+  def_both(m, cls, "fmod", [](const Tensor& a, py::handle b) { return fmod(a, operand(b, "fmod")); },
+           py::arg("other"));
+  def_both(m, cls, "pow", [](const Tensor& a, py::handle b) { return pow(a, operand(b, "pow")); },
+           py::arg("exponent"));
+  m.def("pow", [](py::handle a, const Tensor& b) { return pow(operand(a, "pow"), b); }, py::arg("self"),
+        py::arg("exponent"));
   def_both(m, cls, "maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, py::arg("other"));
   def_both(m, cls, "minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, py::arg("other"));
-  def_both(m, cls, "eq", [](const Tensor& a, py::handle b) { return eq(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "ne", [](const Tensor& a, py::handle b) { return ne(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "lt", [](const Tensor& a, py::handle b) { return lt(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "le", [](const Tensor& a, py::handle b) { return le(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "gt", [](const Tensor& a, py::handle b) { return gt(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "ge", [](const Tensor& a, py::handle b) { return ge(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "greater", [](const Tensor& a, py::handle b) { return gt(a, opnd(b)); }, py::arg("other"));
-  def_both(m, cls, "less", [](const Tensor& a, py::handle b) { return lt(a, opnd(b)); }, py::arg("other"));
+#define PAG_COMPARE(pyname, fn) \
+  def_both(m, cls, pyname, [](const Tensor& a, py::handle b) { return fn(a, operand(b, pyname)); }, py::arg("other"));
+  PAG_COMPARE("eq", eq) PAG_COMPARE("ne", ne) PAG_COMPARE("lt", lt) PAG_COMPARE("le", le) PAG_COMPARE("gt", gt)
+  PAG_COMPARE("ge", ge) PAG_COMPARE("greater", gt) PAG_COMPARE("less", lt) PAG_COMPARE("greater_equal", ge)
+  PAG_COMPARE("less_equal", le) PAG_COMPARE("not_equal", ne)
+#undef PAG_COMPARE
   def_both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); }, py::arg("other"));
   def_both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, py::arg("other"));
   def_both(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
-  def_both(m, cls, "where", [](const Tensor& cond, py::handle a, py::handle b) {
-    return where(cond, opnd(a), opnd(b));
-  }, py::arg("input"), py::arg("other"));
-  // torch.where(cond, x, y): the condition comes first
-  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) { return where(cond, opnd(a), opnd(b)); },
-        py::arg("condition"), py::arg("input"), py::arg("other"));
+  // torch.where(condition, input, other); Tensor.where(condition, other) with self as input
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
+    return where(cond, operand(a, "where"), operand(b, "where"));
+  }, py::arg("condition"), py::arg("input"), py::arg("other"));
   cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
-    return where(cond, self, opnd(other));
+    return where(cond, self, operand(other, "where"));
   }, py::arg("condition"), py::arg("other"));
 
   // ---- unary
@@ -144,56 +172,62 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "negative", [](const Tensor& a) { return neg(a); });
   def_both(m, cls, "absolute", [](const Tensor& a) { return abs(a); });
   auto clamp_fn = [](const Tensor& a, py::object lo, py::object hi) {
-    bool lo_t = is_tensor(lo), hi_t = is_tensor(hi);
-    if (lo_t || hi_t) {
-      Tensor l = lo.is_none() ? Tensor() : operand(lo, "clamp"), h = hi.is_none() ? Tensor() : operand(hi, "clamp");
-      return clamp_t(a, l.defined() ? &l : nullptr, h.defined() ? &h : nullptr);
-    }
-    std::optional<double> l, h;
-    if (!lo.is_none()) l = lo.cast<double>();
-    if (!hi.is_none()) h = hi.cast<double>();
-    return clamp(a, l, h);
+    Tensor l, h;
+    clamp_bounds(lo, hi, l, h);
+    return clamp_t(a, l.defined() ? &l : nullptr, h.defined() ? &h : nullptr);
   };
   def_both(m, cls, "clamp", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
   def_both(m, cls, "clip", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("clamp_min", [clamp_fn](const Tensor& a, py::object lo) { return clamp_fn(a, lo, py::none()); });
-  cls.def("clamp_max", [clamp_fn](const Tensor& a, py::object hi) { return clamp_fn(a, py::none(), hi); });
+  def_both(m, cls, "clamp_min", [](const Tensor& a, py::handle lo) { return clamp_min(a, operand(lo, "clamp_min")); },
+           py::arg("min"));
+  def_both(m, cls, "clamp_max", [](const Tensor& a, py::handle hi) { return clamp_max(a, operand(hi, "clamp_max")); },
+           py::arg("max"));
 
   // ---- in-place methods (return self)
   auto ret_self = [](py::object self) { return self; };
   (void)ret_self;
 #define PAG_INPLACE_BIN(pyname, call)                                                      \
-  cls.def(pyname, [](py::object self_obj, py::handle other, double alpha) -> py::object { \
+  cls.def(pyname, [](py::object self_obj, py::handle other, py::handle alpha) -> py::object { \
     Tensor self = self_obj.cast<Tensor>();                                                 \
-    Tensor o = opnd(other);                                                                \
+    Tensor o = operand(other, pyname);                                                     \
     call;                                                                                  \
     return self_obj;                                                                       \
-  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1.0);
-  PAG_INPLACE_BIN("add_", add_(self, o, alpha))
-  PAG_INPLACE_BIN("sub_", sub_(self, o, alpha))
+  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  PAG_INPLACE_BIN("add_", add_(self, o, alpha_arg(alpha, self, o)))
+  PAG_INPLACE_BIN("sub_", sub_(self, o, self.dtype() == Dtype::Bool || o.dtype() == Dtype::Bool
+                                             ? 1.0 : alpha_arg(alpha, self, o)))
 #undef PAG_INPLACE_BIN
-  cls.def("mul_", [](py::object s, py::handle other) { Tensor t = s.cast<Tensor>(); mul_(t, opnd(other)); return s; },
-          py::arg("other"));
+  cls.def("mul_", [](py::object s, py::handle other) {
+    Tensor t = s.cast<Tensor>();
+    mul_(t, operand(other, "mul_"));
+    return s;
+  }, py::arg("other"));
   cls.def("div_", [](py::object s, py::handle other, py::object mode) {
     Tensor t = s.cast<Tensor>();
-    div_(t, opnd(other), mode.is_none() ? "" : mode.cast<std::string>());
+    div_(t, operand(other, "div_"), mode.is_none() ? "" : mode.cast<std::string>());
     return s;
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  cls.def("pow_", [](py::object s, py::handle other) { Tensor t = s.cast<Tensor>(); pow_(t, opnd(other)); return s; },
-          py::arg("exponent"));
-  cls.def("clamp_", [](py::object s, py::object lo, py::object hi) {
+  cls.def("pow_", [](py::object s, py::handle other) {
     Tensor t = s.cast<Tensor>();
-    std::optional<double> l, h;
-    if (!lo.is_none()) l = lo.cast<double>();
-    if (!hi.is_none()) h = hi.cast<double>();
-    clamp_(t, l, h);
+    pow_(t, operand(other, "pow_"));
     return s;
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  }, py::arg("exponent"));
+  auto clamp_inplace = [](py::object s, py::object lo, py::object hi) {
+    Tensor t = s.cast<Tensor>(), l, h;
+    clamp_bounds(lo, hi, l, h);
+    clamp_t_(t, l.defined() ? &l : nullptr, h.defined() ? &h : nullptr);
+    return s;
+  };
+  cls.def("clamp_", clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("clip_", clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
   cls.def("relu_", [](py::object s) { Tensor t = s.cast<Tensor>(); relu_(t); return s; });
   cls.def("neg_", [](py::object s) { Tensor t = s.cast<Tensor>(); neg_(t); return s; });
   cls.def("zero_", [](py::object s) { Tensor t = s.cast<Tensor>(); zero_(t); return s; });
-  cls.def("fill_", [](py::object s, py::handle v) { Tensor t = s.cast<Tensor>(); fill_(t, opnd(v)); return s; },
-          py::arg("value"));
+  cls.def("fill_", [](py::object s, py::handle v) {
+    Tensor t = s.cast<Tensor>();
+    fill_(t, operand(v, "fill_"));
+    return s;
+  }, py::arg("value"));
   cls.def("copy_", [](py::object s, const Tensor& src, bool) { Tensor t = s.cast<Tensor>(); copy_(t, src); return s; },
           py::arg("src"), py::arg("non_blocking") = false);
   m.def("relu_", [](py::object s) { Tensor t = s.cast<Tensor>(); relu_(t); return s; });

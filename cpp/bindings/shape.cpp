@@ -1,4 +1,6 @@
 // Bindings for ops/shape.cpp: views and shape ops.
+#include <utility>
+
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -20,19 +22,35 @@ void init_shape(py::module_& m, TensorClass& cls) {
     return unflatten(a, d, seq_to_dims(sizes));
   }, py::arg("dim"), py::arg("sizes"));
   def_both(m, cls, "unsqueeze", [](const Tensor& a, int64_t d) { return unsqueeze(a, d); }, py::arg("dim"));
-  def_both(m, cls, "squeeze", [](const Tensor& a, py::object d) { return squeeze(a, parse_dims(d)); },
-           py::arg("dim") = py::none());
+  def_both(m, cls, "squeeze", [](const Tensor& a, py::object d) {
+    if (PyLong_Check(d.ptr())) return squeeze_dim(a, d.cast<int64_t>());
+    return squeeze(a, parse_dims(d));
+  }, py::arg("dim") = py::none());
   def_both(m, cls, "transpose", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
            py::arg("dim0"), py::arg("dim1"));
   def_both(m, cls, "swapaxes", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
            py::arg("axis0"), py::arg("axis1"));
   def_both(m, cls, "t", [](const Tensor& a) { return t(a); });
   cls.def_property_readonly("T", [](const Tensor& a) {
+    // torch warns once per process (TORCH_WARN_ONCE)
+    static bool warned_0d = false, warned_nd = false;
+    if (a.dim() == 0 && !std::exchange(warned_0d, true))
+      PyErr_WarnEx(PyExc_UserWarning,
+                   "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.", 1);
+    else if (a.dim() != 2 && a.dim() != 0 && !std::exchange(warned_nd, true))
+      PyErr_WarnEx(PyExc_UserWarning,
+                   "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                   "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                   "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.", 1);
     DimVec d;
     for (int64_t i = a.dim() - 1; i >= 0; --i) d.push_back(i);
     return permute(a, d);
   });
-  cls.def_property_readonly("mT", [](const Tensor& a) { return transpose(a, -2, -1); });
+  cls.def_property_readonly("mT", [](const Tensor& a) {
+    if (a.dim() < 2)
+      throw Error(str_cat("tensor.mT is only supported on matrices or batches of matrices. Got ", a.dim(), "-D tensor."));
+    return transpose(a, -2, -1);
+  });
   cls.def("permute", [](const Tensor& a, py::args args) { return permute(a, parse_sizes(args, "permute")); });
   m.def("permute", [](const Tensor& a, py::object dims) { return permute(a, seq_to_dims(dims)); },
         py::arg("input"), py::arg("dims"));
@@ -57,29 +75,15 @@ void init_shape(py::module_& m, TensorClass& cls) {
   m.def("concatenate", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("axis") = 0);
   m.def("stack", [](const std::vector<Tensor>& ts, int64_t d) { return stack(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
   auto split_fn = [](const Tensor& a, py::object split_size, int64_t dim) {
-    int64_t d = wrap_dim(dim, a.dim());
-    DimVec sizes;
-    if (PyLong_Check(split_size.ptr())) {
-      int64_t s = split_size.cast<int64_t>();
-      if (s <= 0 && a.sizes()[d] != 0) throw Error(str_cat("split_size can only be 0 if dimension size is 0, but got dimension size of ", a.sizes()[d]));
-      int64_t n = a.sizes()[d];
-      for (int64_t p = 0; p < n; p += s) sizes.push_back(std::min(s, n - p));
-      if (n == 0) sizes.push_back(0);
-    } else {
-      sizes = seq_to_dims(split_size);
-    }
-    return py::tuple(py::cast(split(a, sizes, d)));
+    if (PyLong_Check(split_size.ptr())) return py::tuple(py::cast(split_by_size(a, split_size.cast<int64_t>(), dim)));
+    return py::tuple(py::cast(split(a, seq_to_dims(split_size), dim)));
   };
   def_both(m, cls, "split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
+  cls.def("split_with_sizes", [](const Tensor& a, py::object sizes, int64_t dim) {
+    return py::tuple(py::cast(split(a, seq_to_dims(sizes), dim)));
+  }, py::arg("split_sizes"), py::arg("dim") = 0);
   def_both(m, cls, "chunk", [](const Tensor& a, int64_t chunks, int64_t dim) {
-    if (chunks <= 0) throw Error("chunk expects `chunks` to be greater than 0, got: " + std::to_string(chunks));
-    int64_t d = wrap_dim(dim, a.dim());
-    int64_t n = a.sizes()[d];
-    int64_t each = (n + chunks - 1) / chunks;
-    DimVec sizes;
-    for (int64_t p = 0; p < n; p += each) sizes.push_back(std::min(each, n - p));
-    if (n == 0) sizes.push_back(0);
-    return py::tuple(py::cast(split(a, sizes, d)));
+    return py::tuple(py::cast(chunk(a, chunks, dim)));
   }, py::arg("chunks"), py::arg("dim") = 0);
   def_both(m, cls, "unbind", [](const Tensor& a, int64_t d) { return py::tuple(py::cast(unbind(a, d))); },
            py::arg("dim") = 0);

@@ -187,6 +187,8 @@ static py::object tolist(const Tensor& t) {
 // ---------------------------------------------------------------- the class
 void init_tensor(py::module_& m, TensorClass& cls) {
   cls.attr("__module__") = "pyautograd";
+  // Python's own messages ("unsupported operand type(s) for +: 'Tensor' and 'str'") use tp_name.
+  reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_name = "Tensor";
   m.def("_from_numpy", &tensor_from_numpy);
   m.def("_empty", [](const DimVec& sizes, Dtype d) { return empty(sizes, d); });
   m.def("_scalar_tensor", [](py::handle v, Dtype d) {

@@ -48,6 +48,16 @@ inline const char* scalar_type_name(Dtype d) {  // as in torch's error messages
   return "?";
 }
 
+inline const char* cpp_type_name(Dtype d) {  // the C++ type, as some torch messages name it
+  switch (d) {
+    case Dtype::Bool: return "bool";
+    case Dtype::Int64: return "long int";
+    case Dtype::Float32: return "float";
+    case Dtype::Float64: return "double";
+  }
+  return "?";
+}
+
 template <typename T> struct dtype_of;
 template <> struct dtype_of<bool> { static constexpr Dtype value = Dtype::Bool; };
 template <> struct dtype_of<int64_t> { static constexpr Dtype value = Dtype::Int64; };

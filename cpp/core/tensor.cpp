@@ -31,8 +31,8 @@ bool Tensor::is_contiguous() const {
   int64_t expected = 1;
   const auto& sz = impl_->sizes;
   const auto& st = impl_->strides;
+  if (numel() == 0) return true;
   for (int64_t i = (int64_t)sz.size() - 1; i >= 0; --i) {
-    if (sz[i] == 0) return true;
     if (sz[i] != 1 && st[i] != expected) return false;
     expected *= sz[i];
   }
@@ -46,7 +46,11 @@ bool Tensor::requires_grad() const {
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> none;
-  return impl_->autograd ? impl_->autograd->grad_fn : none;
+  auto* m = impl_->autograd.get();
+  if (!m) return none;
+  // A view whose base changed in place since its grad_fn was set gets a fresh one.
+  if (impl_->view_base && m->attr_version != *impl_->version) refresh_view_grad_fn(*this);
+  return m->grad_fn;
 }
 
 Tensor Tensor::grad() const {
@@ -109,6 +113,15 @@ Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype) {
   return out;
 }
 
+Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype) {
+  int64_t extent = numel_of(sizes) == 0 ? 0 : 1;
+  for (size_t i = 0; i < sizes.size() && extent; ++i) extent += (sizes[i] - 1) * strides[i];
+  Tensor out = empty({extent}, dtype);
+  out.impl()->sizes = sizes;
+  out.impl()->strides = strides;
+  return out;
+}
+
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.storage();
@@ -162,11 +175,13 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, bool allow_scalar) {
 }
 
 DimVec broadcast_shapes(const DimVec& a, const DimVec& b) {
-  size_t n = std::max(a.size(), b.size());
+  // From the innermost dim out, so a mismatch is reported where torch reports it.
+  const int64_t n = (int64_t)std::max(a.size(), b.size());
   DimVec out(n);
-  for (size_t i = 0; i < n; ++i) {
-    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
-    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+  for (int64_t i = n - 1; i >= 0; --i) {
+    int64_t ia = i - (n - (int64_t)a.size()), ib = i - (n - (int64_t)b.size());
+    int64_t da = ia >= 0 ? a[ia] : 1;
+    int64_t db = ib >= 0 ? b[ib] : 1;
     if (da != db && da != 1 && db != 1)
       throw Error(str_cat("The size of tensor a (", da, ") must match the size of tensor b (", db,
                           ") at non-singleton dimension ", i));

@@ -30,6 +30,10 @@ struct Storage {
 // A hook on a tensor's gradient: returns an undefined Tensor to keep the gradient unchanged.
 using GradHook = std::function<Tensor(const Tensor&)>;
 
+// How a differentiable view was made; decides whether it may be modified in place
+// with grad (Note [View autograd] in autograd/node.cpp).
+enum class CreationMeta : int8_t { Default, NoGradMode, MultiOutput };
+
 struct AutogradMeta {
   bool requires_grad = false;           // meaningful for leaves; non-leaves require grad iff grad_fn
   std::shared_ptr<Node> grad_fn;
@@ -38,6 +42,9 @@ struct AutogradMeta {
   std::weak_ptr<Node> grad_accumulator;  // leaves: their AccumulateGrad sink, made on demand
   bool retains_grad = false;
   std::vector<std::pair<int, GradHook>> leaf_hooks;  // (handle id, hook), leaves only
+  // views only
+  CreationMeta creation_meta = CreationMeta::Default;
+  int64_t attr_version = 0;             // the version counter when grad_fn was last set
 };
 
 struct TensorImpl {
@@ -111,6 +118,7 @@ class Tensor {
 // Allocation and metadata helpers (core/tensor.cpp).
 Tensor empty(const DimVec& sizes, Dtype dtype);
 Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype);  // dense, same dim order as `like`
+Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype);  // storage sized to fit
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset);  // no autograd
 Tensor scalar_tensor(double v, Dtype dtype, bool wrapped = false);
 Tensor scalar_tensor_int(int64_t v, Dtype dtype, bool wrapped = false);

@@ -54,6 +54,7 @@ void parallel_for(int64_t n, int64_t grain, const F& fn) {
 // Calls inner(ptrs, inner_strides, count) for every innermost run in the flat range [begin, end).
 template <typename Inner>
 void run_range(const Geometry& g, char* const* base, int64_t begin, int64_t end, const Inner& inner) {
+  if (begin >= end) return;  // also keeps empty geometries (a size 0 dim) away from `% 0`
   const int nd = (int)g.sizes.size();
   const int nops = g.nops;
   if (begin >= end) return;

@@ -65,7 +65,7 @@ void convert_into(const Tensor& dst, const Tensor& src) {
 
 Tensor cast(const Tensor& t, Dtype d) {
   if (t.dtype() == d) return t;
-  Tensor out = empty_for(t.sizes(), d, &t);
+  Tensor out = empty_like_layout(t, d);
   convert_into(out, t);
   out.impl()->is_wrapped_number = t.is_wrapped_number();
   return out;
@@ -75,7 +75,7 @@ Tensor cast(const Tensor& t, Dtype d) {
 
 Tensor to_dtype(const Tensor& t, Dtype d, bool copy) {
   if (t.dtype() == d && !copy) return t;
-  Tensor out = empty_for(t.sizes(), d, &t);
+  Tensor out = empty_like_layout(t, d);
   convert_into(out, t);
   if (is_floating(d) && is_floating(t.dtype()) && any_requires_grad({&t}))
     record("ToCopyBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; },
@@ -103,8 +103,8 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   }
   dst.bump_version();
   if (track) {
-    auto n = record("CopyBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {Tensor(), n.needs_input_grad(1) ? g[0] : Tensor()};
+    auto n = record("torch::autograd::CopyBackwards", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(), n.needs_input_grad(1) ? g[0] : Tensor()};
     }, {dst, src}, {});
     rebase_history(dst, n);
   }
@@ -119,10 +119,10 @@ enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
 // Runs `op` over broadcast(a, b) computed in `compute`, producing `out_dtype`.
 template <typename Op>
 Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, Dtype compute, Dtype out_dtype,
-                     const Op& op) {
+                     const Op& op, bool contiguous_out = false) {
   DimVec shape = a_in.sizes() == b_in.sizes() ? a_in.sizes() : broadcast_shapes(a_in.sizes(), b_in.sizes());
   Tensor a = cast(a_in, compute), b = cast(b_in, compute);
-  Tensor out = empty_for(shape, out_dtype, a.sizes() == shape ? &a : &b);
+  Tensor out = contiguous_out ? empty(shape, out_dtype) : empty_for(shape, out_dtype, a.sizes() == shape ? &a : &b);
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b});
   auto p = operand_ptrs(out, {&a, &b});
@@ -135,8 +135,9 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
   return out;
 }
 
-// Writes the result of `fresh` (an out-of-place result) into `self`, checking torch's in-place rules.
-void check_inplace_result(const Tensor& self, const DimVec& result_shape, Dtype result_dtype) {
+// Checks that an out-of-place result can be written into `self` (torch's in-place rules).
+void check_inplace_result(const Tensor& self, const DimVec& result_shape, Dtype result_dtype,
+                          bool cpp_type_names = false) {
   if (result_shape != self.sizes())
     throw Error(str_cat("output with shape ", shape_str(self.sizes()), " doesn't match the broadcast shape ",
                         shape_str(result_shape)));
@@ -145,7 +146,7 @@ void check_inplace_result(const Tensor& self, const DimVec& result_shape, Dtype 
             !(result_dtype != Dtype::Bool && self.dtype() == Dtype::Bool);
   if (!ok)
     throw Error(str_cat("result type ", scalar_type_name(result_dtype), " can't be cast to the desired output type ",
-                        scalar_type_name(self.dtype())));
+                        cpp_type_names ? cpp_type_name(self.dtype()) : scalar_type_name(self.dtype())));
 }
 
 template <typename T>
@@ -187,8 +188,14 @@ T py_mod(T a, T b) {
   }
 }
 
+// torch's powi: integer powers, with negative exponents giving 0 (or +-1 for bases +-1).
 template <typename T>
 T int_pow(T base, T exp) {
+  if (exp < 0) {
+    if (base == 1) return 1;
+    if (base == -1) return (-exp) % 2 ? -1 : 1;
+    return 0;
+  }
   T r = 1;
   while (exp) {
     if (exp & 1) r *= base;
@@ -210,16 +217,40 @@ void check_int_division(const Tensor& b, Dtype compute) {
   if (zero) throw Error("ZeroDivisionError");
 }
 
+// torch's message for an integer kernel asked to run on bool ("div_floor_cpu" not implemented for 'Bool').
+void check_not_bool(Dtype d, const char* kernel) {
+  if (d == Dtype::Bool) throw NotImplementedError(str_cat("\"", kernel, "\" not implemented for 'Bool'"));
+}
+
+// Note [Not differentiable ops]: torch records a NotImplemented node for ops
+// without a derivative formula (floor_divide, remainder(Scalar, Tensor)); it
+// fails only when backward reaches it.
+void record_not_implemented(const char* aten_name, const tensor_list& operands, const Tensor& out) {
+  if (!any_requires_grad(operands)) return;
+  tensor_list inputs;  // Python numbers are no inputs of torch's node
+  for (const Tensor& t : operands)
+    if (!t.is_wrapped_number()) inputs.push_back(t);
+  record("torch::autograd::NotImplemented", [aten_name](FunctionNode&, const tensor_list&) -> tensor_list {
+    throw Error(str_cat("derivative for ", aten_name, " is not implemented"));
+  }, inputs, {out});
+}
+
+Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
+
+// Zero gradient for input i of node n (rounding ops, fill_, copy_'s self).
+Tensor zero_grad(FunctionNode& n, size_t i) { return zeros(n.shapes[i], n.input_dtypes[i]); }
+
 }  // namespace
 
 // ---------------------------------------------------------------- arithmetic
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   Dtype rt = result_type({&a, &b});
+  if (!is_floating(rt) && alpha != std::trunc(alpha))
+    throw Error("For integral input tensors, argument alpha must not be a floating point number.");
   Tensor out;
   if (alpha == 1.0) {
     out = binary_kernel("add", a, b, rt, rt, [](auto x, auto y) { return x + y; });
   } else {
-    if (rt == Dtype::Bool) throw Error("Boolean alpha only supported for Boolean results.");
     out = binary_kernel("add", a, b, rt, rt, [alpha](auto x, auto y) {
       using T = decltype(x);
       return x + static_cast<T>(alpha) * y;
@@ -229,8 +260,7 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     auto n = record("AddBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       double alpha = n.scalars[0];
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
-              n.needs_input_grad(1) ? (alpha == 1.0 ? g[0] : mul(g[0], scalar_tensor(alpha, Dtype::Float64, true)))
-                                    : Tensor()};
+              n.needs_input_grad(1) ? (alpha == 1.0 ? g[0] : mul(g[0], num(alpha))) : Tensor()};
     }, {a, b}, {out});
     n->scalars = {alpha};
   }
@@ -238,26 +268,34 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
-  Dtype rt = result_type({&a, &b});
   if (a.dtype() == Dtype::Bool && b.dtype() == Dtype::Bool)
     throw Error("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                 "`logical_xor()` operator instead.");
   if (a.dtype() == Dtype::Bool || b.dtype() == Dtype::Bool)
     throw Error("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
                 "invert a mask, use the `~` or `logical_not()` operator instead.");
+  Dtype rt = result_type({&a, &b});
+  if (!is_floating(rt) && alpha != std::trunc(alpha))
+    throw Error("For integral input tensors, argument alpha must not be a floating point number.");
   Tensor out = binary_kernel("sub", a, b, rt, rt, [alpha](auto x, auto y) {
     using T = decltype(x);
     return x - static_cast<T>(alpha) * y;
   });
   if (any_requires_grad({&a, &b})) {
     // `2 - x` is torch's rsub: a scalar minuend records RsubBackward1.
-    const char* name = a.is_wrapped_number() ? "RsubBackward1" : "SubBackward0";
-    auto n = record(name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      double alpha = n.scalars[0];
-      return {n.needs_input_grad(0) ? g[0] : Tensor(),
-              n.needs_input_grad(1) ? (alpha == 1.0 ? neg(g[0]) : mul(g[0], scalar_tensor(-alpha, Dtype::Float64, true)))
-                                    : Tensor()};
-    }, {a, b}, {out});
+    std::shared_ptr<FunctionNode> n;
+    if (a.is_wrapped_number()) {
+      n = record("RsubBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+        double alpha = n.scalars[0];
+        return {alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))};
+      }, {b}, {out});
+    } else {
+      n = record("SubBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+        double alpha = n.scalars[0];
+        return {n.needs_input_grad(0) ? g[0] : Tensor(),
+                n.needs_input_grad(1) ? (alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))) : Tensor()};
+      }, {a, b}, {out});
+    }
     n->scalars = {alpha};
   }
   return out;
@@ -278,53 +316,79 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
+namespace {
+
+// The forward of div with a rounding mode (shared by div and floor_divide).
+Tensor div_rounding(const Tensor& a, const Tensor& b, const std::string& mode) {
   Dtype rt = result_type({&a, &b});
-  Tensor out;
-  if (mode.empty()) {
-    Dtype ct = is_floating(rt) ? rt : default_dtype();
-    out = binary_kernel("div", a, b, ct, ct, [](auto x, auto y) { return x / y; });
-  } else if (mode == "trunc") {
+  if (mode == "trunc") {
+    check_not_bool(rt, "div_trunc_cpu");
     check_int_division(b, rt);
-    out = binary_kernel("div_trunc", a, b, rt, rt, [](auto x, auto y) {
+    return binary_kernel("div_trunc", a, b, rt, rt, [](auto x, auto y) {
       using T = decltype(x);
       if constexpr (std::is_floating_point_v<T>) return std::trunc(x / y);
       else if constexpr (std::is_same_v<T, bool>) return x;
       else return x / y;
     });
-  } else if (mode == "floor") {
+  }
+  if (mode == "floor") {
+    check_not_bool(rt, "div_floor_cpu");
     check_int_division(b, rt);
-    out = binary_kernel("div_floor", a, b, rt, rt, [](auto x, auto y) { return floor_div(x, y); });
+    return binary_kernel("div_floor", a, b, rt, rt, [](auto x, auto y) { return floor_div(x, y); });
+  }
+  throw Error(str_cat("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", mode, "'"));
+}
+
+}  // namespace
+
+Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
+  Tensor out;
+  if (mode.empty()) {
+    Dtype rt = result_type({&a, &b});
+    Dtype ct = is_floating(rt) ? rt : default_dtype();
+    out = binary_kernel("div", a, b, ct, ct, [](auto x, auto y) { return x / y; });
   } else {
-    throw Error(str_cat("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", mode, "'"));
+    out = div_rounding(a, b, mode);
   }
-  if (any_requires_grad({&a, &b})) {
-    if (!mode.empty()) {
-      // torch: the gradient of a rounding division is zero almost everywhere.
-      auto n = record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-        return {n.needs_input_grad(0) ? zeros(n.shapes[0], n.input_dtypes[0]) : Tensor(),
-                n.needs_input_grad(1) ? zeros(n.shapes[1], n.input_dtypes[1]) : Tensor()};
-      }, {a, b}, {out});
-      (void)n;
-      return out;
-    }
-    auto n = record("DivBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor b = n.saved_tensor(1);
-      Tensor ga = n.needs_input_grad(0) || n.needs_input_grad(1) ? div(g[0], b) : Tensor();
-      return {n.needs_input_grad(0) ? ga : Tensor(),
-              n.needs_input_grad(1) ? neg(mul(ga, div(n.saved_tensor(0), b))) : Tensor()};
+  if (!any_requires_grad({&a, &b})) return out;
+  if (!mode.empty()) {
+    // torch: a rounding division has zero gradient for both inputs.
+    record("DivBackward2", [](FunctionNode& n, const tensor_list&) -> tensor_list {
+      return {n.needs_input_grad(0) ? zero_grad(n, 0) : Tensor(), n.needs_input_grad(1) ? zero_grad(n, 1) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false), SavedVariable(b, false)};
+    return out;
   }
+  auto n = record("DivBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    Tensor b = n.saved_tensor(1);
+    Tensor ga = div(g[0], b);
+    return {n.needs_input_grad(0) ? ga : Tensor(),
+            n.needs_input_grad(1) ? neg(mul(ga, div(n.saved_tensor(0), b))) : Tensor()};
+  }, {a, b}, {out});
+  n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false), SavedVariable(b, false)};
+  return out;
+}
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  Tensor out = div_rounding(a, b, "floor");
+  record_not_implemented("aten::floor_divide", {a, b}, out);
   return out;
 }
 
 Tensor remainder(const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
+  check_not_bool(rt, "remainder_cpu");
   check_int_division(b, rt);
   Tensor out = binary_kernel("remainder", a, b, rt, rt, [](auto x, auto y) { return py_mod(x, y); });
-  if (any_requires_grad({&a, &b})) {
-    record("RemainderBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+  if (!any_requires_grad({&a, &b})) return out;
+  // torch's overloads: remainder(Tensor, Scalar) -> RemainderBackward0, (Tensor, Tensor) ->
+  // RemainderBackward1, (Scalar, Tensor) has no derivative.
+  if (a.is_wrapped_number()) {
+    record_not_implemented("aten::remainder", {a, b}, out);
+  } else if (b.is_wrapped_number()) {
+    record("RemainderBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a},
+           {out});
+  } else {
+    record("RemainderBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -floor(a / b)
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
               n.needs_input_grad(1) ? mul(neg(g[0]), div(n.saved_tensor(0), n.saved_tensor(1), "floor")) : Tensor()};
@@ -333,14 +397,36 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  Dtype rt = result_type({&a, &b});
+  check_not_bool(rt, "fmod_cpu");
+  check_int_division(b, rt);
+  Tensor out = binary_kernel("fmod", a, b, rt, rt, [](auto x, auto y) {
+    using T = decltype(x);
+    if constexpr (std::is_floating_point_v<T>) return std::fmod(x, y);
+    else if constexpr (std::is_same_v<T, bool>) return x;
+    else return x % y;
+  });
+  if (!any_requires_grad({&a, &b})) return out;
+  if (b.is_wrapped_number()) {
+    record("FmodBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+  } else {
+    record("FmodBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      // d/da = 1; d/db = -trunc(a / b)
+      return {n.needs_input_grad(0) ? g[0] : Tensor(),
+              n.needs_input_grad(1) ? mul(neg(g[0]), div(n.saved_tensor(0), n.saved_tensor(1), "trunc")) : Tensor()};
+    }, {a, b}, {out})->saved = {SavedVariable(a, false), SavedVariable(b, false)};
+  }
+  return out;
+}
+
 Tensor pow(const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
-  if (rt == Dtype::Int64) {
-    // torch: "Integers to negative integer powers are not allowed."
-    Tensor bb = cast(b, Dtype::Int64);
-    Tensor neg_mask = lt(bb, scalar_tensor_int(0, Dtype::Int64, true));
-    if (max_all(neg_mask).item_int()) throw Error("Integers to negative integer powers are not allowed.");
-  }
+  // torch's pow(Tensor, Scalar) rejects negative integer exponents of integral bases;
+  // pow(Tensor, Tensor) computes them (powi).
+  if (b.is_wrapped_number() && !is_floating(a.dtype()) && !is_floating(b.dtype()) && b.item_int() < 0)
+    throw Error("Integers to negative integer powers are not allowed.");
+  if (rt == Dtype::Bool && !b.is_wrapped_number()) throw NotImplementedError("\"pow\" not implemented for 'Bool'");
   Tensor out = binary_kernel("pow", a, b, rt, rt, [](auto x, auto y) {
     using T = decltype(x);
     if constexpr (std::is_floating_point_v<T>) {
@@ -352,7 +438,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     } else {
       return int_pow(x, y);
     }
-  });
+  }, /*contiguous_out=*/a.is_wrapped_number());  // torch's pow(Scalar, Tensor) output is contiguous
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
     // PowBackward0: d/da a^e = e * a^(e-1)  (zero where e == 0)
@@ -360,39 +446,36 @@ Tensor pow(const Tensor& a, const Tensor& b) {
       double e = n.scalars[0];
       if (e == 0.0) return {zeros_like(g[0])};
       Tensor a = n.saved_tensor(0);
-      Tensor d = e == 2.0 ? mul(a, scalar_tensor(2.0, Dtype::Float64, true))
-                          : mul(pow(a, scalar_tensor(e - 1.0, Dtype::Float64, true)),
-                                scalar_tensor(e, Dtype::Float64, true));
-      return {mul(g[0], d), Tensor()};
-    }, {a, b}, {out});
+      Tensor d = e == 2.0 ? mul(a, num(2.0)) : mul(pow(a, num(e - 1.0)), num(e));
+      return {mul(g[0], d)};
+    }, {a}, {out});
     n->scalars = {b.item_double()};
     n->saved = {SavedVariable(a, false)};
   } else if (a.is_wrapped_number()) {
-    // PowBackward2: d/db c^b = c^b * log(c)
+    // PowBackward2: d/db c^b = c^b * log(c); for c == 0 torch takes 0 where b >= 0.
     auto n = record("PowBackward2", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor r = n.saved_tensor(0);
       double c = n.scalars[0];
-      Tensor d = c == 0.0 ? zeros_like(r) : mul(r, scalar_tensor(std::log(c), Dtype::Float64, true));
-      return {Tensor(), mul(g[0], d)};
-    }, {a, b}, {out});
+      Tensor d = mul(g[0], mul(r, num(std::log(c))));
+      if (c == 0.0) d = where(ge(n.saved_tensor(1), num(0.0)), zeros({}, d.dtype()), d);
+      return {d};
+    }, {b}, {out});
     n->scalars = {a.item_double()};
-    n->saved = {SavedVariable(out, true)};
+    n->saved = {SavedVariable(out, true), SavedVariable(b, false)};
   } else {
-    // PowBackward1
     auto n = record("PowBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
       Tensor ga, gb;
       if (n.needs_input_grad(0)) {
         // b * a^(b-1), zero where b == 0
-        Tensor d = mul(b, pow(a, sub(b, scalar_tensor(1.0, Dtype::Float64, true))));
-        ga = where(eq(b, scalar_tensor(0.0, Dtype::Float64, true)), zeros({}, d.dtype()), mul(g[0], d));
+        Tensor d = mul(b, pow(a, sub(b, num(1.0))));
+        ga = where(eq(b, num(0.0)), zeros({}, d.dtype()), mul(g[0], d));
       }
       if (n.needs_input_grad(1)) {
         // a^b * log(a), zero where a == 0 and b >= 0
         Tensor r = n.saved_tensor(2);
         Tensor d = mul(r, log(a));
-        Tensor mask = logical_and(eq(a, scalar_tensor(0.0, Dtype::Float64, true)),
-                                  ge(b, scalar_tensor(0.0, Dtype::Float64, true)));
+        Tensor mask = logical_and(eq(a, num(0.0)), ge(b, num(0.0)));
         gb = where(mask, zeros({}, d.dtype()), mul(g[0], d));
       }
       return {ga, gb};
@@ -416,15 +499,12 @@ Tensor max_min_binary(const Tensor& a, const Tensor& b, const char* name, const 
   });
   if (any_requires_grad({&a, &b})) {
     auto n = record(bw, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      // torch: ties split the gradient in half.
+      // torch: ties split the gradient in half; the losing side gets zero (NaNs lose nowhere).
       Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
-      Tensor half = mul(g[0], scalar_tensor(0.5, Dtype::Float64, true));
       Tensor z = zeros({}, g[0].dtype());
-      Tensor tie = eq(a, b);
-      Tensor a_wins = IsMax ? gt(a, b) : lt(a, b);
-      Tensor b_wins = IsMax ? lt(a, b) : gt(a, b);
-      return {n.needs_input_grad(0) ? where(tie, half, where(a_wins, g[0], z)) : Tensor(),
-              n.needs_input_grad(1) ? where(tie, half, where(b_wins, g[0], z)) : Tensor()};
+      Tensor shared = where(eq(a, b), mul(g[0], num(0.5)), g[0]);
+      return {n.needs_input_grad(0) ? where(IsMax ? lt(a, b) : gt(a, b), z, shared) : Tensor(),
+              n.needs_input_grad(1) ? where(IsMax ? gt(a, b) : lt(a, b), z, shared) : Tensor()};
     }, {a, b}, {out});
     n->saved = {SavedVariable(a, false), SavedVariable(b, false)};
   }
@@ -465,7 +545,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
   DimVec shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
   Tensor x = cast(a, rt), y = cast(b, rt);
-  Tensor out = empty(shape, rt);
+  Tensor out = empty_for(shape, rt, x.sizes() == shape ? &x : y.sizes() == shape ? &y : &cond);
   if (out.numel() > 0) {
     auto g = make_geometry(out, {&cond, &x, &y});
     auto p = operand_ptrs(out, {&cond, &x, &y});
@@ -478,11 +558,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     auto n = record("WhereBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor c = n.saved_tensor(0);
       Tensor z = zeros({}, g[0].dtype());
-      return {Tensor(), n.needs_input_grad(1) ? where(c, g[0], z) : Tensor(),
-              n.needs_input_grad(2) ? where(c, z, g[0]) : Tensor()};
-    }, {Tensor(), a, b}, {out});
+      return {n.needs_input_grad(0) ? where(c, g[0], z) : Tensor(), n.needs_input_grad(1) ? where(c, z, g[0]) : Tensor()};
+    }, {a, b}, {out});
     n->saved = {SavedVariable(cond, false)};
-    n->shapes[0] = cond.sizes();
   }
   return out;
 }
@@ -514,8 +592,6 @@ Tensor unary_same(const char* name, const Tensor& a, const Op& op) {
   return out;
 }
 
-Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
-
 // Records a one-input rule: fn(node, grad) -> input grad. `save_in`/`save_out` choose what is kept.
 template <typename F>
 void record_unary(const char* name, const Tensor& in, const Tensor& out, bool save_in, bool save_out, F fn) {
@@ -537,6 +613,7 @@ Tensor neg(const Tensor& a) {
 }
 
 Tensor abs(const Tensor& a) {
+  check_not_bool(a.dtype(), "abs_cpu");
   Tensor out = unary_same("abs", a, [](auto x) {
     using T = decltype(x);
     if constexpr (std::is_same_v<T, bool>) return x;
@@ -631,7 +708,7 @@ Tensor sigmoid(const Tensor& a) {
 }
 
 Tensor relu(const Tensor& a) {
-  if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'");
+  if (a.dtype() == Dtype::Bool) throw Error("Boolean inputs not supported for relu");
   Tensor out = unary_same("relu", a, [](auto x) {
     using T = decltype(x);
     if constexpr (std::is_floating_point_v<T>) return std::isnan(x) ? x : (x > T(0) ? x : T(0));
@@ -657,6 +734,7 @@ Tensor square(const Tensor& a) { return pow(a, scalar_tensor_int(2, Dtype::Int64
 
 #define PAG_ROUNDING(fn, bwname, expr)                                                          \
   Tensor fn(const Tensor& a) {                                                                  \
+    check_not_bool(a.dtype(), #fn "_vml_cpu");                                                  \
     Tensor out = unary_same(#fn, a, [](auto x) {                                               \
       using T = decltype(x);                                                                    \
       if constexpr (std::is_floating_point_v<T>) return expr;                                  \
@@ -674,70 +752,96 @@ Tensor logical_not(const Tensor& a) {
   return unary_same("logical_not", cast(a, Dtype::Bool), [](auto x) { return !x; });
 }
 
-Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi) {
+// ---------------------------------------------------------------- clamp
+namespace {
+
+enum class ClampKind { Clamp, Min, Max };
+
+// Note [Clamp overloads]: torch records ClampBackward1 / ClampMinBackward0 /
+// ClampMaxBackward0 when every bound is a Python number and ClampBackward0 /
+// ClampMinBackward1 / ClampMaxBackward1 when a bound is a tensor; bounds take
+// part in type promotion either way (an int tensor clamped by 0.5 is float).
+Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind kind) {
   if (!lo && !hi) throw Error("torch.clamp: At least one of 'min' or 'max' must not be None");
-  if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"clamp_scalar_cpu\" not implemented for 'Bool'");
-  // An integer tensor clamped by a float bound promotes, as torch does.
-  Dtype rt = a.dtype();
-  auto is_frac = [](std::optional<double> v) { return v && std::floor(*v) != *v; };
-  if (!is_floating(rt) && (is_frac(lo) || is_frac(hi))) rt = default_dtype();
-  Tensor x = cast(a, rt);
-  double l = lo ? *lo : -std::numeric_limits<double>::infinity();
-  double h = hi ? *hi : std::numeric_limits<double>::infinity();
-  Tensor out = PAG_DISPATCH_ALL(rt, "clamp", [&] {
-    return unary_same("clamp", x, [l, h](auto v) {
-      using T = decltype(v);
-      if constexpr (std::is_floating_point_v<T>) {
-        if (std::isnan(v)) return v;
-        return std::min(std::max(v, static_cast<T>(l)), static_cast<T>(h));
-      } else if constexpr (std::is_same_v<T, bool>) {
-        return v;
-      } else {
-        T lo_v = std::isinf(l) ? std::numeric_limits<T>::min() : static_cast<T>(l);
-        T hi_v = std::isinf(h) ? std::numeric_limits<T>::max() : static_cast<T>(h);
-        return std::min(std::max(v, lo_v), hi_v);
-      }
-    });
-  });
-  if (any_requires_grad({&a})) {
-    auto n = record("ClampBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor x = n.saved_tensor(0);
-      Tensor mask = logical_and(ge(x, num(n.scalars[0])), le(x, num(n.scalars[1])));
-      return {where(mask, g[0], zeros({}, g[0].dtype()))};
-    }, {a}, {out});
-    n->saved = {SavedVariable(a, false)};
-    n->scalars = {l, h};
+  const bool scalar = (!lo || lo->is_wrapped_number()) && (!hi || hi->is_wrapped_number());
+  Dtype rt = result_type({&a, lo, hi});
+  if (rt == Dtype::Bool) {
+    if (scalar) check_not_bool(rt, lo && hi ? "clamp_scalar_cpu" : lo ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu");
+    else if (lo && hi) check_not_bool(rt, "clamp_cpu");
   }
+  Tensor out;
+  if (lo && hi) {
+    Tensor x = cast(a, rt), l = cast(*lo, rt), h = cast(*hi, rt);
+    DimVec shape = broadcast_shapes(broadcast_shapes(a.sizes(), lo->sizes()), hi->sizes());
+    out = empty_for(shape, rt, &x);
+    if (out.numel() > 0) {
+      auto g = make_geometry(out, {&x, &l, &h});
+      auto p = operand_ptrs(out, {&x, &l, &h});
+      PAG_DISPATCH_NUMERIC(rt, "clamp", [&] {
+        kernels::ternary_loop<scalar_t, scalar_t, scalar_t, scalar_t>(g, p.p, [](scalar_t v, scalar_t l, scalar_t h) {
+          if constexpr (std::is_floating_point_v<scalar_t>) {
+            if (std::isnan(v) || std::isnan(l) || std::isnan(h)) return std::numeric_limits<scalar_t>::quiet_NaN();
+          }
+          return std::min(std::max(v, l), h);
+        });
+      });
+    }
+  } else {
+    AutoGradMode no(false);
+    out = lo ? maximum(a, *lo) : minimum(a, *hi);
+  }
+  if (!any_requires_grad({&a, lo, hi})) return out;
+  static const char* names[3][2] = {{"ClampBackward0", "ClampBackward1"},
+                                    {"ClampMinBackward1", "ClampMinBackward0"},
+                                    {"ClampMaxBackward1", "ClampMaxBackward0"}};
+  // The node's inputs are torch's: self, then the tensor bounds of this overload.
+  Tensor lo_t = lo ? *lo : Tensor(), hi_t = hi ? *hi : Tensor();
+  tensor_list inputs{a};
+  DimVec slots{0};  // 0 self, 1 min, 2 max
+  if (!scalar && kind != ClampKind::Max) { inputs.push_back(lo_t); slots.push_back(1); }
+  if (!scalar && kind != ClampKind::Min) { inputs.push_back(hi_t); slots.push_back(2); }
+  auto n = record(names[(int)kind][scalar], [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    // torch's clamp_backward and clamp_backward_min_max: a bound gets the gradient
+    // where it clamps (the lower one only while it lies below the upper one).
+    Tensor x = n.saved_tensor(0), lo = n.saved_tensor(1), hi = n.saved_tensor(2);
+    Tensor z = zeros({}, g[0].dtype());
+    tensor_list r(n.ints.size());
+    for (size_t k = 0; k < n.ints.size(); ++k) {
+      if (!n.needs_input_grad(k)) continue;
+      if (n.ints[k] == 0) {
+        Tensor mask = lo.defined() && hi.defined() ? logical_and(ge(x, lo), le(x, hi)) : lo.defined() ? ge(x, lo) : le(x, hi);
+        r[k] = where(mask, g[0], z);
+      } else if (n.ints[k] == 1) {
+        r[k] = where(hi.defined() ? logical_and(lt(x, lo), lt(lo, hi)) : lt(x, lo), g[0], z);
+      } else {
+        r[k] = where(lo.defined() ? logical_or(gt(x, hi), lt(hi, lo)) : gt(x, hi), g[0], z);
+      }
+    }
+    return r;
+  }, inputs, {out});
+  n->ints = slots;
+  n->saved = {SavedVariable(a, false), SavedVariable(lo_t, false), SavedVariable(hi_t, false)};
   return out;
 }
 
-Tensor clamp_t(const Tensor& a, const Tensor* lo, const Tensor* hi) {
-  if (!lo && !hi) throw Error("torch.clamp: At least one of 'min' or 'max' must not be None");
-  Tensor out = a;
-  {
-    AutoGradMode no(false);
-    if (lo) out = maximum(out, *lo);
-    if (hi) out = minimum(out, *hi);
-    if (!lo && !hi) out = clone(a);
-  }
-  Tensor lo_t = lo ? *lo : Tensor(), hi_t = hi ? *hi : Tensor();
-  if (any_requires_grad({&a, lo, hi})) {
-    auto n = record("ClampBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor x = n.saved_tensor(0), lo = n.saved_tensor(1), hi = n.saved_tensor(2);
-      Tensor z = zeros({}, g[0].dtype());
-      Tensor in_lo = lo.defined() ? ge(x, lo) : Tensor();
-      Tensor in_hi = hi.defined() ? le(x, hi) : Tensor();
-      Tensor mask = in_lo.defined() && in_hi.defined() ? logical_and(in_lo, in_hi) : (in_lo.defined() ? in_lo : in_hi);
-      tensor_list r(3);
-      if (n.needs_input_grad(0)) r[0] = where(mask, g[0], z);
-      if (n.needs_input_grad(1) && lo.defined()) r[1] = where(in_lo, z, g[0]);
-      if (n.needs_input_grad(2) && hi.defined()) r[2] = where(logical_and(logical_not(in_hi), in_lo.defined() ? in_lo : logical_not(in_hi)), g[0], z);
-      return r;
-    }, {a, lo_t, hi_t}, {out});
-    n->saved = {SavedVariable(a, false), SavedVariable(lo_t, false), SavedVariable(hi_t, false)};
-  }
-  return out;
+// A C++ double bound as a Python number would arrive: integral values stay integral for integral tensors.
+Tensor bound_of(const Tensor& a, double v) {
+  if (!is_floating(a.dtype()) && v == std::trunc(v) && std::abs(v) < 9.0e15)
+    return scalar_tensor_int((int64_t)v, Dtype::Int64, true);
+  return scalar_tensor(v, Dtype::Float64, true);
 }
+
+}  // namespace
+
+Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi) {
+  Tensor l = lo ? bound_of(a, *lo) : Tensor(), h = hi ? bound_of(a, *hi) : Tensor();
+  return clamp_impl(a, lo ? &l : nullptr, hi ? &h : nullptr, ClampKind::Clamp);
+}
+Tensor clamp_t(const Tensor& a, const Tensor* lo, const Tensor* hi) {
+  return clamp_impl(a, lo, hi, ClampKind::Clamp);
+}
+Tensor clamp_min(const Tensor& a, const Tensor& lo) { return clamp_impl(a, &lo, nullptr, ClampKind::Min); }
+Tensor clamp_max(const Tensor& a, const Tensor& hi) { return clamp_impl(a, nullptr, &hi, ClampKind::Max); }
 
 // ---------------------------------------------------------------- in-place
 // Note [In-place autograd]: an in-place op without grad just writes into self.
@@ -746,17 +850,22 @@ Tensor clamp_t(const Tensor& a, const Tensor* lo, const Tensor* hi) {
 // self, whose grad_fn becomes the recorded node. One forward, one rule per op.
 namespace {
 
-// Stand-in for self's value before the op: an alias with self's history, or a
-// clone when the rule saves the old values (they are about to be overwritten).
+// Stand-in for self's value before the op: an alias carrying self's history, or,
+// when the rule saves the old values (about to be overwritten), a copy carrying it.
 Tensor old_self(const Tensor& self, bool needs_values) {
-  if (needs_values) return clone(self);
-  Tensor s = make_view(self, self.sizes(), self.strides(), self.offset());
+  Tensor s;
+  if (needs_values) {
+    AutoGradMode no(false);
+    s = clone(self);
+  } else {
+    s = detach(self);
+  }
   if (self.grad_fn()) set_history(s, self.grad_fn(), self.output_nr());
   return s;
 }
 
-void write_into(Tensor& self, const Tensor& r) {
-  check_inplace_result(self, r.sizes(), r.dtype());
+void write_into(Tensor& self, const Tensor& r, bool cpp_type_names) {
+  check_inplace_result(self, r.sizes(), r.dtype(), cpp_type_names);
   if (self.numel() == 0) return;
   if (r.dtype() == self.dtype() && r.strides() == self.strides() && self.is_contiguous())
     std::memcpy(self.raw_data(), r.raw_data(), self.numel() * self.itemsize());
@@ -766,17 +875,17 @@ void write_into(Tensor& self, const Tensor& r) {
 
 template <typename F>
 Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tensor*> others, bool needs_values,
-                const F& op) {
+                const F& op, bool cpp_type_names = false) {
   bool track = GradMode::is_enabled() && self.requires_grad();
   for (const Tensor* o : others) track = track || any_requires_grad({o});
   if (!track) {
-    write_into(self, op(self));
+    write_into(self, op(self), cpp_type_names);
     self.bump_version();
     return self;
   }
   check_inplace(self, name);
   Tensor r = op(old_self(self, needs_values));
-  write_into(self, r);
+  write_into(self, r, cpp_type_names);
   self.bump_version();
   if (r.grad_fn()) rebase_history(self, r.grad_fn());
   return self;
@@ -800,7 +909,12 @@ Tensor& pow_(Tensor& a, const Tensor& b) {
   return inplace(a, "pow_", {&b}, true, [&](const Tensor& x) { return pow(x, b); });
 }
 Tensor& clamp_(Tensor& a, std::optional<double> lo, std::optional<double> hi) {
-  return inplace(a, "clamp_", {}, true, [&](const Tensor& x) { return clamp(x, lo, hi); });
+  // torch names C++ types ("long int") in this op's cast error.
+  return inplace(a, "clamp_", {}, true, [&](const Tensor& x) { return clamp(x, lo, hi); }, true);
+}
+Tensor& clamp_t_(Tensor& a, const Tensor* lo, const Tensor* hi) {
+  bool scalar = (!lo || lo->is_wrapped_number()) && (!hi || hi->is_wrapped_number());
+  return inplace(a, "clamp_", {lo, hi}, true, [&](const Tensor& x) { return clamp_t(x, lo, hi); }, scalar);
 }
 Tensor& relu_(Tensor& a) {
   return inplace(a, "relu_", {}, false, [&](const Tensor& x) { return relu(x); });
@@ -809,7 +923,11 @@ Tensor& neg_(Tensor& a) {
   return inplace(a, "neg_", {}, false, [&](const Tensor& x) { return neg(x); });
 }
 
-Tensor& fill_(Tensor& a, const Tensor& value) {
+namespace {
+
+// fill_ (FillBackward2 for a number, FillBackward3 for a tensor, whose gradient is
+// the sum of self's) and zero_ (ZeroBackward0).
+Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
   if (value.dim() != 0)
     throw Error(str_cat("fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
                         " dimensions."));
@@ -825,14 +943,22 @@ Tensor& fill_(Tensor& a, const Tensor& value) {
   }
   a.bump_version();
   if (track) {
-    auto n = record("FillBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {zeros_like(g[0])};
-    }, {a}, {});
+    bool with_value = std::string(name) == "FillBackward3";
+    auto n = record(name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(),
+              n.needs_input_grad(1) ? sum(g[0], std::nullopt, false) : Tensor()};
+    }, with_value ? tensor_list{a, value} : tensor_list{a}, {});
     rebase_history(a, n);
   }
   return a;
 }
 
-Tensor& zero_(Tensor& a) { return fill_(a, scalar_tensor(0.0, a.dtype())); }
+}  // namespace
+
+Tensor& fill_(Tensor& a, const Tensor& value) {
+  return fill_impl(a, value, value.is_wrapped_number() ? "FillBackward2" : "FillBackward3");
+}
+
+Tensor& zero_(Tensor& a) { return fill_impl(a, scalar_tensor(0.0, a.dtype(), true), "ZeroBackward0"); }
 
 }  // namespace pag

@@ -33,6 +33,8 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode = "");
 Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor floor_divide(const Tensor& a, const Tensor& b);  // like div(.., "floor"), but not differentiable
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
@@ -67,6 +69,8 @@ Tensor ceil(const Tensor& a);
 Tensor round(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 Tensor clamp_t(const Tensor& a, const Tensor* min, const Tensor* max);  // tensor bounds
+Tensor clamp_min(const Tensor& a, const Tensor& min);
+Tensor clamp_max(const Tensor& a, const Tensor& max);
 
 // in-place (bump the version counter; record history when needed)
 Tensor& add_(Tensor& a, const Tensor& b, double alpha = 1.0);
@@ -75,6 +79,7 @@ Tensor& mul_(Tensor& a, const Tensor& b);
 Tensor& div_(Tensor& a, const Tensor& b, const std::string& rounding_mode = "");
 Tensor& pow_(Tensor& a, const Tensor& b);
 Tensor& clamp_(Tensor& a, std::optional<double> min, std::optional<double> max);
+Tensor& clamp_t_(Tensor& a, const Tensor* min, const Tensor* max);
 Tensor& relu_(Tensor& a);
 Tensor& neg_(Tensor& a);
 Tensor& zero_(Tensor& a);
@@ -122,6 +127,7 @@ Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim);
 Tensor unflatten(const Tensor& a, int64_t dim, const DimVec& sizes);
 Tensor unsqueeze(const Tensor& a, int64_t dim);
 Tensor squeeze(const Tensor& a, OptDims dims);
+Tensor squeeze_dim(const Tensor& a, int64_t dim);
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
 Tensor t(const Tensor& a);
 Tensor permute(const Tensor& a, const DimVec& dims);
@@ -137,6 +143,8 @@ Tensor alias_data(const Tensor& a);   // `.data`: shares storage, fresh version 
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim);
 Tensor stack(const std::vector<Tensor>& ts, int64_t dim);
 std::vector<Tensor> split(const Tensor& a, const DimVec& sizes, int64_t dim);
+std::vector<Tensor> split_by_size(const Tensor& a, int64_t split_size, int64_t dim);
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim);
 std::vector<Tensor> unbind(const Tensor& a, int64_t dim);
 
 // ---- indexing (ops/index.cpp) ----

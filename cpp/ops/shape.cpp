@@ -10,13 +10,44 @@ namespace pag {
 
 namespace {
 
-// A view that records `name` with backward `fn(node, grad)`.
+// torch's legacy type string for messages ("torch.FloatTensor").
+const char* type_string(Dtype d) {
+  switch (d) {
+    case Dtype::Float32: return "torch.FloatTensor";
+    case Dtype::Float64: return "torch.DoubleTensor";
+    case Dtype::Int64: return "torch.LongTensor";
+    case Dtype::Bool: return "torch.BoolTensor";
+  }
+  return "?";
+}
+
+// A view that records `name` with backward `fn(node, grad)`; `ints` go on the node.
 template <typename F>
-Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, const char* name, F fn) {
+Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, const char* name, F fn,
+               DimVec ints = {}) {
   Tensor out = make_view(a, std::move(sizes), std::move(strides), offset);
-  if (any_requires_grad({&a}))
-    record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; }, {a}, {out});
+  if (any_requires_grad({&a})) {
+    auto n = record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
+                    {a}, {out});
+    n->ints = std::move(ints);
+  }
+  mark_view(out, a, false);
   return out;
+}
+
+// Several views of `a` made by one op (split, unbind): one node, one output each.
+struct ViewGeom {
+  DimVec sizes, strides;
+  int64_t offset;
+};
+std::vector<Tensor> multi_view_op(const Tensor& a, const std::vector<ViewGeom>& geoms, const char* name,
+                                  FunctionNode::BackwardFn fn, DimVec ints) {
+  std::vector<Tensor> outs;
+  outs.reserve(geoms.size());
+  for (const auto& g : geoms) outs.push_back(make_view(a, g.sizes, g.strides, g.offset));
+  if (any_requires_grad({&a})) record(name, std::move(fn), {a}, outs)->ints = std::move(ints);
+  for (auto& o : outs) mark_view(o, a, true);
+  return outs;
 }
 
 // Resolves one -1 in `shape` for `numel` elements (torch's infer_size).
@@ -30,7 +61,7 @@ DimVec infer_size(const DimVec& shape, int64_t numel) {
     } else if (shape[i] >= 0) {
       newsize *= shape[i];
     } else {
-      throw Error(str_cat("invalid shape dimension ", shape[i]));
+      throw Error(str_cat("invalid shape dimension ", shape[i], " at index ", i, " of shape ", shape_str(shape)));
     }
   }
   if (numel == newsize || (infer >= 0 && newsize > 0 && numel % newsize == 0)) {
@@ -81,6 +112,75 @@ std::optional<DimVec> compute_stride(const DimVec& old_size, const DimVec& old_s
   return new_stride;
 }
 
+// A contiguous copy (torch's clone(memory_format=contiguous_format)), recorded as CloneBackward0.
+Tensor clone_contiguous(const Tensor& a) {
+  Tensor out = empty(a.sizes(), a.dtype());
+  {
+    AutoGradMode no(false);
+    copy_(out, a);
+  }
+  *out.impl()->version = 0;
+  if (any_requires_grad({&a}))
+    record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+  return out;
+}
+
+// ---- as_strided's backward: geometries on the storage, packed into a node's ints.
+int64_t last_index(const DimVec& sizes, const DimVec& strides, int64_t offset) {
+  int64_t m = offset;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    if (sizes[i] > 0) m += (sizes[i] - 1) * strides[i];
+  return m;
+}
+void pack_geom(DimVec& ints, const DimVec& sizes, const DimVec& strides, int64_t offset) {
+  ints.push_back((int64_t)sizes.size());
+  ints.push_back(offset);
+  for (int64_t s : sizes) ints.push_back(s);
+  for (int64_t s : strides) ints.push_back(s);
+}
+ViewGeom unpack_geom(const DimVec& ints, size_t& pos) {
+  int64_t nd = ints[pos], off = ints[pos + 1];
+  ViewGeom g{DimVec(ints.begin() + pos + 2, ints.begin() + pos + 2 + nd),
+             DimVec(ints.begin() + pos + 2 + nd, ints.begin() + pos + 2 + 2 * nd), off};
+  pos += 2 + 2 * nd;
+  return g;
+}
+
+// Sums g into a fresh buffer of n elements at the (possibly overlapping) geometry
+// `v`: the adjoint of as_strided. Its own backward reads the geometry back out.
+Tensor strided_scatter_add(const Tensor& g, int64_t n, const ViewGeom& v) {
+  Tensor buf = zeros({n}, g.dtype());
+  if (g.numel() > 0) {
+    Tensor region = make_view(buf, v.sizes, v.strides, v.offset);
+    auto geo = make_geometry(region, {&g});
+    auto p = operand_ptrs(region, {&g});
+    // Serial on purpose: overlapping elements accumulate.
+    PAG_DISPATCH_FLOATING(g.dtype(), "as_strided_backward", [&] {
+      kernels::run_range(geo, p.p, 0, geo.numel(), [](char** q, const int64_t* s, int64_t cnt) {
+        for (int64_t i = 0; i < cnt; ++i)
+          *reinterpret_cast<scalar_t*>(q[0] + i * s[0]) += *reinterpret_cast<const scalar_t*>(q[1] + i * s[1]);
+      });
+    });
+  }
+  if (any_requires_grad({&g})) {
+    DimVec ints;
+    pack_geom(ints, v.sizes, v.strides, v.offset);
+    record("AsStridedScatterBackward0", [](FunctionNode& n, const tensor_list& gg) -> tensor_list {
+      size_t pos = 0;
+      ViewGeom v = unpack_geom(n.ints, pos);
+      return {as_strided(gg[0], v.sizes, v.strides, v.offset)};
+    }, {g}, {buf})->ints = std::move(ints);
+  }
+  return buf;
+}
+
+Tensor as_strided_backward(const Tensor& g, const ViewGeom& in, const ViewGeom& view) {
+  int64_t lo = std::min(in.offset, view.offset);
+  int64_t hi = std::max(last_index(in.sizes, in.strides, in.offset), last_index(view.sizes, view.strides, view.offset));
+  Tensor buf = strided_scatter_add(g, hi - lo + 1, ViewGeom{view.sizes, view.strides, view.offset - lo});
+  return contiguous(as_strided(buf, in.sizes, in.strides, in.offset - lo));
+}
+
 }  // namespace
 
 Tensor view(const Tensor& a, const DimVec& sizes) {
@@ -96,17 +196,13 @@ Tensor view(const Tensor& a, const DimVec& sizes) {
 Tensor reshape(const Tensor& a, const DimVec& sizes) {
   DimVec shape = infer_size(sizes, a.numel());
   if (compute_stride(a.sizes(), a.strides(), shape)) return view(a, shape);
-  // Not viewable: copy, then view the copy (torch's _unsafe_view).
-  Tensor c;
-  {
-    AutoGradMode no(false);
-    c = contiguous(a);
-  }
+  // Not viewable: a contiguous copy, viewed (torch's _unsafe_view: the result is no view).
+  Tensor c = clone_contiguous(a);
   Tensor out = make_view(c, shape, contiguous_strides(shape), c.offset());
   out.impl()->view_base.reset();
-  if (any_requires_grad({&a}))
+  if (any_requires_grad({&c}))
     record("UnsafeViewBackward0",
-           [](FunctionNode& n, const tensor_list& g) -> tensor_list { return {reshape(g[0], n.shapes[0])}; }, {a},
+           [](FunctionNode& n, const tensor_list& g) -> tensor_list { return {reshape(g[0], n.shapes[0])}; }, {c},
            {out});
   return out;
 }
@@ -129,6 +225,10 @@ Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim) {
 Tensor unflatten(const Tensor& a, int64_t dim, const DimVec& sizes) {
   int64_t d = wrap_dim(dim, a.dim());
   if (sizes.empty()) throw Error("unflatten: sizes must be non-empty");
+  bool infer = std::count(sizes.begin(), sizes.end(), int64_t(-1)) > 0;
+  if (!infer && numel_of(sizes) != a.sizes()[d])
+    throw Error(str_cat("unflatten: Provided sizes ", shape_str(sizes), " don't multiply up to the size of dim ", dim,
+                        " (", a.sizes()[d], ") in the input tensor"));
   DimVec inner = infer_size(sizes, a.sizes()[d]);
   DimVec shape;
   for (int64_t i = 0; i < d; ++i) shape.push_back(a.sizes()[i]);
@@ -143,28 +243,41 @@ Tensor unsqueeze(const Tensor& a, int64_t dim) {
   int64_t new_stride = d >= a.dim() ? 1 : sz[d] * st[d];
   sz.insert(d, 1);
   st.insert(d, new_stride);
-  Tensor out = view_op(a, sz, st, a.offset(), "UnsqueezeBackward0",
-                       [](FunctionNode& n, const Tensor& g) { return squeeze(g, DimVec{n.ints[0]}); });
-  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {d};
-  return out;
+  return view_op(a, sz, st, a.offset(), "UnsqueezeBackward0",
+                 [](FunctionNode& n, const Tensor& g) { return squeeze_dim(g, n.ints[0]); }, {d});
 }
 
-Tensor squeeze(const Tensor& a, OptDims dims) {
+namespace {
+// torch's squeeze overloads: () -> SqueezeBackward0, (int) -> 1, (tuple) -> 2.
+Tensor squeeze_impl(const Tensor& a, const std::vector<bool>& drop, const char* name) {
   DimVec sz, st;
+  for (int64_t i = 0; i < a.dim(); ++i)
+    if (!drop[i]) { sz.push_back(a.sizes()[i]); st.push_back(a.strides()[i]); }
+  return view_op(a, sz, st, a.offset(), name, [](FunctionNode& n, const Tensor& g) { return reshape(g, n.shapes[0]); });
+}
+}  // namespace
+
+Tensor squeeze(const Tensor& a, OptDims dims) {
   std::vector<bool> drop(a.dim(), false);
   if (!dims) {
     for (int64_t i = 0; i < a.dim(); ++i) drop[i] = a.sizes()[i] == 1;
-  } else {
-    for (int64_t d : *dims) {
-      int64_t w = wrap_dim(d, a.dim());
-      if (a.sizes()[w] == 1) drop[w] = true;
-    }
+    return squeeze_impl(a, drop, "SqueezeBackward0");
   }
-  for (int64_t i = 0; i < a.dim(); ++i)
-    if (!drop[i]) { sz.push_back(a.sizes()[i]); st.push_back(a.strides()[i]); }
-  const char* name = dims ? "SqueezeBackward1" : "SqueezeBackward0";
-  return view_op(a, sz, st, a.offset(), name,
-                 [](FunctionNode& n, const Tensor& g) { return reshape(g, n.shapes[0]); });
+  std::vector<bool> seen(std::max<int64_t>(a.dim(), 1), false);
+  for (int64_t d : *dims) {
+    int64_t w = wrap_dim(d, a.dim());
+    if (seen[w]) throw Error(str_cat("dim ", w, " appears multiple times in the list of dims"));
+    seen[w] = true;
+    if (a.dim() > 0 && a.sizes()[w] == 1) drop[w] = true;
+  }
+  return squeeze_impl(a, drop, "SqueezeBackward2");
+}
+
+Tensor squeeze_dim(const Tensor& a, int64_t dim) {
+  std::vector<bool> drop(a.dim(), false);
+  int64_t w = wrap_dim(dim, a.dim());
+  if (a.dim() > 0 && a.sizes()[w] == 1) drop[w] = true;
+  return squeeze_impl(a, drop, "SqueezeBackward1");
 }
 
 Tensor permute(const Tensor& a, const DimVec& dims) {
@@ -182,13 +295,11 @@ Tensor permute(const Tensor& a, const DimVec& dims) {
     sz[i] = a.sizes()[d];
     st[i] = a.strides()[d];
   }
-  Tensor out = view_op(a, sz, st, a.offset(), "PermuteBackward0", [](FunctionNode& n, const Tensor& g) {
+  return view_op(a, sz, st, a.offset(), "PermuteBackward0", [](FunctionNode& n, const Tensor& g) {
     DimVec inv(n.ints.size());
     for (size_t i = 0; i < n.ints.size(); ++i) inv[n.ints[i]] = (int64_t)i;
     return permute(g, inv);
-  });
-  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = wrapped;
-  return out;
+  }, wrapped);
 }
 
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
@@ -199,11 +310,9 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
     std::swap(sz[x], sz[y]);
     std::swap(st[x], st[y]);
   }
-  Tensor out = view_op(a, sz, st, a.offset(), "TransposeBackward0", [](FunctionNode& n, const Tensor& g) {
+  return view_op(a, sz, st, a.offset(), "TransposeBackward0", [](FunctionNode& n, const Tensor& g) {
     return transpose(g, n.ints[0], n.ints[1]);
-  });
-  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {x, y};
-  return out;
+  }, {x, y});
 }
 
 Tensor t(const Tensor& a) {
@@ -220,7 +329,7 @@ Tensor t(const Tensor& a) {
 Tensor expand(const Tensor& a, const DimVec& sizes) {
   int64_t nd = (int64_t)sizes.size();
   if (nd < a.dim())
-    throw Error(str_cat("expand(", "torch.FloatTensor{", shape_str(a.sizes()), "}, size=", shape_str(sizes),
+    throw Error(str_cat("expand(", type_string(a.dtype()), "{", shape_str(a.sizes()), "}, size=", shape_str(sizes),
                         "): the number of sizes provided (", nd,
                         ") must be greater or equal to the number of dimensions in the tensor (", a.dim(), ")"));
   DimVec sz(nd), st(nd);
@@ -231,7 +340,8 @@ Tensor expand(const Tensor& a, const DimVec& sizes) {
     int64_t stride = d >= 0 ? a.strides()[d] : (i + 1 < nd ? sz[i + 1] * st[i + 1] : 1);
     int64_t target = sizes[i];
     if (target == -1) {
-      if (d < 0) throw Error(str_cat("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ", i));
+      if (d < 0)
+        throw Error(str_cat("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ", i));
       target = size;
     }
     if (size != target) {
@@ -262,24 +372,23 @@ Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::
   DimVec sz = a.sizes(), st = a.strides();
   sz[d] = len;
   st[d] = a.strides()[d] * step;
-  Tensor out = view_op(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
-                       [](FunctionNode& n, const Tensor& g) {
-                         Tensor z = zeros(n.shapes[0], g.dtype());
-                         Tensor region = slice(z, n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
-                         return index_put_slice_grad(z, region, g);
-                       });
-  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {d, start, end, step};
-  return out;
+  return view_op(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
+                 [](FunctionNode& n, const Tensor& g) {
+                   Tensor z = zeros(n.shapes[0], g.dtype());
+                   Tensor region = slice(z, n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
+                   return index_put_slice_grad(z, region, g);
+                 }, {d, start, end, step});
 }
 
 Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length) {
   if (a.dim() == 0) throw Error("narrow() cannot be applied to a 0-dim tensor.");
+  if (length < 0) throw Error("narrow(): length must be non-negative.");
   int64_t d = wrap_dim(dim, a.dim());
   int64_t n = a.sizes()[d];
-  if (start < 0) start += n;
-  if (start < 0 || start > n)
+  if (start < -n || start > n)
     throw IndexError(str_cat("start out of range (expected to be in range of [", -n, ", ", n, "], but got ", start, ")"));
-  if (length < 0 || start + length > n)
+  if (start < 0) start += n;
+  if (start + length > n)
     throw Error(str_cat("start (", start, ") + length (", length, ") exceeds dimension size (", n, ")."));
   return slice(a, d, start, start + length, 1);
 }
@@ -289,52 +398,59 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
   int64_t d = wrap_dim(dim, a.dim());
   int64_t n = a.sizes()[d];
   if (index < -n || index >= n)
-    throw IndexError(str_cat("index ", index, " is out of bounds for dimension ", d, " with size ", n));
+    throw IndexError(str_cat("select(): index ", index, " out of range for tensor of size ", shape_str(a.sizes()),
+                             " at dimension ", d));
   if (index < 0) index += n;
   DimVec sz = a.sizes(), st = a.strides();
   sz.erase(d);
   st.erase(d);
-  Tensor out = view_op(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
-                       [](FunctionNode& n, const Tensor& g) {
-                         Tensor z = zeros(n.shapes[0], g.dtype());
-                         Tensor region = select(z, n.ints[0], n.ints[1]);
-                         return index_put_slice_grad(z, region, g);
-                       });
-  if (auto& fn = out.grad_fn()) static_cast<FunctionNode*>(fn.get())->ints = {d, index};
-  return out;
+  return view_op(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
+                 [](FunctionNode& n, const Tensor& g) {
+                   Tensor z = zeros(n.shapes[0], g.dtype());
+                   Tensor region = select(z, n.ints[0], n.ints[1]);
+                   return index_put_slice_grad(z, region, g);
+                 }, {d, index});
 }
 
 Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, std::optional<int64_t> offset) {
+  if (sizes.size() != strides.size()) throw Error("mismatch in length of strides and shape");
   int64_t off = offset.value_or(a.offset());
-  Tensor out = view_op(a, sizes, strides, off, "AsStridedBackward0", [](FunctionNode& n, const Tensor& g) {
-    // Scatter-add the view's gradient back into a buffer shaped like the input.
-    Tensor z = zeros(n.shapes[0], g.dtype());
-    DimVec vs(n.ints.begin() + 1, n.ints.begin() + 1 + (n.ints.size() - 1) / 2);
-    DimVec vst(n.ints.begin() + 1 + vs.size(), n.ints.end());
-    Tensor region = make_view(z, vs, vst, n.ints[0]);
-    return index_put_slice_grad(z, region, g);
-  });
-  if (auto& fn = out.grad_fn()) {
-    auto* node = static_cast<FunctionNode*>(fn.get());
-    node->ints = {off - a.offset()};
-    for (int64_t s : sizes) node->ints.push_back(s);
-    for (int64_t s : strides) node->ints.push_back(s);
+  if (off < 0) throw Error(str_cat("Tensor: invalid storage offset ", off));
+  for (int64_t s : strides)
+    if (s < 0)
+      throw Error(str_cat("as_strided: Negative strides are not supported at the moment, got strides: ",
+                          shape_str(strides)));
+  for (int64_t s : sizes)
+    if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
+  if (numel_of(sizes) > 0) {
+    int64_t need = (last_index(sizes, strides, off) + 1) * (int64_t)a.itemsize();
+    if (need > (int64_t)a.storage()->nbytes)
+      throw Error(str_cat("setStorage: sizes ", shape_str(sizes), ", strides ", shape_str(strides),
+                          ", storage offset ", off, ", and itemsize ", a.itemsize(), " requiring a storage size of ",
+                          need, " are out of bounds for storage of size ", a.storage()->nbytes));
   }
-  return out;
+  DimVec ints;
+  pack_geom(ints, a.sizes(), a.strides(), a.offset());
+  pack_geom(ints, sizes, strides, off);
+  return view_op(a, sizes, strides, off, "AsStridedBackward0", [](FunctionNode& n, const Tensor& g) {
+    size_t pos = 0;
+    ViewGeom in = unpack_geom(n.ints, pos);
+    ViewGeom view = unpack_geom(n.ints, pos);
+    return as_strided_backward(g, in, view);
+  }, ints);
 }
 
 Tensor contiguous(const Tensor& a) {
   if (a.is_contiguous()) return a;
-  return clone(a);
+  return clone_contiguous(a);
 }
 
 Tensor clone(const Tensor& a) {
-  Tensor out = empty_for(a.sizes(), a.dtype(), &a);
+  Tensor out = empty_like_layout(a, a.dtype());
   {
     AutoGradMode no(false);
     copy_(out, a);
   }
-  out.impl()->version = std::shared_ptr<int64_t>(out.storage(), &out.storage()->version);
   *out.impl()->version = 0;
   if (any_requires_grad({&a}))
     record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
@@ -355,13 +471,16 @@ Tensor alias_data(const Tensor& a) {
 }
 
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
-  if (ts.empty()) throw Error("torch.cat(): expected a non-empty list of Tensors");
+  if (ts.empty()) throw ValueError("torch.cat(): expected a non-empty list of Tensors");
   // Legacy rule: 1-D empty tensors are skipped.
+  auto skipped = [](const Tensor& t) { return t.dim() == 1 && t.numel() == 0; };
   const Tensor* ref = nullptr;
   for (auto& t : ts)
-    if (!(t.dim() == 1 && t.numel() == 0)) { ref = &t; break; }
+    if (!skipped(t)) { ref = &t; break; }
   if (!ref) ref = &ts[0];
-  if (ref->dim() == 0) throw Error("zero-dimensional tensor (at position 0) cannot be concatenated");
+  for (size_t i = 0; i < ts.size(); ++i)
+    if (ts[i].dim() == 0)
+      throw Error(str_cat("zero-dimensional tensor (at position ", i, ") cannot be concatenated"));
   int64_t d = wrap_dim(dim, ref->dim());
   Dtype rt = ts[0].dtype();
   for (auto& t : ts) rt = promote_types(rt, t.dtype());
@@ -369,9 +488,7 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
   int64_t total = 0;
   for (size_t i = 0; i < ts.size(); ++i) {
     const Tensor& t = ts[i];
-    if (t.dim() == 1 && t.numel() == 0) continue;
-    if (t.dim() == 0)
-      throw Error(str_cat("zero-dimensional tensor (at position ", i, ") cannot be concatenated"));
+    if (skipped(t)) continue;
     if (t.dim() != ref->dim())
       throw Error(str_cat("Tensors must have same number of dimensions: got ", ref->dim(), " and ", t.dim()));
     for (int64_t k = 0; k < t.dim(); ++k)
@@ -387,15 +504,15 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
   {
     AutoGradMode no(false);
     for (auto& t : ts) {
-      if (t.dim() == 1 && t.numel() == 0) { lens.push_back(0); continue; }
+      if (skipped(t)) { lens.push_back(-1); continue; }
       int64_t len = t.sizes()[d];
-      Tensor region = slice(out, d, pos, pos + len, 1);
+      Tensor region = make_view(out, shape, out.strides(), out.offset() + pos * out.strides()[d]);
+      region.impl()->sizes[d] = len;
       copy_(region, t);
       lens.push_back(len);
       pos += len;
     }
   }
-  out.impl()->version = std::shared_ptr<int64_t>(out.storage(), &out.storage()->version);
   *out.impl()->version = 0;
   if (any_requires_grad(ts)) {
     auto n = record("CatBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
@@ -403,12 +520,10 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
       int64_t d = n.ints[0], pos = 0;
       for (size_t i = 1; i < n.ints.size(); ++i) {
         int64_t len = n.ints[i];
-        if (n.needs_input_grad(i - 1))
-          r.push_back(len == 0 && n.shapes[i - 1].size() == 1 ? zeros(n.shapes[i - 1], g[0].dtype())
-                                                               : slice(g[0], d, pos, pos + len, 1));
-        else
-          r.push_back(Tensor());
-        pos += len;
+        if (!n.needs_input_grad(i - 1)) r.push_back(Tensor());
+        else if (len < 0) r.push_back(zeros(n.shapes[i - 1], g[0].dtype()));
+        else r.push_back(narrow(g[0], d, pos, len));
+        pos += std::max<int64_t>(len, 0);
       }
       return r;
     }, ts, {out});
@@ -425,14 +540,11 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t dim) {
     if (ts[i].sizes() != ts[0].sizes())
       throw Error(str_cat("stack expects each tensor to be equal size, but got ", shape_str(ts[0].sizes()),
                           " at entry 0 and ", shape_str(ts[i].sizes()), " at entry ", i));
-  std::vector<Tensor> us;
-  {
-    AutoGradMode no(false);
-    for (auto& t : ts) us.push_back(unsqueeze(t, d));
-  }
   Tensor out;
   {
     AutoGradMode no(false);
+    std::vector<Tensor> us;
+    for (auto& t : ts) us.push_back(unsqueeze(t, d));
     out = cat(us, d);
   }
   if (any_requires_grad(ts)) {
@@ -447,35 +559,80 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t dim) {
   return out;
 }
 
-std::vector<Tensor> split(const Tensor& a, const DimVec& sizes, int64_t dim) {
-  int64_t d = wrap_dim(dim, a.dim());
-  std::vector<Tensor> out;
+namespace {
+// Views of consecutive pieces of `a` along d; one SplitBackward0-style node; backward cats.
+std::vector<Tensor> split_views(const Tensor& a, const DimVec& sizes, int64_t d, const char* name) {
+  std::vector<ViewGeom> geoms;
   int64_t pos = 0;
   for (int64_t s : sizes) {
-    out.push_back(slice(a, d, pos, pos + s, 1));
+    DimVec sz = a.sizes();
+    sz[d] = s;
+    geoms.push_back({sz, a.strides(), a.offset() + pos * a.strides()[d]});
     pos += s;
   }
-  if (pos != a.sizes()[d])
+  return multi_view_op(a, geoms, name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    return {cat(g, n.ints[0])};
+  }, {d});
+}
+}  // namespace
+
+std::vector<Tensor> split(const Tensor& a, const DimVec& sizes, int64_t dim) {
+  if (a.dim() == 0) throw Error("split expects at least a 1-dimensional tensor");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0)
+      throw Error(str_cat("split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=",
+                          shape_str(sizes)));
+    total += s;
+  }
+  if (total != a.sizes()[d])
     throw Error(str_cat("split_with_sizes expects split_sizes to sum exactly to ", a.sizes()[d],
                         " (input tensor's size at dimension ", d, "), but got split_sizes=", shape_str(sizes)));
-  return out;
+  return split_views(a, sizes, d, "SplitWithSizesBackward0");
+}
+
+std::vector<Tensor> split_by_size(const Tensor& a, int64_t split_size, int64_t dim) {
+  if (a.dim() == 0) throw Error("split expects at least a 1-dimensional tensor");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t n = a.sizes()[d];
+  if (split_size < 0) throw Error(str_cat("split expects split_size be non-negative, but got split_size=", split_size));
+  if (split_size == 0 && n != 0)
+    throw Error(str_cat("split_size can only be 0 if dimension size is 0, but got dimension size of ", n));
+  int64_t num = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
+  DimVec sizes((size_t)num, split_size);
+  sizes[num - 1] = split_size - (split_size * num - n);
+  return split_views(a, sizes, d, "SplitBackward0");
+}
+
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim) {
+  if (a.dim() == 0) throw Error("chunk expects at least a 1-dimensional tensor");
+  if (chunks <= 0) throw Error(str_cat("chunk expects `chunks` to be greater than 0, got: ", chunks));
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t n = a.sizes()[d];
+  int64_t each = (n + chunks - 1) / chunks;
+  // torch: an empty dim still gives `chunks` pieces (split_with_sizes), else split by size.
+  if (each == 0 && n == 0) return split(a, DimVec((size_t)chunks, 0), d);
+  return split_by_size(a, each, d);
 }
 
 std::vector<Tensor> unbind(const Tensor& a, int64_t dim) {
+  if (a.dim() == 0) throw IndexError("Dimension specified as 0 but tensor has no dimensions");
   int64_t d = wrap_dim(dim, a.dim());
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < a.sizes()[d]; ++i) out.push_back(select(a, d, i));
-  return out;
+  DimVec sz = a.sizes(), st = a.strides();
+  sz.erase(d);
+  st.erase(d);
+  std::vector<ViewGeom> geoms;
+  for (int64_t i = 0; i < a.sizes()[d]; ++i) geoms.push_back({sz, st, a.offset() + i * a.strides()[d]});
+  return multi_view_op(a, geoms, "UnbindBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    return {stack(g, n.ints[0])};
+  }, {d});
 }
 
-// Gradient helper for slice/select/as_strided: `region` is a view of the fresh
-// zeros `z`; writes g into it and returns z. Differentiable in g through the
-// recorded copy (for create_graph).
+// Gradient helper for slice/select: `region` is a view of the fresh zeros `z`;
+// writes g into it and returns z. With create_graph the copy records CopySlices on
+// z, so the result stays differentiable in g.
 Tensor index_put_slice_grad(Tensor z, Tensor region, const Tensor& g) {
-  if (GradMode::is_enabled() && g.requires_grad()) {
-    copy_(region, g);  // records CopySlices on z
-    return z;
-  }
   copy_(region, g);
   return z;
 }

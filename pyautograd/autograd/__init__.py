@@ -15,36 +15,37 @@ def _as_list(x):
     return list(x)
 
 
+def _grads_list(grads, n):
+    # torch's _tensor_or_tensors_to_tuple: None means one implicit gradient per output
+    if grads is None:
+        return [None] * n
+    return _as_list(grads)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    if inputs is not None and len(_as_list(inputs)) == 0:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     tensors = _as_list(tensors)
-    grads = _as_list(grad_tensors if grad_tensors is not None else grad_variables) or [None] * len(tensors)
-    if len(grads) != len(tensors):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs" if not grads else
-                           f"Mismatch in number of grad_tensors: expected {len(tensors)}, got {len(grads)}")
+    grads = _grads_list(grad_tensors if grad_tensors is not None else grad_variables, len(tensors))
     if retain_graph is None:
         retain_graph = create_graph
-    inputs = _as_list(inputs) or []
-    _C._run_backward(tensors, grads, retain_graph, create_graph, inputs, False, True)
+    _C._run_backward(tensors, grads, retain_graph, create_graph, _as_list(inputs) or [], False, True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    outputs = _as_list(outputs)
-    single = isinstance(inputs, _C.Tensor)
-    inputs = _as_list(inputs)
-    if not inputs:
-        raise RuntimeError("grad requires non-empty inputs.")
-    grads = _as_list(grad_outputs) or [None] * len(outputs)
-    if len(grads) != len(outputs):
-        raise RuntimeError(f"grad_outputs must be of the same length as outputs: expected {len(outputs)}, "
-                           f"got {len(grads)}")
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-    if retain_graph is None:
-        retain_graph = create_graph
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    grads = _grads_list(grad_outputs, len(outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
     res = _C._run_backward(outputs, grads, retain_graph, create_graph, inputs, allow_unused, False)
     if materialize_grads:
         res = tuple(r if r is not None else _C._full(list(i.shape), 0, i.dtype) for r, i in zip(res, inputs))

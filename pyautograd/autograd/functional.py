@@ -11,7 +11,7 @@ def jacobian(func, inputs, create_graph=False, strict=False):
     rows = []
     flat = out.reshape(-1)
     for i in range(flat.numel()):
-        g = grad(flat[i], ins, retain_graph=True, create_graph=create_graph, allow_unused=True)
+        g = grad(flat.select(0, i), ins, retain_graph=True, create_graph=create_graph, allow_unused=True)
         rows.append([(gi if gi is not None else _C._full(list(x.shape), 0, x.dtype)) for gi, x in zip(g, ins)])
     res = []
     for k, x in enumerate(ins):
