@@ -196,7 +196,9 @@ def _type_as(self, other):
 
 
 def _install():
+    from .autograd.graph import _wrap
     T = Tensor
+    T.grad_fn = property(lambda self: _wrap(self._grad_fn))
     T.__repr__ = _repr
     T.__format__ = _format
     T.__iter__ = _iter

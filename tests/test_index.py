@@ -19,7 +19,7 @@ def node_name(t):
     """The grad_fn's class name (torch's Node.name() spells CopySlices with its namespace)."""
     if t.grad_fn is None:
         return None
-    return type(t.grad_fn).__name__ if isinstance(t, torch.Tensor) else t.grad_fn.name()
+    return type(t.grad_fn).__name__
 
 
 # ---------------------------------------------------------------- __getitem__

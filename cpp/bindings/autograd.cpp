@@ -105,8 +105,11 @@ struct FunctionNodeRef {
 }  // namespace
 
 void init_autograd(py::module_& m, TensorClass& cls) {
+  // The raw graph node; Python sees it through pyautograd.autograd.graph, which
+  // gives each node a class named after it (MulBackward0, ...) as torch does.
   py::class_<Node, std::shared_ptr<Node>>(m, "Node")
       .def("name", &Node::name)
+      .def("_id", [](const Node& n) { return reinterpret_cast<uintptr_t>(&n); })
       .def("__repr__", [](py::handle self) -> py::str {
         // torch's repr uses the class name: "torch::autograd::AccumulateGrad" prints as AccumulateGrad
         std::string name = self.cast<const Node&>().name();
@@ -153,7 +156,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
         return self;
       }, py::arg("requires_grad") = true)
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
-      .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
+      .def_property_readonly("_grad_fn", [](const Tensor& t) -> py::object {
         if (!t.grad_fn()) return py::none();
         return py::cast(t.grad_fn());
       })

@@ -107,16 +107,6 @@ Tensor fresh_copy(const Tensor& t) {
   return clone(t);
 }
 
-// The C++ type names torch's masked_fill message uses.
-const char* cpp_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Bool: return "bool";
-    case Dtype::Int64: return "long int";
-    case Dtype::Float32: return "float";
-    case Dtype::Float64: return "double";
-  }
-  return "?";
-}
 
 // Runs the in-place op `kernel` on self and, when autograd needs it, records
 // `name` with inputs {self, others...} and makes it self's new history (the

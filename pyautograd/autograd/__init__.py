@@ -4,7 +4,7 @@ from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .gradcheck import gradcheck, gradgradcheck
-from . import functional  # noqa: F401
+from . import functional, graph  # noqa: F401
 
 
 def _as_list(x):
