@@ -1,0 +1,47 @@
+// What the driver needs from one ISA's kernels: the block sizes (from the one
+// table in blocking.h), the packed and unpacked micro-kernels, and the packers.
+#pragma once
+#include <cstdint>
+
+#include "kernels/cpu.h"
+#include "kernels/gemm/blocking.h"
+
+namespace pag::kernels::gemm {
+
+// Where a finished MR x NR tile goes: C = alpha * acc + beta * X (X unread when
+// beta == 0); only the top-left mr x nr part is stored.
+template <typename T>
+struct Tile {
+  T* c;
+  int64_t rsc, csc;
+  const T* x;
+  int64_t rsx, csx;
+  T alpha, beta;
+  int mr, nr;
+};
+
+template <typename T>
+struct KernelSet {
+  Isa isa;
+  Blocking blk;
+  const char* name;
+  // a: an MR x kc micro-panel (k-major, MR per k); b: a kc x NR micro-panel (NR per k).
+  void (*packed)(int64_t kc, const T* a, const T* b, const Tile<T>& t);
+  // The small-matrix path, straight from the operands: a's MR rows are contiguous and
+  // lda apart per k; b(k, j) is at b[k * ldbk + j * ldbj].
+  void (*unpacked)(int64_t kc, const T* a, int64_t lda, const T* b, int64_t ldbk, int64_t ldbj, const Tile<T>& t);
+  // mc x kc of A (rs along m, cs along k) into ceil(mc / MR) zero-padded micro-panels.
+  void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
+  // kc x nc of B (rs along k, cs along n) into ceil(nc / NR) zero-padded micro-panels.
+  void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rs, int64_t cs, T* dst);
+};
+
+// One definition per ISA file (ukernel_*_avx512.cpp, ukernel_*_avx2.cpp, ukernel_generic.cpp).
+const KernelSet<float>& kernels_avx512_f32();
+const KernelSet<double>& kernels_avx512_f64();
+const KernelSet<float>& kernels_avx2_f32();
+const KernelSet<double>& kernels_avx2_f64();
+const KernelSet<float>& kernels_generic_f32();
+const KernelSet<double>& kernels_generic_f64();
+
+}  // namespace pag::kernels::gemm
