@@ -116,8 +116,8 @@ Tensor fold_leading(const Tensor& t, int64_t keep) {
   for (int64_t i = 0; i < lead; ++i) folded *= t.size(i);
   DimVec shape{folded};
   for (int64_t i = lead; i < t.dim(); ++i) shape.push_back(t.size(i));
-  if (shape == t.sizes()) return t;
-  return reshape(collapsible(t, lead) ? t : as_contiguous(t), shape);
+  // As torch's reshape: a view when possible, else a copy under _unsafe_view.
+  return collapsible(t, lead) ? reshape(t, shape) : unsafe_view(as_contiguous(t), shape);
 }
 
 void check_mm(const Tensor& a, const Tensor& b) {
@@ -367,14 +367,21 @@ Tensor matmul(const Tensor& t1, const Tensor& t2) {
 
 // ---------------------------------------------------------------- linear
 // torch's F.linear: a 2-D input with a bias is one addmm (the bias fused into the
-// GEMM's output); a contiguous N-D input with a 1-D bias (or any 3-D one) folds
-// into that same addmm; everything else is matmul, plus the bias in place.
+// GEMM's output). A contiguous input of any other rank with a contiguous bias that
+// has one non-1 dim folds into that same addmm; everything else is matmul, plus the
+// bias in place.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias) {
   PAG_CHECK(x.dim() != 0 && w.dim() != 0, "both arguments to linear need to be at least 1D, but they are ", x.dim(),
             "D and ", w.dim(), "D");
   const bool has_bias = bias && bias->defined();
   if (x.dim() == 2 && has_bias) return addmm(*bias, x, t(w));
-  if (has_bias && x.is_contiguous() && (x.dim() == 3 || bias->dim() == 1)) {
+  bool fusable = false;
+  if (has_bias && bias->is_contiguous()) {
+    int64_t non_one = 0;
+    for (int64_t s : bias->sizes()) non_one += s != 1;
+    fusable = bias->dim() == 1 || non_one == 1;
+  }
+  if (fusable && x.is_contiguous()) {
     DimVec shape(x.sizes().begin(), x.sizes().end() - 1);
     int64_t folded = 1;
     for (int64_t s : shape) folded *= s;
