@@ -137,13 +137,17 @@ def test_bmm(isa, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_gemv_and_dot(dtype):
-    for m, k in [(1, 1), (7, 13), (300, 257), (2000, 40)]:
+def test_gemv_and_dot(isa, dtype):
+    # Sizes around the vector kernels' unrolling (4 rows / 4 columns / 4 vectors).
+    for m, k in [(1, 1), (7, 13), (3, 64), (5, 65), (63, 4), (65, 127), (129, 3), (300, 257), (2000, 40)]:
         a, x = rand((m, k), dtype, 10), rand((k,), dtype, 11)
         ref = a.astype(np.float64) @ x
         for pa in (strided(a, "row"), strided(a, "col"), strided(a, "sliced")):
             check(pag.mv(pa, pag.tensor(x)), ref, dtype, k)
         check(pag.dot(pag.tensor(a[0]), pag.tensor(x)), np.dot(a[0].astype(np.float64), x), dtype, k)
+        xs = np.zeros(2 * k, dtype)
+        xs[::2] = x
+        check(pag.mv(pag.tensor(a), pag.tensor(xs).as_strided((k,), (2,), 0)), ref, dtype, k)
 
 
 def test_int64_exact():

@@ -8,12 +8,14 @@
 //
 // Packing reads any strides (a transposed operand is packed through register
 // transposes, not copied first), so backward's A^T and B^T cost nothing extra.
-// Threads split the ic loop (or the jr loop when m is short); small problems skip
-// packing and run the unpacked micro-kernel straight on the operands.
+// Threads share the packed B block and take row blocks of C (Note [GEMM threading]);
+// small problems skip packing and run the unpacked micro-kernel on the operands.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <new>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -29,8 +31,9 @@ namespace pag::kernels::gemm {
 
 namespace {
 
-// Below this many multiply-adds a problem runs on one thread.
-constexpr double kMinFlopsPerThread = 48.0 * 48.0 * 48.0;
+// Below this many multiply-adds per thread a problem runs on fewer threads: a
+// fork/join and two barriers per k block cost more than they save.
+constexpr double kMinFlopsPerThread = 128.0 * 128.0 * 128.0;
 // At or below this many multiply-adds, and with A's rows contiguous in the kernel's
 // frame, the unpacked kernel runs: packing would cost more than it saves.
 constexpr double kUnpackedMaxFlops = 40.0 * 40.0 * 40.0;
@@ -87,6 +90,35 @@ struct AlignedBuffer {
   }
 };
 thread_local AlignedBuffer tl_apack, tl_bpack;
+
+// Note [GEMM barrier]: the threads of one GEMM meet twice per k block. On a machine
+// with more runnable threads than cores a waiting thread must give its core back
+// soon (the thread it waits for may need it), so it spins briefly, then yields.
+class Barrier {
+ public:
+  void set_size(int n) { n_ = n; }
+  void wait() {
+    const int gen = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      gen_.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    for (int spins = 0; gen_.load(std::memory_order_acquire) == gen; ++spins) {
+      if (spins < 1000) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+ private:
+  int n_ = 1;
+  std::atomic<int> count_{0}, gen_{0};
+};
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -155,6 +187,12 @@ void run_unpacked(const GemmArgs<T>& g, const KernelSet<T>& ks) {
     }
 }
 
+// Note [GEMM threading]: threads share one packed B block per (jc, pc) step and
+// take work items from an atomic counter: items are row blocks (ic) of C, split
+// further along jr when there are too few blocks for every thread to get several.
+// A thread that is descheduled on a busy machine then delays the others by at
+// most one item, not by a whole static share. A thread keeps the A block it
+// packed last, so consecutive items of one row block do not repack it.
 template <typename T>
 void run_packed(const GemmArgs<T>& g, const KernelSet<T>& ks, int nt) {
   const int MR = ks.blk.mr, NR = ks.blk.nr;
@@ -162,49 +200,47 @@ void run_packed(const GemmArgs<T>& g, const KernelSet<T>& ks, int nt) {
   // Even blocks: k = 400 with KC = 384 runs as 2 x 200, not 384 + 16.
   const int64_t KC = ceil_div(k, ceil_div(k, ks.blk.kc));
   const int64_t NC = round_up(ceil_div(n, ceil_div(n, ks.blk.nc)), NR);
-  const int64_t mpanels = ceil_div(m, MR);
-  // Threads take row panels when there are enough of them, else column panels.
-  const bool split_rows = mpanels >= 2 * nt || mpanels >= ceil_div(std::min(n, NC), NR);
+  const int64_t mc_max = nt > 1 ? std::min<int64_t>(ks.blk.mc, round_up(ceil_div(m, 4 * nt), MR)) : ks.blk.mc;
+  const int64_t MC = round_up(ceil_div(m, ceil_div(m, mc_max)), MR);
+  const int64_t mblocks = ceil_div(m, MC);
+  const int64_t max_panels = ceil_div(std::min(n, NC), NR);
+  const int64_t jchunks = std::min(max_panels, std::max<int64_t>(1, ceil_div(4 * nt, mblocks)));
+  const int64_t items = mblocks * jchunks;
+  const int64_t steps = ceil_div(n, NC) * ceil_div(k, KC);
   T* bpack = tl_bpack.get<T>(KC * NC);
+  // Two counters per step: B panels to pack, then compute items.
+  std::unique_ptr<std::atomic<int64_t>[]> counters(new std::atomic<int64_t>[2 * steps]);
+  for (int64_t i = 0; i < 2 * steps; ++i) counters[i].store(0, std::memory_order_relaxed);
+  Barrier barrier;
 
-  auto body = [&](int tid, int nth) {
-    int64_t r0 = 0, r1 = m;
-    if (split_rows) {
-      r0 = std::min(m, mpanels * tid / nth * MR);
-      r1 = std::min(m, mpanels * (tid + 1) / nth * MR);
-    }
-    // Even row blocks of at most MC rows (a multiple of MR).
-    const int64_t rows = r1 - r0;
-    const int64_t MC = rows > 0 ? round_up(ceil_div(rows, ceil_div(rows, ks.blk.mc)), MR) : MR;
+  auto body = [&](int nth) {
     T* apack = tl_apack.get<T>(MC * KC);
+    int64_t step = 0;
     for (int64_t jc = 0; jc < n; jc += NC) {
       const int64_t nc = std::min(NC, n - jc), npanels = ceil_div(nc, NR);
-      int64_t q0 = 0, q1 = npanels;
-      if (!split_rows) {
-        q0 = npanels * tid / nth;
-        q1 = npanels * (tid + 1) / nth;
-      }
-      for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t pgroup = std::max<int64_t>(1, ceil_div(npanels, 4 * nth));
+      for (int64_t pc = 0; pc < k; pc += KC, ++step) {
         const int64_t kc = std::min(KC, k - pc);
-        {
-          const int64_t p0 = npanels * tid / nth, p1 = npanels * (tid + 1) / nth;
-          if (p0 < p1)
-            ks.pack_b(kc, std::min(nc, p1 * NR) - p0 * NR, g.b + pc * g.rsb + (jc + p0 * NR) * g.csb, g.rsb,
-                      g.csb, bpack + p0 * NR * kc);
+        for (int64_t p0; (p0 = counters[2 * step].fetch_add(pgroup, std::memory_order_relaxed)) < npanels;) {
+          const int64_t p1 = std::min(npanels, p0 + pgroup);
+          ks.pack_b(kc, std::min(nc, p1 * NR) - p0 * NR, g.b + pc * g.rsb + (jc + p0 * NR) * g.csb, g.rsb, g.csb,
+                    bpack + p0 * NR * kc);
         }
-#ifdef _OPENMP
-        if (nth > 1) {
-#pragma omp barrier
-        }
-#endif
+        if (nth > 1) barrier.wait();
         // The first k block writes alpha * AB + beta * X; later ones add into C.
         const bool first = pc == 0;
         const T* x = first ? g.x : g.c;
         const int64_t rsx = first ? g.rsx : g.rsc, csx = first ? g.csx : g.csc;
         const T beta = first ? g.beta : T(1);
-        for (int64_t ic = r0; ic < r1; ic += MC) {
-          const int64_t mc = std::min(MC, r1 - ic);
-          ks.pack_a(mc, kc, g.a + ic * g.rsa + pc * g.csa, g.rsa, g.csa, apack);
+        int64_t packed_block = -1;
+        for (int64_t w; (w = counters[2 * step + 1].fetch_add(1, std::memory_order_relaxed)) < items;) {
+          const int64_t ib = w / jchunks, jb = w % jchunks;
+          const int64_t ic = ib * MC, mc = std::min(MC, m - ic);
+          if (ib != packed_block) {
+            ks.pack_a(mc, kc, g.a + ic * g.rsa + pc * g.csa, g.rsa, g.csa, apack);
+            packed_block = ib;
+          }
+          const int64_t q0 = npanels * jb / jchunks, q1 = npanels * (jb + 1) / jchunks;
           for (int64_t jr = q0; jr < q1; ++jr) {
             const int64_t j = jc + jr * NR;
             const int nr = (int)std::min<int64_t>(NR, n - j);
@@ -217,11 +253,7 @@ void run_packed(const GemmArgs<T>& g, const KernelSet<T>& ks, int nt) {
             }
           }
         }
-#ifdef _OPENMP
-        if (nth > 1) {
-#pragma omp barrier
-        }
-#endif
+        if (nth > 1) barrier.wait();
       }
     }
   };
@@ -229,11 +261,16 @@ void run_packed(const GemmArgs<T>& g, const KernelSet<T>& ks, int nt) {
 #ifdef _OPENMP
   if (nt > 1) {
 #pragma omp parallel num_threads(nt)
-    body(omp_get_thread_num(), omp_get_num_threads());
+    {
+      const int nth = omp_get_num_threads();  // the team OpenMP gave us (maybe fewer)
+#pragma omp single
+      barrier.set_size(nth);
+      body(nth);
+    }
     return;
   }
 #endif
-  body(0, 1);
+  body(1);
 }
 
 template <typename T>
@@ -290,6 +327,41 @@ void gemm_batched(const GemmArgs<T>& g, int64_t batch, int64_t bsa, int64_t bsb,
   for (int64_t i = 0; i < batch; ++i) one(i, true);
 }
 
+// GEMV is bound by memory, which one core nearly saturates: it threads only over
+// passes of tens of MB per thread, where a fork/join is surely paid back.
+constexpr int64_t kGemvMinElemsPerThread = int64_t(1) << 23;
+
+template <typename T>
+void gemv(int64_t m, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* x, int64_t incx, T* y, int64_t incy) {
+  if (m <= 0) return;
+  if constexpr (std::is_floating_point_v<T>) {
+    if (k == 1) csa = incx = 1;
+    if (m == 1) rsa = incy = 1;
+    const KernelSet<T>& ks = kernel_set<T>();
+    const int64_t grain = std::max<int64_t>(64, kGemvMinElemsPerThread / std::max<int64_t>(1, k));
+    if (k > 0 && csa == 1 && incx == 1) {
+      parallel_for(m, grain, [&](int64_t i0, int64_t i1) {
+        ks.gemv_rows(i1 - i0, k, a + i0 * rsa, rsa, x, y + i0 * incy, incy);
+      });
+      return;
+    }
+    if (k > 0 && rsa == 1 && incy == 1) {
+      parallel_for(m, grain, [&](int64_t i0, int64_t i1) { ks.gemv_cols(i1 - i0, k, a + i0, csa, x, incx, y + i0); });
+      return;
+    }
+  }
+  gemv_naive(m, k, a, rsa, csa, x, incx, y, incy);
+}
+
+template <typename T>
+T dot(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (n == 1) incx = incy = 1;
+    if (incx == 1 && incy == 1) return kernel_set<T>().dot(n, x, y);
+  }
+  return dot_naive(n, x, incx, y, incy);
+}
+
 std::string info() {
   const auto& s = kernel_set<float>();
   const auto& d = kernel_set<double>();
@@ -309,9 +381,11 @@ Isa set_isa(Isa isa) {
 
 Isa active_isa() { return current_isa(); }
 
-#define PAG_GEMM_INSTANTIATE(T)                                                                          \
-  template void gemm<T>(const GemmArgs<T>&);                                                             \
-  template void gemm_batched<T>(const GemmArgs<T>&, int64_t, int64_t, int64_t, int64_t, int64_t);
+#define PAG_GEMM_INSTANTIATE(T)                                                                     \
+  template void gemm<T>(const GemmArgs<T>&);                                                        \
+  template void gemm_batched<T>(const GemmArgs<T>&, int64_t, int64_t, int64_t, int64_t, int64_t);   \
+  template void gemv<T>(int64_t, int64_t, const T*, int64_t, int64_t, const T*, int64_t, T*, int64_t); \
+  template T dot<T>(int64_t, const T*, int64_t, const T*, int64_t);
 PAG_GEMM_INSTANTIATE(float)
 PAG_GEMM_INSTANTIATE(double)
 PAG_GEMM_INSTANTIATE(int64_t)

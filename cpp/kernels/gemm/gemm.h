@@ -33,6 +33,10 @@ template <typename T>
 void gemm_batched(const GemmArgs<T>& g, int64_t batch, int64_t bsa, int64_t bsb, int64_t bsc, int64_t bsx);
 // The reference: a plain triple loop, accumulating in T. Tests compare against it.
 template <typename T> void gemm_naive(const GemmArgs<T>& g);
+template <typename T>
+void gemv_naive(int64_t m, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* x, int64_t incx, T* y,
+                int64_t incy);
+template <typename T> T dot_naive(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy);
 
 // y = A @ x (A: m x k), and the dot product of two strided vectors.
 template <typename T>

@@ -34,6 +34,12 @@ struct KernelSet {
   void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // kc x nc of B (rs along k, cs along n) into ceil(nc / NR) zero-padded micro-panels.
   void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rs, int64_t cs, T* dst);
+  // GEMV and DOT on unit-stride data: y[i * incy] = a[i * lda, 0:k] . x (rows of A
+  // contiguous), y[0:m] = sum_p a[p * lda, 0:m] * x[p * incx] (columns contiguous),
+  // and x[0:n] . y[0:n].
+  void (*gemv_rows)(int64_t m, int64_t k, const T* a, int64_t lda, const T* x, T* y, int64_t incy);
+  void (*gemv_cols)(int64_t m, int64_t k, const T* a, int64_t lda, const T* x, int64_t incx, T* y);
+  T (*dot)(int64_t n, const T* x, const T* y);
 };
 
 // One definition per ISA file (ukernel_*_avx512.cpp, ukernel_*_avx2.cpp, ukernel_generic.cpp).

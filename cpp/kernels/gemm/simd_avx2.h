@@ -31,6 +31,11 @@ struct VecAvx2F32 {
     n = n < 0 ? 0 : n > W ? W : n;
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable32 + 8 - n));
   }
+  static T reduce(R v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+  }
   static void transpose(R* r) {  // 8 x 8, in place
     R t[8], u[8];
     for (int i = 0; i < 4; ++i) {
@@ -69,6 +74,10 @@ struct VecAvx2F64 {
   static M mask(int n) {
     n = n < 0 ? 0 : n > W ? W : n;
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable64 + 4 - n));
+  }
+  static T reduce(R v) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
   }
   static void transpose(R* r) {  // 4 x 4, in place
     R t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);

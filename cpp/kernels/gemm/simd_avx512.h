@@ -28,6 +28,7 @@ struct VecAvx512F32 {
   static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static M mask(int n) { return n >= W ? M(0xFFFF) : M((1u << (n > 0 ? n : 0)) - 1u); }
+  static T reduce(R v) { return _mm512_reduce_add_ps(v); }
   static void transpose(R* r) {  // 16 x 16, in place
     R t[16], u[16];
     for (int i = 0; i < 8; ++i) {
@@ -70,6 +71,7 @@ struct VecAvx512F64 {
   static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
   static R add(R a, R b) { return _mm512_add_pd(a, b); }
   static M mask(int n) { return n >= W ? M(0xFF) : M((1u << (n > 0 ? n : 0)) - 1u); }
+  static T reduce(R v) { return _mm512_reduce_add_pd(v); }
   static void transpose(R* r) {  // 8 x 8, in place
     R t[8];
     for (int i = 0; i < 4; ++i) {

@@ -34,6 +34,11 @@ struct VecGeneric {
   static R mul(R a, R b) { return a * b; }
   static R add(R a, R b) { return a + b; }
   static M mask(int n) { return n < 0 ? 0 : n > W ? W : n; }
+  static T reduce(R v) {
+    T s = T(0);
+    for (int i = 0; i < W; ++i) s += v[i];
+    return s;
+  }
   static void transpose(R* r) {
     T t[W][W];
     for (int i = 0; i < W; ++i)

@@ -190,8 +190,100 @@ struct GemmKernels {
       pack_panel<NR>(nc - j < NR ? int(nc - j) : NR, kc, b + j * cs, cs, rs, dst);
   }
 
+  // Four rows at a time, two accumulators per row: eight independent FMA chains
+  // while each load of x serves four rows.
+  static void gemv_rows(int64_t m, int64_t k, const T* a, int64_t lda, const T* x, T* y, int64_t incy) {
+    const int64_t kv = k / W * W;
+    const M tail = V::mask(int(k - kv));
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const T* r0 = a + i * lda;
+      const T* r1 = r0 + lda;
+      const T* r2 = r1 + lda;
+      const T* r3 = r2 + lda;
+      R s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
+      R t0 = V::zero(), t1 = V::zero(), t2 = V::zero(), t3 = V::zero();
+      int64_t p = 0;
+      for (; p + 2 * W <= kv; p += 2 * W) {
+        const R x0 = V::loadu(x + p), x1 = V::loadu(x + p + W);
+        s0 = V::fmadd(V::loadu(r0 + p), x0, s0);
+        s1 = V::fmadd(V::loadu(r1 + p), x0, s1);
+        s2 = V::fmadd(V::loadu(r2 + p), x0, s2);
+        s3 = V::fmadd(V::loadu(r3 + p), x0, s3);
+        t0 = V::fmadd(V::loadu(r0 + p + W), x1, t0);
+        t1 = V::fmadd(V::loadu(r1 + p + W), x1, t1);
+        t2 = V::fmadd(V::loadu(r2 + p + W), x1, t2);
+        t3 = V::fmadd(V::loadu(r3 + p + W), x1, t3);
+      }
+      for (; p < k; p += W) {
+        const bool full = p + W <= k;
+        const R x0 = full ? V::loadu(x + p) : V::loadu(x + p, tail);
+        s0 = V::fmadd(full ? V::loadu(r0 + p) : V::loadu(r0 + p, tail), x0, s0);
+        s1 = V::fmadd(full ? V::loadu(r1 + p) : V::loadu(r1 + p, tail), x0, s1);
+        s2 = V::fmadd(full ? V::loadu(r2 + p) : V::loadu(r2 + p, tail), x0, s2);
+        s3 = V::fmadd(full ? V::loadu(r3 + p) : V::loadu(r3 + p, tail), x0, s3);
+      }
+      y[i * incy] = V::reduce(V::add(s0, t0));
+      y[(i + 1) * incy] = V::reduce(V::add(s1, t1));
+      y[(i + 2) * incy] = V::reduce(V::add(s2, t2));
+      y[(i + 3) * incy] = V::reduce(V::add(s3, t3));
+    }
+    for (; i < m; ++i) y[i * incy] = dot(k, a + i * lda, x);
+  }
+
+  // Four columns of A per pass over y: four sequential streams, and one load and
+  // store of y for every four FMAs. y (m values) stays in cache between passes.
+  static void gemv_cols(int64_t m, int64_t k, const T* a, int64_t lda, const T* x, int64_t incx, T* y) {
+    const int64_t mv = m / W * W;
+    const M tail = V::mask(int(m - mv));
+    for (int64_t p = 0; p < k; p += 4) {
+      const int nc = k - p < 4 ? int(k - p) : 4;
+      const T* c0 = a + p * lda;
+      const T* c1 = nc > 1 ? c0 + lda : c0;
+      const T* c2 = nc > 2 ? c1 + lda : c0;
+      const T* c3 = nc > 3 ? c2 + lda : c0;
+      const R x0 = V::set1(x[p * incx]);
+      const R x1 = V::set1(nc > 1 ? x[(p + 1) * incx] : T(0));
+      const R x2 = V::set1(nc > 2 ? x[(p + 2) * incx] : T(0));
+      const R x3 = V::set1(nc > 3 ? x[(p + 3) * incx] : T(0));
+      int64_t i = 0;
+      for (; i < mv; i += W) {
+        R v = p == 0 ? V::zero() : V::loadu(y + i);
+        v = V::fmadd(V::loadu(c0 + i), x0, v);
+        v = V::fmadd(V::loadu(c1 + i), x1, v);
+        v = V::fmadd(V::loadu(c2 + i), x2, v);
+        v = V::fmadd(V::loadu(c3 + i), x3, v);
+        V::storeu(y + i, v);
+      }
+      if (i < m) {
+        R v = p == 0 ? V::zero() : V::loadu(y + i, tail);
+        v = V::fmadd(V::loadu(c0 + i, tail), x0, v);
+        v = V::fmadd(V::loadu(c1 + i, tail), x1, v);
+        v = V::fmadd(V::loadu(c2 + i, tail), x2, v);
+        v = V::fmadd(V::loadu(c3 + i, tail), x3, v);
+        V::storeu(y + i, tail, v);
+      }
+    }
+  }
+
+  static T dot(int64_t n, const T* x, const T* y) {
+    R s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
+    int64_t p = 0;
+    for (; p + 4 * W <= n; p += 4 * W) {
+      s0 = V::fmadd(V::loadu(x + p), V::loadu(y + p), s0);
+      s1 = V::fmadd(V::loadu(x + p + W), V::loadu(y + p + W), s1);
+      s2 = V::fmadd(V::loadu(x + p + 2 * W), V::loadu(y + p + 2 * W), s2);
+      s3 = V::fmadd(V::loadu(x + p + 3 * W), V::loadu(y + p + 3 * W), s3);
+    }
+    for (; p < n; p += W) {
+      const M mk = V::mask(int(n - p));
+      s0 = V::fmadd(V::loadu(x + p, mk), V::loadu(y + p, mk), s0);
+    }
+    return V::reduce(V::add(V::add(s0, s1), V::add(s2, s3)));
+  }
+
   static KernelSet<T> make(Isa isa, Blocking blk, const char* name) {
-    return KernelSet<T>{isa, blk, name, &packed, &unpacked, &pack_a, &pack_b};
+    return KernelSet<T>{isa, blk, name, &packed, &unpacked, &pack_a, &pack_b, &gemv_rows, &gemv_cols, &dot};
   }
 };
 
