@@ -66,8 +66,9 @@ template <> const KernelSet<double>& kernel_set<double>() {
   }
 }
 
-// Packing buffers: one A block per thread, one B block per calling thread; grown
-// on demand and kept, so steady-state calls do not allocate.
+// The packing buffer of a calling thread (its B block and one A block per worker,
+// allocated before the workers start, so nothing throws inside the parallel
+// region); grown on demand and kept, so steady-state calls do not allocate.
 struct AlignedBuffer {
   void* p = nullptr;
   size_t bytes = 0;
@@ -89,7 +90,7 @@ struct AlignedBuffer {
     return static_cast<T*>(p);
   }
 };
-thread_local AlignedBuffer tl_apack, tl_bpack;
+thread_local AlignedBuffer tl_pack;
 
 // Note [GEMM barrier]: the threads of one GEMM meet twice per k block. On a machine
 // with more runnable threads than cores a waiting thread must give its core back
@@ -207,14 +208,16 @@ void run_packed(const GemmArgs<T>& g, const KernelSet<T>& ks, int nt) {
   const int64_t jchunks = std::min(max_panels, std::max<int64_t>(1, ceil_div(4 * nt, mblocks)));
   const int64_t items = mblocks * jchunks;
   const int64_t steps = ceil_div(n, NC) * ceil_div(k, KC);
-  T* bpack = tl_bpack.get<T>(KC * NC);
+  // Each block starts on a cache line: the kernels load A panels aligned.
+  const int64_t bsize = round_up(KC * NC, 64), asize = round_up(MC * KC, 64);
+  T* bpack = tl_pack.get<T>(bsize + nt * asize);
   // Two counters per step: B panels to pack, then compute items.
   std::unique_ptr<std::atomic<int64_t>[]> counters(new std::atomic<int64_t>[2 * steps]);
   for (int64_t i = 0; i < 2 * steps; ++i) counters[i].store(0, std::memory_order_relaxed);
   Barrier barrier;
 
-  auto body = [&](int nth) {
-    T* apack = tl_apack.get<T>(MC * KC);
+  auto body = [&](int tid, int nth) {
+    T* apack = bpack + bsize + tid * asize;
     int64_t step = 0;
     for (int64_t jc = 0; jc < n; jc += NC) {
       const int64_t nc = std::min(NC, n - jc), npanels = ceil_div(nc, NR);
@@ -265,12 +268,12 @@ void run_packed(const GemmArgs<T>& g, const KernelSet<T>& ks, int nt) {
       const int nth = omp_get_num_threads();  // the team OpenMP gave us (maybe fewer)
 #pragma omp single
       barrier.set_size(nth);
-      body(nth);
+      body(omp_get_thread_num(), nth);
     }
     return;
   }
 #endif
-  body(1);
+  body(0, 1);
 }
 
 template <typename T>
