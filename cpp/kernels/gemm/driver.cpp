@@ -9,7 +9,7 @@
 // Packing reads any strides (a transposed operand is packed through register
 // transposes, not copied first), so backward's A^T and B^T cost nothing extra.
 // Threads share the packed B block and take row blocks of C (Note [GEMM threading]);
-// small problems skip packing and run the unpacked micro-kernel on the operands.
+// small problems skip packing A and read it in place (run_small).
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -34,9 +34,9 @@ namespace {
 // Below this many multiply-adds per thread a problem runs on fewer threads: a
 // fork/join and two barriers per k block cost more than they save.
 constexpr double kMinFlopsPerThread = 128.0 * 128.0 * 128.0;
-// At or below this many multiply-adds, and with A's rows contiguous in the kernel's
-// frame, the unpacked kernel runs: packing would cost more than it saves.
-constexpr double kUnpackedMaxFlops = 40.0 * 40.0 * 40.0;
+// At or below this many multiply-adds, with A's rows contiguous in the kernel's
+// frame, A is not packed (run_small): copying it would cost more than it saves.
+constexpr double kSmallMaxFlops = 96.0 * 96.0 * 96.0;
 
 std::atomic<int> g_isa{-1};
 
@@ -176,15 +176,19 @@ void scale_only(const GemmArgs<T>& g) {
       g.c[i * g.rsc + j * g.csc] = g.beta == T(0) ? T(0) : g.beta * g.x[i * g.rsx + j * g.csx];
 }
 
+// The small-matrix path: A (whose rows are contiguous in the kernel's frame) is
+// read in place and only B, a few KB here, is packed; one thread, no k blocking.
 template <typename T>
-void run_unpacked(const GemmArgs<T>& g, const KernelSet<T>& ks) {
+void run_small(const GemmArgs<T>& g, const KernelSet<T>& ks) {
   const int MR = ks.blk.mr, NR = ks.blk.nr;
+  T* bpack = tl_pack.get<T>(round_up(g.n, NR) * g.k);
+  ks.pack_b(g.k, g.n, g.b, g.rsb, g.csb, bpack);
   for (int64_t j = 0; j < g.n; j += NR)
     for (int64_t i = 0; i < g.m; i += MR) {
       Tile<T> t{g.c + i * g.rsc + j * g.csc, g.rsc, g.csc,
                 g.x ? g.x + i * g.rsx + j * g.csx : nullptr, g.rsx, g.csx,
                 g.alpha, g.beta, (int)std::min<int64_t>(MR, g.m - i), (int)std::min<int64_t>(NR, g.n - j)};
-      ks.unpacked(g.k, g.a + i * g.rsa, g.csa, g.b + j * g.csb, g.rsb, g.csb, t);
+      ks.unpacked_a(g.k, g.a + i * g.rsa, g.csa, bpack + j * g.k, t);
     }
 }
 
@@ -287,8 +291,8 @@ void gemm_float(GemmArgs<T> g, bool allow_threads) {
   if (g.rsc != 1 && (g.csc == 1 || std::abs(g.csc) < std::abs(g.rsc))) g = transposed(g);
   const KernelSet<T>& ks = kernel_set<T>();
   const double flops = double(g.m) * double(g.n) * double(g.k);
-  if (g.rsa == 1 && flops <= kUnpackedMaxFlops) {
-    run_unpacked(g, ks);
+  if (g.rsa == 1 && flops <= kSmallMaxFlops) {
+    run_small(g, ks);
     return;
   }
   run_packed(g, ks, allow_threads ? threads_for(flops) : 1);

@@ -27,9 +27,9 @@ struct KernelSet {
   const char* name;
   // a: an MR x kc micro-panel (k-major, MR per k); b: a kc x NR micro-panel (NR per k).
   void (*packed)(int64_t kc, const T* a, const T* b, const Tile<T>& t);
-  // The small-matrix path, straight from the operands: a's MR rows are contiguous and
-  // lda apart per k; b(k, j) is at b[k * ldbk + j * ldbj].
-  void (*unpacked)(int64_t kc, const T* a, int64_t lda, const T* b, int64_t ldbk, int64_t ldbj, const Tile<T>& t);
+  // The small-matrix path: A read in place (its MR rows contiguous, lda apart per k),
+  // B a packed micro-panel as above.
+  void (*unpacked_a)(int64_t kc, const T* a, int64_t lda, const T* b, const Tile<T>& t);
   // mc x kc of A (rs along m, cs along k) into ceil(mc / MR) zero-padded micro-panels.
   void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // kc x nc of B (rs along k, cs along n) into ceil(nc / NR) zero-padded micro-panels.

@@ -66,6 +66,7 @@ struct GemmKernels {
       return;
     }
     alignas(64) T buf[NR * MR];
+#pragma GCC unroll 16  // constant indices keep the accumulators out of memory
     for (int j = 0; j < NR; ++j) {
       V::store(buf + j * MR, c0[j]);
       V::store(buf + j * MR + W, c1[j]);
@@ -78,52 +79,59 @@ struct GemmKernels {
       }
   }
 
-  static void packed(int64_t kc, const T* __restrict a, const T* __restrict b, const Tile<T>& t) {
+  // One tile: the k loop over an A micro-panel whose MR rows are contiguous, lda
+  // apart per k (kPackedA: a packed, aligned panel, lda == MR; kMaskA: fewer than
+  // MR rows exist), and a packed B micro-panel, then the epilogue. The
+  // accumulators live in this one function so the compiler keeps all 2 * NR of
+  // them in registers.
+  template <bool kPackedA, bool kMaskA>
+  static PAG_GEMM_INLINE void tile(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b,
+                                   const Tile<T>& t) {
     R c0[NR], c1[NR];
 #pragma GCC unroll 16
     for (int j = 0; j < NR; ++j) c0[j] = c1[j] = V::zero();
-    if (t.rsc == 1)
+    const M m0 = V::mask(t.mr), m1 = V::mask(t.mr - W);
+    if (kPackedA && t.rsc == 1)
       for (int j = 0; j < t.nr; ++j) {
         __builtin_prefetch(t.c + j * t.csc, 1);
         __builtin_prefetch(t.c + j * t.csc + MR - 1, 1);
       }
 #pragma GCC unroll 4
     for (int64_t p = 0; p < kc; ++p) {
-      __builtin_prefetch(a + 8 * MR);
-      const R a0 = V::load(a), a1 = V::load(a + W);
+      R a0, a1;
+      if constexpr (kPackedA) {
+        __builtin_prefetch(a + 8 * MR);
+        a0 = V::load(a);
+        a1 = V::load(a + W);
+        a += MR;
+      } else if constexpr (kMaskA) {
+        a0 = V::loadu(a, m0);
+        a1 = V::loadu(a + W, m1);
+        a += lda;
+      } else {
+        a0 = V::loadu(a);
+        a1 = V::loadu(a + W);
+        a += lda;
+      }
 #pragma GCC unroll 16
       for (int j = 0; j < NR; ++j) {
         const R bj = V::set1(b[j]);
         c0[j] = V::fmadd(a0, bj, c0[j]);
         c1[j] = V::fmadd(a1, bj, c1[j]);
       }
-      a += MR;
       b += NR;
     }
     epilogue(c0, c1, t);
   }
 
-  static void unpacked(int64_t kc, const T* a, int64_t lda, const T* b, int64_t ldbk, int64_t ldbj,
-                       const Tile<T>& t) {
-    R c0[NR], c1[NR];
-#pragma GCC unroll 16
-    for (int j = 0; j < NR; ++j) c0[j] = c1[j] = V::zero();
-    const M m0 = V::mask(t.mr), m1 = V::mask(t.mr - W);
-    // Columns past nr re-read the last valid one (never stored), so no load leaves B.
-    int64_t off[NR];
-    for (int j = 0; j < NR; ++j) off[j] = imin(j, t.nr - 1) * ldbj;
-    for (int64_t p = 0; p < kc; ++p) {
-      const R a0 = V::loadu(a, m0), a1 = V::loadu(a + W, m1);
-#pragma GCC unroll 16
-      for (int j = 0; j < NR; ++j) {
-        const R bj = V::set1(b[off[j]]);
-        c0[j] = V::fmadd(a0, bj, c0[j]);
-        c1[j] = V::fmadd(a1, bj, c1[j]);
-      }
-      a += lda;
-      b += ldbk;
-    }
-    epilogue(c0, c1, t);
+  static void packed(int64_t kc, const T* a, const T* b, const Tile<T>& t) { tile<true, false>(kc, a, MR, b, t); }
+
+  // The small-matrix path: A read in place (masked past mr rows), so it is never packed.
+  static void unpacked_a(int64_t kc, const T* a, int64_t lda, const T* b, const Tile<T>& t) {
+    if (t.mr == MR)
+      tile<false, false>(kc, a, lda, b, t);
+    else
+      tile<false, true>(kc, a, lda, b, t);
   }
 
   // Copies `rows` (<= P) strided rows of length kc into a k-major P-wide panel:
@@ -283,7 +291,7 @@ struct GemmKernels {
   }
 
   static KernelSet<T> make(Isa isa, Blocking blk, const char* name) {
-    return KernelSet<T>{isa, blk, name, &packed, &unpacked, &pack_a, &pack_b, &gemv_rows, &gemv_cols, &dot};
+    return KernelSet<T>{isa, blk, name, &packed, &unpacked_a, &pack_a, &pack_b, &gemv_rows, &gemv_cols, &dot};
   }
 };
 
