@@ -3,7 +3,8 @@
     python bench/matmul_probe.py [--dtype float32|float64] [--sizes 64,128,...] [--threads N]
 
 Each size runs the three libraries in turn, several rounds, and keeps each one's best
-time, so a busy machine slows all three alike. numpy's OpenBLAS picks its kernel from
+time, so a busy machine slows all three alike. --threads N runs all three on N threads
+(OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / torch.set_num_threads). numpy's OpenBLAS picks its kernel from
 the CPU unless OPENBLAS_CORETYPE names one (run with `OPENBLAS_CORETYPE= ` to unset a
 pinned core); the core in use is printed. Not a test: no assertions.
 """
@@ -14,11 +15,7 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import pyautograd as pag  # noqa: E402
+np = torch = pag = None  # imported in main(), after the thread counts are in the environment
 
 
 def openblas_core():
@@ -47,8 +44,16 @@ def main():
     ap.add_argument("--dtype", default="float32")
     ap.add_argument("--sizes", default="64,128,256,512,1024,2048")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
+    ap.add_argument("--threads", type=int, default=0, help="threads for all three (default: each one's own)")
     args = ap.parse_args()
+    if args.threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+    global np, torch, pag
+    import numpy as np
+    import torch
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import pyautograd as pag
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"pyautograd: {pag._C._gemm_info()}")
