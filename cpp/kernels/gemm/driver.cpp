@@ -7,7 +7,7 @@
 //       ir over MR rows          ... while the kernel streams MR x KC micro-panels of A
 //
 // Packing reads any strides (a transposed operand is packed through register
-// transposes, not copied first), so backward's A^T and B^T cost nothing extra.
+// transposes, not copied first), so backward's A^T and B^T cost no copies.
 // Threads share the packed B block and take row blocks of C (Note [GEMM threading]);
 // small problems skip packing A and read it in place (run_small).
 #include <algorithm>

@@ -26,8 +26,6 @@ struct GemmKernels {
   static constexpr int W = V::W;
   static constexpr int MR = 2 * W;
 
-  static PAG_GEMM_INLINE int imin(int a, int b) { return a < b ? a : b; }
-
   // C = alpha * acc + beta * X on the tile's mr x nr part.
   static PAG_GEMM_INLINE void epilogue(const R* c0, const R* c1, const Tile<T>& t) {
     const bool has_x = t.beta != T(0);
