@@ -95,7 +95,7 @@ def test_broadcast_operand(isa, dtype):
 def test_big_blocked(isa, dtype):
     # Several cache blocks along every loop (k > KC, m > MC, and in the kernel's
     # frame, where a row-major C is computed transposed, n > NC).
-    for m, k, n in [(300, 1031, 257), (4200, 20, 33), (33, 17, 2100)]:
+    for m, k, n in [(300, 1031, 257), (4500, 64, 40), (33, 17, 2100)]:
         a, b = rand((m, k), dtype, 1), rand((k, n), dtype, 2)
         check(pag.mm(pag.tensor(a), pag.tensor(b)), a.astype(np.float64) @ b, dtype, k)
 
