@@ -1,8 +1,54 @@
-// Bindings for ops/linalg.cpp.
+// Bindings for ops/linalg.cpp, and the GEMM kernel's introspection hooks.
 #include "bindings/common.h"
+#include "kernels/gemm/gemm.h"
 
 namespace pag::py_bind {
 
-void init_linalg(py::module_& m, TensorClass& cls) { (void)m; (void)cls; }
+namespace {
+
+py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+
+kernels::Isa isa_from_name(const std::string& s) {
+  if (s == "avx512") return kernels::Isa::Avx512;
+  if (s == "avx2") return kernels::Isa::Avx2;
+  if (s == "generic") return kernels::Isa::Generic;
+  throw ValueError("unknown ISA '" + s + "' (expected 'avx512', 'avx2' or 'generic')");
+}
+
+}  // namespace
+
+void init_linalg(py::module_& m, TensorClass& cls) {
+  def_both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::arg("other"));
+  def_both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); }, py::arg("mat2"));
+  def_both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); }, py::arg("mat2"));
+  def_both(m, cls, "mv", [](const Tensor& a, const Tensor& b) { return mv(a, b); }, py::arg("vec"));
+  def_both(m, cls, "dot", [](const Tensor& a, const Tensor& b) { return dot(a, b); }, py::arg("tensor"));
+  def_both(m, cls, "addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b, double beta, double alpha) {
+    return addmm(bias, a, b, beta, alpha);
+  }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
+
+  // `@`: anything but a Tensor is NotImplemented, so Python raises torch's TypeError.
+  cls.def("__matmul__", [](const Tensor& a, py::handle b) -> py::object {
+    if (!is_tensor(b)) return not_implemented();
+    return py::cast(matmul(a, b.cast<Tensor>()));
+  }, py::is_operator());
+  cls.def("__rmatmul__", [](const Tensor& a, py::handle b) -> py::object {
+    if (!is_tensor(b)) return not_implemented();
+    return py::cast(matmul(b.cast<Tensor>(), a));
+  }, py::is_operator());
+
+  // nn.functional.linear calls this.
+  m.def("linear", [](const Tensor& x, const Tensor& w, std::optional<Tensor> bias) {
+    return linear(x, w, bias ? &*bias : nullptr);
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+
+  m.def("_gemm_info", [] { return kernels::gemm::info(); });
+  m.def("_gemm_isa", [] { return std::string(kernels::isa_name(kernels::gemm::active_isa())); });
+  m.def("_gemm_set_isa", [](const std::string& name) {
+    return std::string(kernels::isa_name(kernels::gemm::set_isa(isa_from_name(name))));
+  }, py::arg("isa"));
+  m.def("_cpu_isa", [] { return std::string(kernels::isa_name(kernels::cpu_isa())); });
+  m.def("_mm_reference", [](const Tensor& a, const Tensor& b) { return mm_reference(a, b); });
+}
 
 }  // namespace pag::py_bind

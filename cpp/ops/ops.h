@@ -119,6 +119,7 @@ Tensor mv(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, double beta = 1.0, double alpha = 1.0);
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias);
+Tensor mm_reference(const Tensor& a, const Tensor& b);  // the naive GEMM, for tests
 
 // ---- shape and views (ops/shape.cpp) ----
 Tensor view(const Tensor& a, const DimVec& sizes);      // sizes may hold one -1
