@@ -55,7 +55,7 @@ def test_empty(op, sa, sb):
     t_out, p_out = t_fn(*t_in), p_fn(*p_in)
     assert_close(p_out, t_out)
     t_out.backward(torch.ones_like(t_out))
-    p_out.backward(pag.ones(*p_out.shape))
+    p_out.backward(pag.ones(p_out.shape))
     for t, p in zip(t_in, p_in):
         assert_close(p.grad, t.grad)
 
