@@ -11,14 +11,6 @@ import pyautograd as pag
 import pyautograd.nn.functional as F
 from helpers import assert_close, helper_test_exception, helper_test_op, make_inputs, to_pag
 
-needs_log_softmax = pytest.mark.skipif(not hasattr(pag.Tensor, "log_softmax"),
-                                       reason="Tensor.log_softmax (reductions branch) not merged")
-needs_softmax = pytest.mark.skipif(not hasattr(pag.Tensor, "softmax"),
-                                   reason="Tensor.softmax (reductions branch) not merged")
-needs_matmul = pytest.mark.skipif(not (hasattr(pag.Tensor, "matmul") or hasattr(pag._C, "linear")),
-                                  reason="matmul / _C.linear (linalg branch) not merged")
-needs_bernoulli = pytest.mark.skipif(not (hasattr(pag.Tensor, "bernoulli_") and hasattr(pag, "manual_seed")),
-                                     reason="Tensor.bernoulli_ and manual_seed (random branch) not merged")
 
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = ["float32", "float64"]
@@ -160,9 +152,6 @@ def test_activation_extremes():
                 assert_close(pf(to_pag(t_f)), tf(t_f), msg=act)
                 continue
             assert_close(pf(p), tf(t), msg=act)
-
-
-@needs_softmax
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax", "softmin"])
 def test_softmax_family(fn):
     tf, pf = getattr(TF, fn), getattr(F, fn)
@@ -180,7 +169,6 @@ def test_softmax_family(fn):
 
 
 # ---------------------------------------------------------------- linear and dropout
-@needs_matmul
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear(bias):
     shapes = [(4, 3), (5, 3)] + ([(5,)] if bias else [])
@@ -209,9 +197,6 @@ def test_dropout_errors():
     t, p = pair(randn(3))
     helper_test_exception(lambda: TF.dropout(t, 1.5), lambda: F.dropout(p, 1.5))
     helper_test_exception(lambda: TF.dropout(t, -0.1), lambda: F.dropout(p, -0.1))
-
-
-@needs_bernoulli
 @pytest.mark.parametrize("p_drop", [0.2, 0.5, 0.9])
 def test_dropout_matches_torch(p_drop):
     t, p = pair(randn(8, 33), True)
@@ -468,7 +453,6 @@ def test_nll_loss_errors():
 
 
 # ---------------------------------------------------------------- cross_entropy
-@needs_log_softmax
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 4, 6), (2, 3, 4, 5)])
 def test_cross_entropy_indices(shape, reduction):
@@ -486,9 +470,6 @@ def test_cross_entropy_indices(shape, reduction):
     t_x, p_x = pair(x, True)
     assert name(F.cross_entropy(p_x, to_pag(tgt), reduction=reduction)) == \
         name(TF.cross_entropy(t_x, tgt, reduction=reduction))
-
-
-@needs_log_softmax
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 4, 6)])
 def test_cross_entropy_probabilities(shape, reduction):
@@ -502,15 +483,9 @@ def test_cross_entropy_probabilities(shape, reduction):
             helper_test_op(None, lambda a, t: TF.cross_entropy(a, t, weight=weight, **kw),
                            lambda a, t: F.cross_entropy(a, t, weight=None if weight is None else to_pag(weight),
                                                         **kw), inputs=[randn(*shape), probs.clone()])
-
-
-@needs_log_softmax
 def test_cross_entropy_double_backward():
     x, tgt = nll_inputs((4, 5), dtype="float64")
     check_first_and_second(lambda a: TF.cross_entropy(a, tgt), lambda a: F.cross_entropy(a, to_pag(tgt)), [x], [0])
-
-
-@needs_log_softmax
 def test_cross_entropy_errors():
     x, y = randn(3, 4), torch.tensor([0, 1, 2])
 

@@ -14,21 +14,6 @@ import torch
 import pyautograd as pag
 from helpers import assert_close, helper_test_exception, make_inputs, to_pag
 
-needs_uniform = pytest.mark.skipif(not hasattr(pag.Tensor, "uniform_"),
-                                   reason="Tensor.uniform_ (random branch) not merged; Linear's init needs it")
-needs_seed = pytest.mark.skipif(not (hasattr(pag, "manual_seed") and hasattr(pag.Tensor, "uniform_")
-                                     and hasattr(pag.Tensor, "normal_")),
-                                reason="manual_seed / uniform_ / normal_ (random branch) not merged")
-needs_matmul = pytest.mark.skipif(not (hasattr(pag.Tensor, "matmul") or hasattr(pag._C, "linear")),
-                                  reason="matmul / _C.linear (linalg branch) not merged")
-needs_log_softmax = pytest.mark.skipif(not hasattr(pag.Tensor, "log_softmax"),
-                                       reason="Tensor.log_softmax (reductions branch) not merged")
-needs_softmax = pytest.mark.skipif(not hasattr(pag.Tensor, "softmax"),
-                                   reason="Tensor.softmax (reductions branch) not merged")
-needs_bernoulli = pytest.mark.skipif(not (hasattr(pag.Tensor, "bernoulli_") and hasattr(pag, "manual_seed")),
-                                     reason="Tensor.bernoulli_ and manual_seed (random branch) not merged")
-needs_printing = pytest.mark.skipif(not hasattr(pag, "set_printoptions"),
-                                    reason="tensor printing (printing branch) not merged")
 
 
 def randn(*shape, dtype="float32", seed=0, low=-2.0, high=2.0):
@@ -112,9 +97,6 @@ def test_parameter_copy_and_pickle():
     assert p.tolist() == [1.0, 2.0]
     r = pickle.loads(pickle.dumps(pag.nn.Parameter(pag.tensor([1.0, 2.0]), requires_grad=False)))
     assert type(r) is pag.nn.Parameter and not r.requires_grad and r.tolist() == [1.0, 2.0]
-
-
-@needs_printing
 def test_parameter_repr():
     for data in (torch.tensor([1.0, 2.5]), torch.zeros(2, 2, dtype=torch.float64)):
         assert repr(pag.nn.Parameter(to_pag(data))) == repr(torch.nn.Parameter(data))
@@ -542,9 +524,6 @@ def test_extra_repr_multiline():
     p.child = pag.nn.ReLU()
     t.child = torch.nn.ReLU()
     assert repr(p) == repr(t)
-
-
-@needs_uniform
 def test_linear_repr_and_structure():
     for args in [(3, 4), (5, 2, False), (0, 3)]:
         with warnings.catch_warnings():
@@ -727,25 +706,16 @@ def test_inplace_activation_modules(ctor):
     h_t.sum().backward()
     h_p.sum().backward()
     assert_close(x_p.grad, x_t.grad)
-
-
-@needs_softmax
 @pytest.mark.parametrize("ctor", [lambda nn: nn.Softmax(dim=1), lambda nn: nn.LogSoftmax(dim=-1),
                                   lambda nn: nn.Softmin(dim=0)])
 def test_softmax_modules(ctor):
     _check_module(ctor(torch.nn), ctor(pag.nn), randn(3, 5))
-
-
-@needs_softmax
 def test_softmax_module_implicit_dim_warns():
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         y = pag.nn.Softmax()(pag.ones(2, 3))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert_close(y, torch.nn.Softmax()(torch.ones(2, 3)))
-
-
-@needs_bernoulli
 def test_dropout_module_matches_torch():
     t, p = torch.nn.Dropout(0.4), pag.nn.Dropout(0.4)
     torch.manual_seed(5)
@@ -761,10 +731,6 @@ def test_dropout_module_validation():
     helper_test_exception(lambda: torch.nn.Unflatten(1, ((2, 1),)), lambda: pag.nn.Unflatten(1, ((2, 1),)))
     helper_test_exception(lambda: torch.nn.Unflatten(1, 3), lambda: pag.nn.Unflatten(1, 3))
     helper_test_exception(lambda: torch.nn.HuberLoss(delta="1"), lambda: pag.nn.HuberLoss(delta="1"))
-
-
-@needs_uniform
-@needs_matmul
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_matches_torch(bias):
     t = torch.nn.Linear(5, 3, bias=bias)
@@ -778,11 +744,6 @@ def test_linear_matches_torch(bias):
     p64 = pag.nn.Linear(4, 2, dtype=pag.float64)
     p64.load_state_dict(pag_state(t64))
     _check_module(t64, p64, randn(3, 4, dtype="float64"))
-
-
-@needs_uniform
-@needs_matmul
-@needs_log_softmax
 def test_mlp_training_step_matches_torch():
     def build(lib):
         nn = lib.nn
@@ -846,9 +807,6 @@ def test_loss_modules(case):
     l_t.sum().backward()
     l_p.sum().backward()
     assert_close(x_p.grad, x_t.grad)
-
-
-@needs_log_softmax
 @pytest.mark.parametrize("kw", [{}, {"weight": True}, {"ignore_index": 2}, {"label_smoothing": 0.1},
                                 {"reduction": "none", "label_smoothing": 0.2, "weight": True}])
 def test_cross_entropy_module(kw):
@@ -909,9 +867,6 @@ def test_deterministic_inits():
             assert_close(p.detach(), t)
     with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
         pag.nn.init.kaiming_uniform_(pag.empty(0, 3))
-
-
-@needs_seed
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_random_inits_match_torch(dtype):
     cases = [("uniform_", {}), ("uniform_", {"a": -2, "b": 5}), ("normal_", {}), ("normal_", {"mean": 1, "std": 3}),
@@ -927,9 +882,6 @@ def test_random_inits_match_torch(dtype):
             pag.manual_seed(3)
             p = getattr(pag.nn.init, fn)(pag.empty(*shape, dtype=getattr(pag, dtype)), **kw)
             np.testing.assert_array_equal(p.numpy(), t.numpy(), err_msg=f"{fn} {kw} {shape}")
-
-
-@needs_seed
 @pytest.mark.parametrize("shape", [(5, 3), (1, 1), (128, 64), (3, 100), (17, 17, False)])
 def test_linear_default_init_matches_torch(shape):
     torch.manual_seed(42)

@@ -11,9 +11,6 @@ import textwrap
 import pyautograd as pag
 import pytest
 
-needs_matmul = pytest.mark.skipif(not hasattr(pag.Tensor, "__matmul__"), reason="needs matmul")
-needs_reductions = pytest.mark.skipif(not (hasattr(pag.Tensor, "argmax") and hasattr(pag.Tensor, "log_softmax")),
-                                      reason="needs reductions (argmax, log_softmax)")
 
 PROGRAMS = {}
 
@@ -58,7 +55,7 @@ program("manual_gradient_descent")("""
         print((w * x + b).requires_grad)
 """)
 
-program("linear_regression_nn_linear", needs_matmul)("""
+program("linear_regression_nn_linear")("""
     import torch
     import torch.nn as nn
 
@@ -84,7 +81,7 @@ program("linear_regression_nn_linear", needs_matmul)("""
     print(model.weight.grad.shape, model.weight.grad.dtype)
 """)
 
-program("logistic_regression_bce_with_logits", needs_matmul)("""
+program("logistic_regression_bce_with_logits")("""
     import torch
     from torch import nn
 
@@ -111,7 +108,7 @@ program("logistic_regression_bce_with_logits", needs_matmul)("""
     print(probs.dtype, probs.shape, probs.requires_grad)
 """)
 
-program("mlp_classifier_adam_cross_entropy", needs_matmul, needs_reductions)("""
+program("mlp_classifier_adam_cross_entropy")("""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -336,7 +333,7 @@ program("dataloader_shuffle_epochs")("""
     print(w.detach().tolist(), b.item())
 """)
 
-program("adamw_steplr", needs_matmul)("""
+program("adamw_steplr")("""
     import torch
     import torch.nn as nn
     from torch.optim.lr_scheduler import StepLR
@@ -447,7 +444,7 @@ program("checkpoint_save_load_mid_training")("""
     print([p.item() for p in restored.parameters()])
 """)
 
-program("no_grad_evaluation_argmax_accuracy", needs_matmul, needs_reductions)("""
+program("no_grad_evaluation_argmax_accuracy")("""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F

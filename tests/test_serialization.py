@@ -18,7 +18,6 @@ import torch
 
 from helpers import helper_test_exception
 
-needs_matmul = pytest.mark.skipif(not hasattr(pag.Tensor, "__matmul__"), reason="needs matmul")
 
 
 def both(fn):
@@ -212,7 +211,6 @@ def test_module_state_dict_roundtrip_reproduces_outputs(tmp_path):
     assert repr(cp) == repr(ct)
 
 
-@needs_matmul
 def test_mlp_state_dict_roundtrip(tmp_path):
     outs = []
     for lib in (torch, pag):
