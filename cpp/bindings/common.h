@@ -42,6 +42,7 @@ void init_autograd(py::module_& m, TensorClass& cls);
 void init_random(py::module_& m, TensorClass& cls);
 void init_optim(py::module_& m);
 void init_nn(py::module_& m);
+void install_number_slots(TensorClass& cls);  // bindings/number_slots.cpp
 
 // Registers `f` as Tensor.<name> and as pyautograd.<name>(input, ...).
 template <typename F, typename... Extra>

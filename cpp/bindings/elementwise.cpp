@@ -243,6 +243,7 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
     return result_type({&x, &y});
   }, py::arg("tensor1"), py::arg("tensor2"));
   m.def("promote_types", [](Dtype a, Dtype b) { return promote_types(a, b); });
+  install_number_slots(cls);
 }
 
 }  // namespace pag::py_bind

@@ -10,8 +10,9 @@ namespace pag::py_bind {
 
 // ---------------------------------------------------------------- argument helpers
 bool is_tensor(py::handle h) {
-  static py::handle cls = py::type::of<TensorImpl>();
-  return PyObject_IsInstance(h.ptr(), cls.ptr()) == 1;
+  static PyTypeObject* cls = reinterpret_cast<PyTypeObject*>(py::type::of<TensorImpl>().ptr());
+  PyTypeObject* t = Py_TYPE(h.ptr());
+  return t == cls || PyType_IsSubtype(t, cls);
 }
 
 Tensor as_tensor_arg(py::handle h) {
@@ -22,6 +23,10 @@ Tensor as_tensor_arg(py::handle h) {
 
 bool to_operand(py::handle h, Tensor& out) {
   PyObject* o = h.ptr();
+  if (is_tensor(h)) {
+    out = h.cast<Tensor>();
+    return true;
+  }
   if (PyBool_Check(o)) {
     out = scalar_tensor(o == Py_True ? 1.0 : 0.0, Dtype::Bool, true);
     return true;
@@ -35,10 +40,6 @@ bool to_operand(py::handle h, Tensor& out) {
   }
   if (PyFloat_Check(o)) {
     out = scalar_tensor(PyFloat_AS_DOUBLE(o), Dtype::Float64, true);
-    return true;
-  }
-  if (is_tensor(h)) {
-    out = h.cast<Tensor>();
     return true;
   }
   // numpy scalars and other numbers

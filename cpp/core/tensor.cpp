@@ -85,7 +85,7 @@ Tensor empty(const DimVec& sizes, Dtype dtype) {
   }
   auto st = std::make_shared<Storage>();
   size_t nbytes = (size_t)n * pag::itemsize(dtype);
-  st->data = alloc_buffer(nbytes);
+  st->data = nbytes <= Storage::kInlineBytes ? st->inline_buf : alloc_buffer(nbytes);
   st->nbytes = nbytes;
   auto impl = new_impl(std::move(st), dtype);
   impl->sizes = sizes;

@@ -18,13 +18,18 @@ struct TensorImpl;
 class Tensor;
 
 struct Storage {
+  static constexpr size_t kInlineBytes = 64;
   void* data = nullptr;
   size_t nbytes = 0;
   std::shared_ptr<void> owner;  // set when the memory belongs to someone else (numpy)
   int64_t version = 0;          // the version counter shared by all views (Note [Version counter])
+  // Note [Inline storage]: tensors of up to 64 bytes (scalars, small vectors: the
+  // per-op cost of training loops on tiny tensors) keep their data here, so making
+  // one costs a single allocation.
+  alignas(16) unsigned char inline_buf[kInlineBytes];
   Storage() = default;
   Storage(const Storage&) = delete;
-  ~Storage() { if (!owner) free_buffer(data, nbytes); }
+  ~Storage() { if (!owner && data != inline_buf) free_buffer(data, nbytes); }
 };
 
 // A hook on a tensor's gradient: returns an undefined Tensor to keep the gradient unchanged.

@@ -1,0 +1,117 @@
+// Note [Per-op cost]: Python operators on tensors (a + b, x * 2, a < b, w -= g)
+// go straight from the interpreter's number/compare slots into the C++ op. The
+// pybind11 `__add__` definitions stay for introspection and `a.__add__(b)`, but
+// the slots skip the attribute lookup and the generic overload dispatcher.
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+namespace {
+
+PyTypeObject* g_tensor_type = nullptr;
+
+// Unwraps a tensor (exact type first: the common case), or converts a Python number.
+inline bool load_tensor(PyObject* o, Tensor& out) {
+  if (Py_TYPE(o) == g_tensor_type || PyObject_TypeCheck(o, g_tensor_type)) {
+    py::detail::make_caster<Tensor> c;
+    if (!c.load(o, false)) return false;
+    out = py::detail::cast_op<Tensor&&>(std::move(c));
+    return true;
+  }
+  return false;
+}
+
+inline PyObject* wrap(const Tensor& t) {
+  return py::detail::make_caster<Tensor>::cast(t, py::return_value_policy::move, py::handle()).ptr();
+}
+
+using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
+
+// a OP b where either side may be the tensor; `reflected` computes other OP tensor.
+template <BinaryFn Op>
+PyObject* binary_slot(PyObject* a, PyObject* b) {
+  try {
+    Tensor x, y;
+    if (load_tensor(a, x)) {
+      if (!to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+    } else {
+      if (!load_tensor(b, y) || !to_operand(a, x)) Py_RETURN_NOTIMPLEMENTED;
+    }
+    return wrap(Op(x, y));
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return nullptr;
+  }
+}
+
+template <void (*Op)(Tensor&, const Tensor&)>
+PyObject* inplace_slot(PyObject* a, PyObject* b) {
+  try {
+    Tensor x, y;
+    if (!load_tensor(a, x) || !to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+    Op(x, y);
+    Py_INCREF(a);
+    return a;
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return nullptr;
+  }
+}
+
+Tensor op_add(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor op_sub(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor op_mul(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor op_div(const Tensor& a, const Tensor& b) {
+  // torch computes `c / x` as reciprocal(x) * c (MulBackward0)
+  if (a.is_wrapped_number() && !b.is_wrapped_number()) return mul(reciprocal(b), a);
+  return div(a, b);
+}
+void op_iadd(Tensor& a, const Tensor& b) { add_(a, b); }
+void op_isub(Tensor& a, const Tensor& b) { sub_(a, b); }
+void op_imul(Tensor& a, const Tensor& b) { mul_(a, b); }
+void op_idiv(Tensor& a, const Tensor& b) { div_(a, b); }
+
+PyObject* richcompare(PyObject* a, PyObject* b, int op) {
+  try {
+    Tensor x, y;
+    bool swapped = false;
+    if (load_tensor(a, x)) {
+      if (!to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+    } else {
+      if (!load_tensor(b, y) || !to_operand(a, x)) Py_RETURN_NOTIMPLEMENTED;
+      swapped = true;
+    }
+    (void)swapped;  // x and y keep their left/right roles either way
+    switch (op) {
+      case Py_EQ: return wrap(eq(x, y));
+      case Py_NE: return wrap(ne(x, y));
+      case Py_LT: return wrap(lt(x, y));
+      case Py_LE: return wrap(le(x, y));
+      case Py_GT: return wrap(gt(x, y));
+      case Py_GE: return wrap(ge(x, y));
+    }
+    Py_RETURN_NOTIMPLEMENTED;
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+void install_number_slots(TensorClass& cls) {
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  PyNumberMethods* nb = g_tensor_type->tp_as_number;
+  nb->nb_add = binary_slot<op_add>;
+  nb->nb_subtract = binary_slot<op_sub>;
+  nb->nb_multiply = binary_slot<op_mul>;
+  nb->nb_true_divide = binary_slot<op_div>;
+  nb->nb_inplace_add = inplace_slot<op_iadd>;
+  nb->nb_inplace_subtract = inplace_slot<op_isub>;
+  nb->nb_inplace_multiply = inplace_slot<op_imul>;
+  nb->nb_inplace_true_divide = inplace_slot<op_idiv>;
+  g_tensor_type->tp_richcompare = richcompare;
+  PyType_Modified(g_tensor_type);
+}
+
+}  // namespace pag::py_bind
