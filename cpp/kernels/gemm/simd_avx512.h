@@ -3,8 +3,9 @@
 #pragma once
 #include <immintrin.h>
 
-// GCC 12 reports the intrinsics' own _mm512_undefined_* operands as maybe-uninitialized.
+// GCC 12 reports the intrinsics' own _mm512_undefined_* operands as uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <cstdint>
 
