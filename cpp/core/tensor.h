@@ -9,6 +9,7 @@
 #include "core/allocator.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/live_count.h"
 #include "core/small_vec.h"
 
 namespace pag {
@@ -22,6 +23,7 @@ struct Storage {
   size_t nbytes = 0;
   std::shared_ptr<void> owner;  // set when the memory belongs to someone else (numpy)
   int64_t version = 0;          // the version counter shared by all views (Note [Version counter])
+  LiveCounter<kLiveStorage> live_;  // Note [Live counts]
   Storage() = default;
   Storage(const Storage&) = delete;
   ~Storage() { if (!owner) free_buffer(data, nbytes); }
@@ -50,6 +52,7 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> view_base;  // set when this is a view of another tensor
   std::unique_ptr<AutogradMeta> autograd;
   void* pyobj_hint = nullptr;        // unused by the core; bindings may use it
+  LiveCounter<kLiveTensorImpl> live_;  // Note [Live counts]
 
   AutogradMeta& meta() {
     if (!autograd) autograd = std::make_unique<AutogradMeta>();
