@@ -341,11 +341,14 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     Tensor neg_mask = lt(bb, scalar_tensor_int(0, Dtype::Int64, true));
     if (max_all(neg_mask).item_int()) throw Error("Integers to negative integer powers are not allowed.");
   }
-  Tensor out = binary_kernel("pow", a, b, rt, rt, [](auto x, auto y) {
+  // torch computes x ** 0.5 as sqrt only for a Python-number exponent (pow.Tensor_Scalar);
+  // a tensor exponent goes through pow(), which differs at -inf (inf, not nan).
+  const bool scalar_exponent = b.is_wrapped_number();
+  Tensor out = binary_kernel("pow", a, b, rt, rt, [scalar_exponent](auto x, auto y) {
     using T = decltype(x);
     if constexpr (std::is_floating_point_v<T>) {
       if (y == T(2)) return x * x;
-      if (y == T(0.5)) return std::sqrt(x);
+      if (scalar_exponent && y == T(0.5)) return std::sqrt(x);
       return std::pow(x, y);
     } else if constexpr (std::is_same_v<T, bool>) {
       return y ? x : true;
@@ -416,15 +419,16 @@ Tensor max_min_binary(const Tensor& a, const Tensor& b, const char* name, const 
   });
   if (any_requires_grad({&a, &b})) {
     auto n = record(bw, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      // torch: ties split the gradient in half.
+      // torch: where(a == b, g / 2, g), zeroed on the side that loses; with a NaN
+      // nobody loses and both sides get the gradient.
       Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
       Tensor half = mul(g[0], scalar_tensor(0.5, Dtype::Float64, true));
       Tensor z = zeros({}, g[0].dtype());
-      Tensor tie = eq(a, b);
-      Tensor a_wins = IsMax ? gt(a, b) : lt(a, b);
-      Tensor b_wins = IsMax ? lt(a, b) : gt(a, b);
-      return {n.needs_input_grad(0) ? where(tie, half, where(a_wins, g[0], z)) : Tensor(),
-              n.needs_input_grad(1) ? where(tie, half, where(b_wins, g[0], z)) : Tensor()};
+      Tensor shared = where(eq(a, b), half, g[0]);
+      Tensor a_loses = IsMax ? lt(a, b) : gt(a, b);
+      Tensor b_loses = IsMax ? gt(a, b) : lt(a, b);
+      return {n.needs_input_grad(0) ? where(a_loses, z, shared) : Tensor(),
+              n.needs_input_grad(1) ? where(b_loses, z, shared) : Tensor()};
     }, {a, b}, {out});
     n->saved = {SavedVariable(a, false), SavedVariable(b, false)};
   }
@@ -540,6 +544,7 @@ Tensor abs(const Tensor& a) {
   Tensor out = unary_same("abs", a, [](auto x) {
     using T = decltype(x);
     if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (std::is_floating_point_v<T>) return std::abs(x);  // clears the sign of -0.0
     else return x < 0 ? -x : x;
   });
   record_unary("AbsBackward0", a, out, true, false,
@@ -634,12 +639,12 @@ Tensor relu(const Tensor& a) {
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'");
   Tensor out = unary_same("relu", a, [](auto x) {
     using T = decltype(x);
-    if constexpr (std::is_floating_point_v<T>) return std::isnan(x) ? x : (x > T(0) ? x : T(0));
-    else return x > T(0) ? x : T(0);
+    // torch's clamp_min(x, 0): NaN and -0.0 pass through unchanged
+    return x < T(0) ? T(0) : x;
   });
   record_unary("ReluBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    // threshold_backward: pass the gradient where the output is positive.
-    return where(gt(n.saved_tensor(1), num(0.0)), g, zeros({}, g.dtype()));
+    // threshold_backward: zero where the output is <= 0 (a NaN output passes the gradient).
+    return where(le(n.saved_tensor(1), num(0.0)), zeros({}, g.dtype()), g);
   });
   return out;
 }
@@ -684,10 +689,12 @@ Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi
   Tensor x = cast(a, rt);
   double l = lo ? *lo : -std::numeric_limits<double>::infinity();
   double h = hi ? *hi : std::numeric_limits<double>::infinity();
+  const bool nan_bound = lo && hi && (std::isnan(*lo) || std::isnan(*hi));  // torch fills with NaN
   Tensor out = PAG_DISPATCH_ALL(rt, "clamp", [&] {
-    return unary_same("clamp", x, [l, h](auto v) {
+    return unary_same("clamp", x, [l, h, nan_bound](auto v) {
       using T = decltype(v);
       if constexpr (std::is_floating_point_v<T>) {
+        if (nan_bound) return std::numeric_limits<T>::quiet_NaN();
         if (std::isnan(v)) return v;
         return std::min(std::max(v, static_cast<T>(l)), static_cast<T>(h));
       } else if constexpr (std::is_same_v<T, bool>) {
@@ -730,8 +737,11 @@ Tensor clamp_t(const Tensor& a, const Tensor* lo, const Tensor* hi) {
       Tensor mask = in_lo.defined() && in_hi.defined() ? logical_and(in_lo, in_hi) : (in_lo.defined() ? in_lo : in_hi);
       tensor_list r(3);
       if (n.needs_input_grad(0)) r[0] = where(mask, g[0], z);
-      if (n.needs_input_grad(1) && lo.defined()) r[1] = where(in_lo, z, g[0]);
-      if (n.needs_input_grad(2) && hi.defined()) r[2] = where(logical_and(logical_not(in_hi), in_lo.defined() ? in_lo : logical_not(in_hi)), g[0], z);
+      // torch's clamp_backward_min_max: a bound gets the gradient where it clamped (min > max: max wins)
+      if (n.needs_input_grad(1) && lo.defined())
+        r[1] = where(hi.defined() ? logical_and(lt(x, lo), lt(lo, hi)) : lt(x, lo), g[0], z);
+      if (n.needs_input_grad(2) && hi.defined())
+        r[2] = where(lo.defined() ? logical_or(gt(x, hi), lt(hi, lo)) : gt(x, hi), g[0], z);
       return r;
     }, {a, lo_t, hi_t}, {out});
     n->saved = {SavedVariable(a, false), SavedVariable(lo_t, false), SavedVariable(hi_t, false)};
