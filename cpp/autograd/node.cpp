@@ -239,8 +239,11 @@ void FunctionNode::release_saved() {
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
+  // The replaced .grad is released after the lock: releasing a numpy-owned buffer takes the GIL.
+  std::shared_ptr<TensorImpl> previous;
   std::lock_guard<std::recursive_mutex> lock(leaf_mutex(variable.get()));  // Note [Shared leaves]
   auto& m = variable->meta();
+  previous = m.grad;
   if (!m.grad) {
     if (GradMode::is_enabled()) {
       m.grad = g.impl_ptr();
