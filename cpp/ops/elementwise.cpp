@@ -689,7 +689,7 @@ Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi
   Tensor x = cast(a, rt);
   double l = lo ? *lo : -std::numeric_limits<double>::infinity();
   double h = hi ? *hi : std::numeric_limits<double>::infinity();
-  const bool nan_bound = lo && hi && (std::isnan(*lo) || std::isnan(*hi));  // torch fills with NaN
+  const bool nan_bound = (lo && std::isnan(*lo)) || (hi && std::isnan(*hi));  // torch fills with NaN
   Tensor out = PAG_DISPATCH_ALL(rt, "clamp", [&] {
     return unary_same("clamp", x, [l, h, nan_bound](auto v) {
       using T = decltype(v);
