@@ -1,6 +1,7 @@
 #include "autograd/node.h"
 
 #include <atomic>
+#include <mutex>
 
 #include "autograd/grad_mode.h"
 #include "ops/iter.h"
@@ -77,7 +78,17 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& self) const {
 }
 
 // ---------------------------------------------------------------- edges
+// Note [Shared leaves]: threads may use one leaf at the same time (large ops and
+// backward run without the GIL), so its sink is made, and its .grad accumulated,
+// under a lock chosen by the leaf's address. Recursive: accumulating with
+// create_graph records an add, which may look up another leaf's sink.
+static std::recursive_mutex& leaf_mutex(const TensorImpl* leaf) {
+  static std::recursive_mutex stripes[64];
+  return stripes[(reinterpret_cast<uintptr_t>(leaf) / alignof(std::max_align_t)) % 64];
+}
+
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  std::lock_guard<std::recursive_mutex> lock(leaf_mutex(leaf.impl()));
   auto& m = leaf.impl()->meta();
   if (auto acc = m.grad_accumulator.lock()) return acc;
   auto acc = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
@@ -299,8 +310,12 @@ Tensor clone_obey_contract(const Tensor& g, const Tensor& var) {
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
+  // The replaced .grad is released after the lock: releasing a numpy-owned buffer takes the GIL.
+  std::shared_ptr<TensorImpl> previous;
+  std::lock_guard<std::recursive_mutex> lock(leaf_mutex(variable.get()));  // Note [Shared leaves]
   auto& m = variable->meta();
   Tensor var(variable);
+  previous = m.grad;
   if (!m.grad) {
     // Nobody else holds it (its storage is referenced by itself and its version counter only): steal.
     if (!GradMode::is_enabled() && g.impl_ptr().use_count() == 1 && g.storage().use_count() <= 2 && !g.is_view() &&

@@ -62,6 +62,7 @@ struct Node : std::enable_shared_from_this<Node> {
 
   bool needs_input_grad(size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
   bool released = false;
+  LiveCounter<kLiveNode> live_;  // Note [Live counts]
 };
 
 // Sink for a leaf tensor: accumulates the incoming gradient into leaf.grad.

@@ -14,19 +14,25 @@ int next_hook_id() {
   return ++id;
 }
 
-// Wraps a Python callable as a gradient hook (runs with the GIL held).
+// A Python callable as a gradient hook (runs with the GIL held). A named type, so
+// the Tensor's GC traversal can find the callable inside a GradHook (Note [Tensor GC]).
+struct PyHook {
+  std::shared_ptr<py::object> fn;
+  Tensor operator()(const Tensor& g) const {
+    py::gil_scoped_acquire gil;
+    py::object r = (*fn)(g);
+    if (r.is_none()) return Tensor();
+    if (!is_tensor(r)) throw TypeError("hook must return None or a Tensor");
+    return r.cast<Tensor>();
+  }
+};
+
 GradHook py_hook(py::object fn) {
   auto holder = std::shared_ptr<py::object>(new py::object(std::move(fn)), [](py::object* o) {
     py::gil_scoped_acquire g;
     delete o;
   });
-  return [holder](const Tensor& g) -> Tensor {
-    py::gil_scoped_acquire gil;
-    py::object r = (*holder)(g);
-    if (r.is_none()) return Tensor();
-    if (!is_tensor(r)) throw TypeError("hook must return None or a Tensor");
-    return r.cast<Tensor>();
-  };
+  return PyHook{std::move(holder)};
 }
 
 // Note [Python Function nodes]: the node owns the Python backward and ctx; the
@@ -293,7 +299,12 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                                 std::string(py::str(go.get_type().attr("__name__")))));
       }
     }
-    tensor_list res = run_backward(roots, g, keep_graph, create_graph, inputs, allow_unused, accumulate);
+    tensor_list res;
+    {
+      // Note [GIL release]: hooks and Python Function nodes take it back while they run.
+      py::gil_scoped_release nogil;
+      res = run_backward(roots, g, keep_graph, create_graph, inputs, allow_unused, accumulate);
+    }
     py::tuple out(res.size());
     for (size_t i = 0; i < res.size(); ++i) out[i] = py::cast(res[i]);
     return out;
@@ -384,6 +395,91 @@ void init_autograd(py::module_& m, TensorClass& cls) {
     }
     return result;
   });
+}
+
+// Note [Tensor GC]: Python objects that a tensor reaches only through C++ (its hooks,
+// the backward and ctx of the Python Function that made it) would hide reference
+// cycles from Python's collector: a hook closure that uses its own tensor, a ctx that
+// keeps the Function's output. As torch's THPVariable_traverse does, Tensor's
+// tp_traverse visits them, but only along references this Python object owns alone
+// (it holds the only reference to the TensorImpl, the impl the only one to its
+// grad_fn, the hook the only one to its callable), so the collector's count of
+// references from inside the garbage stays exact. tp_clear drops the same ones.
+namespace {
+
+// The TensorImpl behind `self` when `self` holds the only reference to it.
+TensorImpl* owned_impl(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  auto vh = inst->get_value_and_holder(nullptr, false);
+  if (!vh || !vh.holder_constructed()) return nullptr;
+  const auto& holder = vh.holder<std::shared_ptr<TensorImpl>>();
+  return holder.use_count() == 1 ? holder.get() : nullptr;
+}
+
+// The callable of a hook that owns it alone, else null.
+PyObject* owned_callable(const GradHook& h) {
+  const PyHook* p = h.target<PyHook>();
+  return p && p->fn && p->fn.use_count() == 1 ? p->fn->ptr() : nullptr;
+}
+
+// The grad_fn of `impl` when the impl holds the only reference to it.
+Node* owned_grad_fn(TensorImpl* impl) {
+  if (!impl->autograd) return nullptr;
+  const auto& fn = impl->autograd->grad_fn;
+  return fn && fn.use_count() == 1 ? fn.get() : nullptr;
+}
+
+int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
+  if (int r = py::detail::pybind11_traverse(self, visit, arg)) return r;  // __dict__ and the type
+  TensorImpl* impl = owned_impl(self);
+  if (!impl || !impl->autograd) return 0;
+  for (const auto& hook : impl->autograd->leaf_hooks) Py_VISIT(owned_callable(hook.second));
+  if (Node* fn = owned_grad_fn(impl)) {
+    for (const auto& hook : fn->pre_hooks) Py_VISIT(owned_callable(std::get<2>(hook)));
+    if (auto* py_fn = dynamic_cast<PyFunctionNode*>(fn)) {
+      Py_VISIT(py_fn->backward_fn.ptr());
+      Py_VISIT(py_fn->ctx.ptr());
+    }
+  }
+  return 0;
+}
+
+int tensor_clear(PyObject* self) {
+  py::detail::pybind11_clear(self);
+  TensorImpl* impl = owned_impl(self);
+  if (!impl || !impl->autograd) return 0;
+  // Everything is moved out first and released at the end: releasing a Python object
+  // may run Python code (a __del__) that looks at this tensor.
+  std::vector<GradHook> dropped;
+  py::object backward_fn, ctx;
+  auto take = [&](auto& hooks, auto get) {
+    for (auto it = hooks.begin(); it != hooks.end();) {
+      if (owned_callable(get(*it))) {
+        dropped.push_back(std::move(get(*it)));
+        it = hooks.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
+  take(impl->autograd->leaf_hooks, [](auto& h) -> GradHook& { return h.second; });
+  if (Node* fn = owned_grad_fn(impl)) {
+    take(fn->pre_hooks, [](auto& h) -> GradHook& { return std::get<2>(h); });
+    if (auto* py_fn = dynamic_cast<PyFunctionNode*>(fn)) {
+      backward_fn = std::move(py_fn->backward_fn);
+      ctx = std::move(py_fn->ctx);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void tensor_type_setup(PyHeapTypeObject* heap_type) {
+  PyTypeObject* type = &heap_type->ht_type;
+  type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+  type->tp_traverse = tensor_traverse;
+  type->tp_clear = tensor_clear;
 }
 
 }  // namespace pag::py_bind

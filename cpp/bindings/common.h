@@ -43,6 +43,24 @@ void init_random(py::module_& m, TensorClass& cls);
 void init_optim(py::module_& m);
 void init_nn(py::module_& m);
 void install_number_slots(TensorClass& cls);  // bindings/number_slots.cpp
+void init_runtime(py::module_& m);
+// Tensor's tp_traverse / tp_clear (bindings/autograd.cpp, Note [Tensor GC]).
+void tensor_type_setup(PyHeapTypeObject* heap_type);
+
+// Note [GIL release]: a binding releases the GIL around its C++ call when the work
+// is large enough for another Python thread to use the time (a release and the
+// re-acquire cost about a microsecond and may switch threads, so small ops keep it).
+// Only the C++ call runs without it: arguments are converted before and the result
+// after, and the C++ paths that call Python (tensor hooks, Python Function nodes,
+// releasing a numpy-owned buffer) take the GIL back themselves.
+constexpr int64_t kGilReleaseNumel = 32768;
+inline bool gil_worth_releasing(const Tensor& t) { return t.defined() && t.numel() >= kGilReleaseNumel; }
+template <typename F>
+auto release_gil_if(bool large, F&& f) -> decltype(f()) {
+  if (!large) return f();
+  py::gil_scoped_release nogil;
+  return f();
+}
 
 // Registers `f` as Tensor.<name> and as pyautograd.<name>(input, ...).
 template <typename F, typename... Extra>

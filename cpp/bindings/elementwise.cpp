@@ -15,7 +15,7 @@ void def_binop(TensorClass& cls, const char* name, F f) {
   cls.def(name, [f](const Tensor& self, py::handle other) -> py::object {
     Tensor o;
     if (!to_operand(other, o)) return not_implemented();
-    return py::cast(f(self, o));
+    return py::cast(release_gil_if(gil_worth_releasing(self) || gil_worth_releasing(o), [&] { return f(self, o); }));
   }, py::is_operator());
 }
 
@@ -25,7 +25,7 @@ void def_inplace_binop(TensorClass& cls, const char* name, F f) {
     Tensor self = self_obj.cast<Tensor>();
     Tensor o;
     if (!to_operand(other, o)) return not_implemented();
-    f(self, o);
+    release_gil_if(gil_worth_releasing(self), [&] { f(self, o); });
     return self_obj;
   }, py::is_operator());
 }
@@ -164,7 +164,8 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   }, py::arg("condition"), py::arg("other"));
 
   // ---- unary
-#define PAG_UNARY(name) def_both(m, cls, #name, [](const Tensor& a) { return name(a); });
+#define PAG_UNARY(name) \
+  def_both(m, cls, #name, [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return name(a); }); });
   PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
   PAG_UNARY(log1p) PAG_UNARY(sin) PAG_UNARY(cos) PAG_UNARY(tanh) PAG_UNARY(sigmoid) PAG_UNARY(relu)
   PAG_UNARY(reciprocal) PAG_UNARY(square) PAG_UNARY(floor) PAG_UNARY(ceil) PAG_UNARY(round)

@@ -62,7 +62,7 @@ PYBIND11_MODULE(_C, m) {
     }
   });
   init_dtypes(m);
-  TensorClass cls(m, "Tensor", py::dynamic_attr());
+  TensorClass cls(m, "Tensor", py::dynamic_attr(), py::custom_type_setup(&tensor_type_setup));
   init_tensor(m, cls);
   init_elementwise(m, cls);
   init_reduce(m, cls);
@@ -74,6 +74,7 @@ PYBIND11_MODULE(_C, m) {
   init_random(m, cls);
   init_optim(m);
   init_nn(m);
+  init_runtime(m);
   // Hold the class alive for the casters.
   m.attr("_TensorBase") = cls;
 }

@@ -24,11 +24,12 @@ void init_optim(py::module_& m) {
     return sgd_step_(params, grads, optional_list(momentum_buffers), lr, momentum, dampening, weight_decay, nesterov,
                      maximize);
   }, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::kw_only(), py::arg("lr"),
-        py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"));
+        py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"),
+        py::call_guard<py::gil_scoped_release>());  // Note [GIL release]: pure C++ between the conversions
   m.def("_adam_step", &adam_step_, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"),
         py::arg("max_exp_avg_sqs"), py::arg("state_steps"), py::kw_only(), py::arg("lr"), py::arg("beta1"),
         py::arg("beta2"), py::arg("weight_decay"), py::arg("eps"), py::arg("amsgrad"), py::arg("maximize"),
-        py::arg("decoupled_weight_decay"));
+        py::arg("decoupled_weight_decay"), py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace pag::py_bind

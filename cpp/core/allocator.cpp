@@ -1,6 +1,7 @@
 #include "core/allocator.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -34,15 +35,17 @@ Cache& cache() {
   return *c;
 }
 
-void* raw_alloc(size_t n) {
-  void* p = std::aligned_alloc(kAlign, n == 0 ? kAlign : n);
-  if (!p) {
+// n: the size-class bytes to get; requested: what the caller asked for (torch's message).
+void* raw_alloc(size_t n, size_t requested) {
+  void* p = nullptr;
+  int err = posix_memalign(&p, kAlign, n == 0 ? kAlign : n);
+  if (err != 0) {
     empty_cache();
-    p = std::aligned_alloc(kAlign, n == 0 ? kAlign : n);
+    err = posix_memalign(&p, kAlign, n == 0 ? kAlign : n);
   }
-  if (!p)
-    throw Error(str_cat("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you tried to allocate ",
-                        n, " bytes."));
+  if (err != 0)
+    throw Error(str_cat("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                        "you tried to allocate ", requested, " bytes. Error code ", err, " (", std::strerror(err), ")"));
   return p;
 }
 
@@ -61,7 +64,7 @@ void* alloc_buffer(size_t nbytes) {
       return p;
     }
   }
-  return raw_alloc(n);
+  return raw_alloc(n, nbytes);
 }
 
 void free_buffer(void* p, size_t nbytes) {

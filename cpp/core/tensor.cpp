@@ -14,14 +14,28 @@ int64_t numel_of(const DimVec& sizes) {
   return n;
 }
 
+// Note [Size overflow]: sizes come straight from Python ints, so every product of
+// them is checked (torch's safe_multiply_u64 rules and messages): a wrapped product
+// would make a tensor that claims more elements than its buffer holds.
 DimVec contiguous_strides(const DimVec& sizes) {
   DimVec st(sizes.size());
   int64_t acc = 1;
+  bool overflow = false;
   for (int64_t i = (int64_t)sizes.size() - 1; i >= 0; --i) {
     st[i] = acc;
-    acc *= std::max<int64_t>(sizes[i], 1);
+    if (i > 0) overflow |= __builtin_mul_overflow(acc, std::max<int64_t>(sizes[i], 1), &acc);
   }
+  if (overflow) throw Error("Stride calculation overflowed");
   return st;
+}
+
+// Number of elements, or torch's error when it does not fit in int64 (Note [Size overflow]).
+static int64_t checked_numel(const DimVec& sizes) {
+  uint64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) overflow |= __builtin_mul_overflow(n, (uint64_t)s, &n);
+  if (overflow || n > (uint64_t)INT64_MAX) throw Error("numel: integer multiplication overflow");
+  return (int64_t)n;
 }
 
 int64_t Tensor::size(int64_t d) const { return impl_->sizes[wrap_dim(d, dim(), false)]; }
@@ -76,20 +90,23 @@ static std::shared_ptr<TensorImpl> new_impl(std::shared_ptr<Storage> st, Dtype d
 }
 
 Tensor empty(const DimVec& sizes, Dtype dtype) {
-  int64_t n = 1;
-  for (int64_t s : sizes) {
+  for (int64_t s : sizes)
     if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
-    if (s != 0 && n > (int64_t(1) << 62) / s)
-      throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes)));
-    n *= s;
-  }
+  // The byte count must fit in int64 (Note [Size overflow]).
+  uint64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) overflow |= __builtin_mul_overflow(n, (uint64_t)s, &n);
+  overflow |= __builtin_mul_overflow(n, (uint64_t)pag::itemsize(dtype), &n);
+  if (overflow || n > (uint64_t)INT64_MAX)
+    throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes)));
+  DimVec strides = contiguous_strides(sizes);
   auto st = std::make_shared<Storage>();
-  size_t nbytes = (size_t)n * pag::itemsize(dtype);
+  size_t nbytes = (size_t)n;
   st->data = nbytes <= Storage::kInlineBytes ? st->inline_buf : alloc_buffer(nbytes);
   st->nbytes = nbytes;
   auto impl = new_impl(std::move(st), dtype);
   impl->sizes = sizes;
-  impl->strides = contiguous_strides(sizes);
+  impl->strides = std::move(strides);
   return Tensor(std::move(impl));
 }
 
@@ -123,6 +140,7 @@ Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype) {
 }
 
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset) {
+  checked_numel(sizes);
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = base.storage();
   impl->version = base.impl()->version;

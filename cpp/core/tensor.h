@@ -9,6 +9,7 @@
 #include "core/allocator.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/live_count.h"
 #include "core/small_vec.h"
 
 namespace pag {
@@ -27,6 +28,7 @@ struct Storage {
   // per-op cost of training loops on tiny tensors) keep their data here, so making
   // one costs a single allocation.
   alignas(16) unsigned char inline_buf[kInlineBytes];
+  LiveCounter<kLiveStorage> live_;  // Note [Live counts]
   Storage() = default;
   Storage(const Storage&) = delete;
   ~Storage() { if (!owner && data != inline_buf) free_buffer(data, nbytes); }
@@ -62,6 +64,7 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> view_base;  // set when this is a view of another tensor
   std::unique_ptr<AutogradMeta> autograd;
   void* pyobj_hint = nullptr;        // unused by the core; bindings may use it
+  LiveCounter<kLiveTensorImpl> live_;  // Note [Live counts]
 
   AutogradMeta& meta() {
     if (!autograd) autograd = std::make_unique<AutogradMeta>();

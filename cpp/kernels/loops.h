@@ -30,7 +30,8 @@ struct Geometry {
   }
 };
 
-int num_threads();  // kernels/parallel.cpp
+int num_threads();  // kernels/parallel.cpp (Note [Thread setting])
+void set_num_threads(int n);
 
 // Runs `fn(begin, end)` over [0, n) in chunks, in parallel when n >= grain.
 template <typename F>
@@ -40,8 +41,9 @@ void parallel_for(int64_t n, int64_t grain, const F& fn) {
     int nt = (int)std::min<int64_t>(num_threads(), (n + grain - 1) / grain);
 #pragma omp parallel num_threads(nt)
     {
-      int tid = omp_get_thread_num();
-      int64_t chunk = (n + nt - 1) / nt;
+      // The team may be smaller than asked (OMP_THREAD_LIMIT, OMP_DYNAMIC): split by its real size.
+      int team = omp_get_num_threads(), tid = omp_get_thread_num();
+      int64_t chunk = (n + team - 1) / team;
       int64_t b = tid * chunk, e = std::min(n, b + chunk);
       if (b < e) fn(b, e);
     }

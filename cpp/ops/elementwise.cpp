@@ -468,11 +468,14 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   if (b.is_wrapped_number() && !is_floating(a.dtype()) && !is_floating(b.dtype()) && b.item_int() < 0)
     throw Error("Integers to negative integer powers are not allowed.");
   if (rt == Dtype::Bool && !b.is_wrapped_number()) throw NotImplementedError("\"pow\" not implemented for 'Bool'");
-  Tensor out = binary_kernel("pow", a, b, rt, rt, [](auto x, auto y) {
+  // torch computes x ** 0.5 as sqrt only for a Python-number exponent (pow.Tensor_Scalar);
+  // a tensor exponent goes through pow(), which differs at -inf (inf, not nan).
+  const bool scalar_exponent = b.is_wrapped_number();
+  Tensor out = binary_kernel("pow", a, b, rt, rt, [scalar_exponent](auto x, auto y) {
     using T = decltype(x);
     if constexpr (std::is_floating_point_v<T>) {
       if (y == T(2)) return x * x;
-      if (y == T(0.5)) return std::sqrt(x);
+      if (scalar_exponent && y == T(0.5)) return std::sqrt(x);
       return std::pow(x, y);
     } else if constexpr (std::is_same_v<T, bool>) {
       return y ? x : true;
@@ -658,6 +661,7 @@ Tensor abs(const Tensor& a) {
   Tensor out = unary_same("abs", a, [](auto x) {
     using T = decltype(x);
     if constexpr (std::is_same_v<T, bool>) return x;
+    else if constexpr (std::is_floating_point_v<T>) return std::abs(x);  // clears the sign of -0.0
     else return x < 0 ? -x : x;
   });
   record_unary("AbsBackward0", a, out, true, false,
@@ -752,12 +756,12 @@ Tensor relu(const Tensor& a) {
   if (a.dtype() == Dtype::Bool) throw Error("Boolean inputs not supported for relu");
   Tensor out = unary_same("relu", a, [](auto x) {
     using T = decltype(x);
-    if constexpr (std::is_floating_point_v<T>) return std::isnan(x) ? x : (x > T(0) ? x : T(0));
-    else return x > T(0) ? x : T(0);
+    // torch's clamp_min(x, 0): NaN and -0.0 pass through unchanged
+    return x < T(0) ? T(0) : x;
   });
   record_unary("ReluBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    // threshold_backward: pass the gradient where the output is positive.
-    return where(gt(n.saved_tensor(1), num(0.0)), g, zeros({}, g.dtype()));
+    // threshold_backward: zero where the output is <= 0 (a NaN output passes the gradient).
+    return where(le(n.saved_tensor(1), num(0.0)), zeros({}, g.dtype()), g);
   });
   return out;
 }

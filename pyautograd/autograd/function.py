@@ -75,6 +75,10 @@ class Function(metaclass=FunctionMeta):
         outs = list(out) if is_tuple else [out]
         res = _C._function_record(cls.__name__ + "Backward", cls.backward, ctx, list(args), outs,
                                   [t for t in ctx._to_save], list(ctx._non_differentiable), ctx._materialize)
+        # The node holds the saved tensors now (and frees them after backward); the ctx must
+        # not keep them too: it would keep them past backward, and a saved output would
+        # close a cycle output -> node -> ctx -> output.
+        ctx._to_save = ctx._non_differentiable = ctx._dirty = ()
         return tuple(res) if is_tuple else res[0]
 
     @staticmethod

@@ -48,9 +48,11 @@ void multi_tensor_apply(const std::vector<int64_t>& sizes,
   int nth = (int)std::min<int64_t>(num_threads(), total / kParallelGrain);
   if (nth > 1 && !omp_in_parallel()) {
     // spans start on 64-byte boundaries of the flat range
-    const int64_t chunk = ((total + nth - 1) / nth + 15) / 16 * 16;
 #pragma omp parallel num_threads(nth)
     {
+      // split by the team's real size (it may be smaller than asked)
+      const int team = omp_get_num_threads();
+      const int64_t chunk = ((total + team - 1) / team + 15) / 16 * 16;
       int64_t b = std::min(total, omp_get_thread_num() * chunk), e = std::min(total, b + chunk);
       if (b < e) run(b, e);
     }
