@@ -1,12 +1,30 @@
 """The one test helper (in the spirit of tinygrad's helper_test_op): the same
 seeded inputs go to torch and pyautograd; forward values, dtypes and shapes and
 the gradients of `.sum()` are compared. A twin helper compares raised errors."""
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pyautograd as pag
 import pytest
 import torch
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+# The directory the pyautograd under test was imported from: the installed package
+# after `pip install .`, the checkout for an in-tree build. Child interpreters get it
+# first on their path, and run outside the checkout so its sources cannot shadow it.
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(pag.__file__)))
+
+
+def run_python(args, env=None, cwd=None, path=(), timeout=120):
+    """Run `python *args` with the pyautograd under test importable (plus `path` and tests/)."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join([*map(str, path), PACKAGE_PARENT, TESTS])
+    return subprocess.run([sys.executable, *map(str, args)], env=env, cwd=str(cwd or TESTS), capture_output=True,
+                          text=True, timeout=timeout)
+
 
 TOL = {"float32": dict(rtol=1e-5, atol=1e-6), "float64": dict(rtol=1e-12, atol=1e-12)}
 

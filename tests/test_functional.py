@@ -107,7 +107,7 @@ def test_activation_inplace(case):
     x_t, x_p = pair(randn(3, 5, low=-3, high=3), True)
     y_t, y_p = x_t * 1.5, x_p * 1.5
     r_t, r_p = fn(TF, y_t), fn(F, y_p)
-    assert r_p is y_p
+    assert r_p is y_p and r_t is y_t
     assert_close(y_p, y_t)
     assert name(y_p) == name(y_t)
     assert y_p._version == y_t._version

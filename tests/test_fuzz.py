@@ -6,7 +6,6 @@ import os
 
 import numpy as np
 import pyautograd as pag
-import pytest
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 

@@ -7,8 +7,6 @@ PAG_LONG_TESTS=1 runs the full 100,000-step training run; the default is 20,000
 steps with the same bound."""
 import gc
 import os
-import subprocess
-import sys
 import textwrap
 import weakref
 
@@ -16,9 +14,8 @@ import pytest
 import torch
 
 import pyautograd as pag
-from helpers import helper_test_exception
+from helpers import helper_test_exception, run_python
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LONG = os.environ.get("PAG_LONG_TESTS", "") not in ("", "0")
 
 
@@ -49,7 +46,6 @@ def test_training_rss_is_flat():
     steps = 100_000 if LONG else 20_000
     script = textwrap.dedent(f"""
         import os, sys
-        sys.path.insert(0, {os.path.join(ROOT, 'tests')!r})
         import models
         import pyautograd as pag
 
@@ -65,7 +61,7 @@ def test_training_rss_is_flat():
         models.train(model, x, y, {steps}, opt)
         print(rss() - before, counts == pag._C._live_counts(), counts, pag._C._live_counts())
     """)
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    r = run_python(["-c", script], timeout=600)
     assert r.returncode == 0, r.stderr
     growth, same_counts, *counts = r.stdout.split(maxsplit=2)
     assert same_counts == "True", f"live objects changed over {steps} steps: {counts}"

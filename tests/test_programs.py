@@ -8,7 +8,6 @@ import math
 import re
 import textwrap
 
-import pyautograd as pag
 import pytest
 
 

@@ -1,14 +1,12 @@
 """Reductions and normalizations against torch: values, dtypes, shapes, gradients
 (first and second order), grad_fn names, overloads, return types and errors."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pyautograd as pag
 import pytest
 import torch
-from helpers import assert_close, helper_test_exception, helper_test_op, make_inputs, to_pag
+from helpers import assert_close, helper_test_exception, helper_test_op, make_inputs, run_python, to_pag
 
 FLOATS = ["float32", "float64"]
 inf, nan = float("inf"), float("nan")
@@ -517,12 +515,10 @@ print([o.numpy().tobytes().hex() for o in outs])
 
 
 def test_deterministic_across_thread_counts():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     runs = []
     for threads in ("1", "3"):
         env = dict(os.environ, OMP_NUM_THREADS=threads)
-        r = subprocess.run([sys.executable, "-c", _DETERMINISM_SCRIPT], cwd=root, env=env, capture_output=True,
-                           text=True, timeout=120)
+        r = run_python(["-c", _DETERMINISM_SCRIPT], env=env)
         assert r.returncode == 0, r.stderr
         runs.append(r.stdout)
     assert runs[0] == runs[1]

@@ -5,13 +5,13 @@ import contextlib
 import io
 import os
 import re
-import subprocess
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import pyautograd as pag  # noqa: E402
+from helpers import run_python  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # shared/ lies beside the checkout (CI clones main next to it).
@@ -57,9 +57,7 @@ def test_seed_output(name, tmp_path):
         (tmp_path / rel).write_text(text)
     prog = tmp_path / (name + ".py")
     prog.write_text(translate(src))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), ROOT]))
-    res = subprocess.run([sys.executable, str(prog)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=120)
+    res = run_python([prog], cwd=tmp_path, path=[tmp_path])
     assert res.returncode == 0, res.stderr
     assert res.stdout == expected
 

@@ -2,13 +2,12 @@
 import os
 import sys
 
-import numpy as np
 import pytest
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 import pyautograd as pag  # noqa: E402
-from helpers import assert_close, helper_test_exception, helper_test_op, to_pag  # noqa: E402
+from helpers import assert_close, helper_test_exception, helper_test_op, run_python, to_pag  # noqa: E402
 
 
 def _ns(x):
@@ -320,10 +319,7 @@ for w in rec:
 
 def test_T_warns_like_torch():
     # torch warns once per process for 0-D and once for other non-2-D inputs
-    import subprocess
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = [subprocess.run([sys.executable, "-c", T_WARN_PROG.format(mod=mod)], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=root), timeout=120).stdout for mod in ("torch", "pyautograd")]
+    out = [run_python(["-c", T_WARN_PROG.format(mod=mod)]).stdout for mod in ("torch", "pyautograd")]
     assert out[1] == out[0] and out[0].count("UserWarning") == 2
 
 

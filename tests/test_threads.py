@@ -5,8 +5,6 @@ C++ calls) get bit-identical results to the same trainings run one after another
 Every multi-threaded test runs under a timeout, so a deadlock fails instead of
 hanging the suite."""
 import os
-import subprocess
-import sys
 import textwrap
 import threading
 
@@ -16,9 +14,8 @@ import torch
 
 import models
 import pyautograd as pag
-from helpers import helper_test_exception
+from helpers import helper_test_exception, run_python
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 120  # seconds; generous for a loaded machine, finite for a deadlock
 
 
@@ -75,8 +72,7 @@ def test_default_follows_omp_num_threads():
     code = "import pyautograd as p, torch; print(p.get_num_threads(), torch.get_num_threads())"
     for env_n in ["1", "3"]:
         env = dict(os.environ, OMP_NUM_THREADS=env_n)
-        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
-                             timeout=TIMEOUT)
+        out = run_python(["-c", code], env=env, timeout=TIMEOUT)
         assert out.returncode == 0, out.stderr
         ours, theirs = out.stdout.split()
         assert ours == theirs   # torch also caps the request at what the process may use
@@ -97,8 +93,7 @@ def test_kernels_are_complete_when_openmp_gives_fewer_threads():
         print(float(w.detach().sum()))
     """)
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
-                         timeout=TIMEOUT)
+    out = run_python(["-c", code], env=env, timeout=TIMEOUT)
     assert out.returncode == 0, out.stderr
     n = 1 << 20
     assert out.stdout.split() == [str(2.0 * n), str(2.0 * n), str(float(n * (n - 1) // 2)), str(-float(n))]

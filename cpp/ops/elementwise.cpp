@@ -823,16 +823,31 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
       auto g = make_geometry(out, {&x, &l, &h});
       auto p = operand_ptrs(out, {&x, &l, &h});
       PAG_DISPATCH_NUMERIC(rt, "clamp", [&] {
-        kernels::ternary_loop<scalar_t, scalar_t, scalar_t, scalar_t>(g, p.p, [](scalar_t v, scalar_t l, scalar_t h) {
+        // Signed zeros follow torch: number bounds keep an element equal to a bound,
+        // tensor bounds give the bound (its vectorized maximum/minimum).
+        kernels::ternary_loop<scalar_t, scalar_t, scalar_t, scalar_t>(g, p.p, [scalar](scalar_t v, scalar_t l, scalar_t h) {
           if constexpr (std::is_floating_point_v<scalar_t>) {
             if (std::isnan(v) || std::isnan(l) || std::isnan(h)) return std::numeric_limits<scalar_t>::quiet_NaN();
           }
-          return std::min(std::max(v, l), h);
+          if (scalar) return std::min(std::max(v, l), h);
+          scalar_t r = v > l ? v : l;
+          return r < h ? r : h;
         });
       });
     }
+  } else if (scalar) {
+    // torch's clamp_min/clamp_max with a number: ties keep the element (clamp(-0., min=0.) is -0.),
+    // NaN elements pass through and a NaN bound makes every element NaN.
+    const bool is_min = lo != nullptr;
+    out = binary_kernel(is_min ? "clamp_min" : "clamp_max", a, is_min ? *lo : *hi, rt, rt, [is_min](auto v, auto b) {
+      using T = decltype(v);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(b)) return b;
+      }
+      return is_min ? (v < b ? b : v) : (b < v ? b : v);
+    });
   } else {
-    AutoGradMode no(false);
+    AutoGradMode no(false);  // a tensor bound: torch's clamp_min/clamp_max are maximum/minimum
     out = lo ? maximum(a, *lo) : minimum(a, *hi);
   }
   if (!any_requires_grad({&a, lo, hi})) return out;
