@@ -52,7 +52,7 @@ def main():
     global np, torch, pag
     import numpy as np
     import torch
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     import pyautograd as pag
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -23,10 +23,18 @@ if os.environ.get("OPENBLAS_CORETYPE") and not os.environ.get("PAG_BENCH_KEEP_CO
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE")
     env["PAG_BENCH_KEEP_CORETYPE"] = "1"
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    spec = getattr(sys.modules["__main__"], "__spec__", None)  # set under `python -m bench`
+    argv = ["-m", spec.name] + sys.argv[1:] if spec else sys.argv
+    os.execve(sys.executable, [sys.executable] + argv, env)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
+# `bench` is imported from the checkout. Unless the checkout holds an in-tree build,
+# it goes last on the path (`python -m bench` puts it first), so the installed
+# pyautograd (pip install .) wins over sources that have no compiled extension.
+if not any(f.startswith("_C.") for f in os.listdir(os.path.join(ROOT, "pyautograd"))):
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != ROOT]
+sys.path.append(ROOT)
 
 import numpy as np  # noqa: E402
 
@@ -72,7 +80,7 @@ def time_callable(fn, quick):
 def peak_rss_mb(workload, fw_name):
     """Peak RSS of one framework running a workload, in its own process."""
     code = (
-        "import sys, resource; sys.path.insert(0, %r)\n"
+        "import sys, resource; sys.path.append(%r)\n"
         "from bench.workloads import WORKLOADS\n"
         "import numpy as np\n"
         "w = [w for w in WORKLOADS if w.name == %r][0]\n"
@@ -82,9 +90,10 @@ def peak_rss_mb(workload, fw_name):
         "f = w.make(fw, %r, False)\n"
         "for _ in range(5): f()\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
-    ) % (os.path.dirname(HERE), workload.name, fw_name, fw_name, fw_name)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    ) % (ROOT, workload.name, fw_name, fw_name, fw_name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE)
     if out.returncode != 0:
+        print(f"peak RSS of {fw_name} on {workload.name!r} failed:\n{out.stderr}", file=sys.stderr)
         return None
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -165,6 +174,9 @@ def main(argv=None):
     if not args.no_charts:
         draw_charts(results, meta, args.out)
     print(f"\nwrote {args.out}/results.json, results.md" + ("" if args.no_charts else ", speedup.png, matmul.png"))
+    failed = [r["name"] for r in results if "pyautograd" in r.get("errors", {})]
+    if failed:  # the peers may lack a feature; pyautograd failing a workload is a bug
+        sys.exit(f"pyautograd failed: {', '.join(failed)}")
 
 
 def render_table(results):
