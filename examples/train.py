@@ -1,24 +1,25 @@
-"""A small training run: a 2-layer MLP learns y = sin(x) with SGD momentum."""
+"""A small training run: an MLP learns y = sin(x) with nn, optim and a DataLoader.
+Change the first three imports to torch's and it prints the same numbers."""
 import pyautograd as torch
+import pyautograd.nn as nn
+from pyautograd.utils.data import DataLoader, TensorDataset
 
-torch.manual_seed(0) if hasattr(torch, "manual_seed") else None
-x = torch.linspace(-3, 3, 64).unsqueeze(1)
+torch.manual_seed(0)
+x = torch.linspace(-3, 3, 256).unsqueeze(1)
 y = x.sin()
-w1 = (torch.tensor([[0.5] * 32]) * torch.linspace(-1, 1, 32)).requires_grad_(True)
-b1 = torch.zeros(32, requires_grad=True)
-w2 = (torch.linspace(-0.3, 0.3, 32).unsqueeze(1)).requires_grad_(True)
-b2 = torch.zeros(1, requires_grad=True)
-params = [w1, b1, w2, b2]
-bufs = [torch.zeros_like(p) for p in params]
-for step in range(201):
-    pred = (x @ w1 + b1).tanh() @ w2 + b2
-    loss = ((pred - y) ** 2).mean()
-    for p in params:
-        p.grad = None
-    loss.backward()
-    with torch.no_grad():
-        for p, b in zip(params, bufs):
-            b.mul_(0.9).add_(p.grad)
-            p.sub_(0.05 * b)
-    if step % 50 == 0:
-        print(f"step {step:4d}  loss {loss.item():.6f}")
+loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+sched = torch.optim.lr_scheduler.StepLR(opt, step_size=40, gamma=0.5)
+loss_fn = nn.MSELoss()
+for epoch in range(101):
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+    sched.step()
+    if epoch % 20 == 0:
+        with torch.no_grad():
+            print(f"epoch {epoch:3d}  loss {loss_fn(model(x), y).item():.6f}  lr {sched.get_last_lr()[0]:.4f}")
+print(model)
