@@ -370,7 +370,9 @@ def test_impossible_allocation_raises(call):
     "empty(-1)", "empty(2, -3)", "zeros(4, -1, 0)", "empty(2**62, 4)", "empty(2**31, 2**31, 2**31)",
     "empty(2**61, 2)", "empty(2**60, dtype={m}.float64)", "empty(2**62, 4, 0)", "empty(2**62, 4, -1)",
     "empty(0, 2**62, 4)", "zeros(0, 2**62, 2**62)", "zeros(3).expand(2**62, 3)",
-    "zeros(3).as_strided((2**62, 4, 0), (0, 0, 0))", "zeros(5).view(-1, 2**62)", "zeros(3).reshape(2**62, -1)",
+    "zeros(3).as_strided((2**62, 4, 0), (0, 0, 0))", "zeros(3).as_strided((2**40, 2**40), (2**40, 1))",
+    "zeros(3).as_strided((2**62,), (4,))", "zeros(3).as_strided((3,), (2**62,))", "zeros(3).as_strided((3, 3), (3, 1))",
+    "zeros(5).view(-1, 2**62)", "zeros(3).reshape(2**62, -1)",
 ])
 def test_bad_sizes_raise_torch_errors(call):
     helper_test_exception(lambda: eval("torch." + call.format(m="torch")),

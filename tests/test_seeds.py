@@ -14,8 +14,9 @@ import pyautograd as pag  # noqa: E402
 from helpers import run_python  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# shared/ lies beside the checkout (CI clones main next to it).
-SEEDS = os.path.join(os.path.dirname(ROOT), "shared", "seeds")
+# shared/ lies beside the checkout (CI clones main next to it); PAG_SEEDS names it
+# for a copy of the tests that runs elsewhere (scripts/sanitize_test.sh).
+SEEDS = os.environ.get("PAG_SEEDS") or os.path.join(os.path.dirname(ROOT), "shared", "seeds")
 if not os.path.isdir(SEEDS):
     SEEDS = "/work/shared/seeds"
 

@@ -184,7 +184,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                       }
                       if (!is_tensor(g))
                         throw TypeError(str_cat("assigned grad expected to be a Tensor or None but got grad of type ",
-                                                std::string(py::str(g.get_type().attr("__name__")))));
+                                                type_name(g)));
                       Tensor gt = g.cast<Tensor>();
                       if (gt.dtype() != t.dtype())
                         throw Error(str_cat("attempting to assign a gradient with dtype '", cpp_type_name(gt.dtype()),
@@ -296,7 +296,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
         g.push_back(go.cast<Tensor>());
       } else {
         throw TypeError(str_cat("gradients can be either Tensors or None, but got ",
-                                std::string(py::str(go.get_type().attr("__name__")))));
+                                type_name(go)));
       }
     }
     tensor_list res;

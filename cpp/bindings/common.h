@@ -29,6 +29,7 @@ DimVec parse_sizes(const py::args& args, const char* opname);
 DimVec seq_to_dims(py::handle h);
 std::optional<Dtype> opt_dtype(py::handle h);
 py::object make_size(const DimVec& s);      // pyautograd.Size
+inline std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
 // One init per core family (bindings/<family>.cpp mirrors ops/<family>.cpp).
 void init_tensor(py::module_& m, TensorClass& cls);

@@ -45,8 +45,8 @@ double alpha_arg(py::handle alpha, const Tensor& a, const Tensor& b) {
 void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
   if (!lo.is_none() && !hi.is_none() && is_tensor(lo) != is_tensor(hi))
     throw TypeError(str_cat("clamp() received an invalid combination of arguments - got (",
-                            std::string(py::str(lo.get_type().attr("__name__"))), ", ",
-                            std::string(py::str(hi.get_type().attr("__name__"))), ")"));
+                            type_name(lo), ", ",
+                            type_name(hi), ")"));
   if (!lo.is_none()) l = operand(lo, "clamp");
   if (!hi.is_none()) h = operand(hi, "clamp");
 }

@@ -11,7 +11,7 @@ void init_runtime(py::module_& m) {
   m.def("set_num_threads", [](py::handle n) {
     if (!PyLong_Check(n.ptr()) || PyBool_Check(n.ptr()))
       throw Error(str_cat("set_num_threads expects an int, but got ",
-                          std::string(py::str(n.get_type().attr("__name__")))));
+                          type_name(n)));
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(n.ptr(), &overflow);
     if (overflow) throw ValueError("Overflow when unpacking long long");

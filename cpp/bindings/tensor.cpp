@@ -17,7 +17,7 @@ bool is_tensor(py::handle h) {
 
 Tensor as_tensor_arg(py::handle h) {
   if (!is_tensor(h))
-    throw TypeError(str_cat("expected Tensor as argument, but got ", std::string(py::str(h.get_type().attr("__name__")))));
+    throw TypeError(str_cat("expected Tensor as argument, but got ", type_name(h)));
   return h.cast<Tensor>();
 }
 
@@ -53,7 +53,7 @@ Tensor operand(py::handle h, const char* opname) {
   Tensor t;
   if (!to_operand(h, t))
     throw TypeError(str_cat(opname, "(): argument 'other' (position 1) must be Tensor, not ",
-                            std::string(py::str(h.get_type().attr("__name__")))));
+                            type_name(h)));
   return t;
 }
 
@@ -85,7 +85,7 @@ DimVec parse_sizes(const py::args& args, const char* opname) {
     }
     if (!py::isinstance<py::sequence>(args[0]))
       throw TypeError(str_cat(opname, "(): argument 'size' must be tuple of ints, but found element of type ",
-                              std::string(py::str(args[0].get_type().attr("__name__"))), " at pos 0"));
+                              type_name(args[0]), " at pos 0"));
     return seq_to_dims(args[0]);
   }
   DimVec r;
@@ -97,7 +97,7 @@ DimVec parse_sizes(const py::args& args, const char* opname) {
         continue;
       }
       throw TypeError(str_cat(opname, "(): argument 'size' (position ", i + 1, ") must be tuple of ints, but found element of type ",
-                              std::string(py::str(x.get_type().attr("__name__"))), " at pos ", i));
+                              type_name(x), " at pos ", i));
     }
     r.push_back(py::cast<int64_t>(x));
   }

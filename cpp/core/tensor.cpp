@@ -9,9 +9,9 @@
 namespace pag {
 
 int64_t numel_of(const DimVec& sizes) {
-  int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
-  return n;
+  uint64_t n = 1;  // unsigned: sizes not yet validated may wrap, but never overflow a signed type
+  for (int64_t s : sizes) n *= (uint64_t)s;
+  return (int64_t)n;
 }
 
 // Note [Size overflow]: sizes come straight from Python ints, so every product of
@@ -30,7 +30,7 @@ DimVec contiguous_strides(const DimVec& sizes) {
 }
 
 // Number of elements, or torch's error when it does not fit in int64 (Note [Size overflow]).
-static int64_t checked_numel(const DimVec& sizes) {
+int64_t checked_numel(const DimVec& sizes) {
   uint64_t n = 1;
   bool overflow = false;
   for (int64_t s : sizes) overflow |= __builtin_mul_overflow(n, (uint64_t)s, &n);

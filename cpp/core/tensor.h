@@ -77,6 +77,7 @@ struct TensorImpl {
 // shared_ptr's aliasing constructor (no extra allocation) and give `.data` its own.
 
 int64_t numel_of(const DimVec& sizes);
+int64_t checked_numel(const DimVec& sizes);  // torch's error when the product overflows int64
 DimVec contiguous_strides(const DimVec& sizes);
 
 class Tensor {

@@ -422,13 +422,26 @@ Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, s
                           shape_str(strides)));
   for (int64_t s : sizes)
     if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
-  if (numel_of(sizes) > 0) {
-    int64_t need = (last_index(sizes, strides, off) + 1) * (int64_t)a.itemsize();
+  const bool empty = std::find(sizes.begin(), sizes.end(), 0) != sizes.end();
+  if (!empty) {
+    // torch's computeStorageNbytes: every step overflow-checked (Note [Size overflow])
+    uint64_t bytes = 1, step = 0;
+    bool overflow = __builtin_add_overflow((uint64_t)off, (uint64_t)1, &bytes);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      overflow |= __builtin_mul_overflow((uint64_t)strides[i], (uint64_t)(sizes[i] - 1), &step);
+      overflow |= __builtin_add_overflow(bytes, step, &bytes);
+    }
+    overflow |= __builtin_mul_overflow(bytes, (uint64_t)a.itemsize(), &bytes);
+    if (overflow || bytes > (uint64_t)INT64_MAX)
+      throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes),
+                          " and strides=", shape_str(strides)));
+    const int64_t need = (int64_t)bytes;
     if (need > (int64_t)a.storage()->nbytes)
       throw Error(str_cat("setStorage: sizes ", shape_str(sizes), ", strides ", shape_str(strides),
                           ", storage offset ", off, ", and itemsize ", a.itemsize(), " requiring a storage size of ",
                           need, " are out of bounds for storage of size ", a.storage()->nbytes));
   }
+  checked_numel(sizes);
   DimVec ints;
   pack_geom(ints, a.sizes(), a.strides(), a.offset());
   pack_geom(ints, sizes, strides, off);
