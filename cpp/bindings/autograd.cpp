@@ -137,7 +137,9 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       });
 
   cls.def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
-                   [](const Tensor& t, bool v) {
+                   [](const Tensor& t, py::handle value) {
+                     if (!PyBool_Check(value.ptr())) throw Error("requires_grad must be a bool");
+                     bool v = value.ptr() == Py_True;
                      if (!t.is_leaf()) {
                        if (!v)
                          throw Error("you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -149,7 +151,11 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                        throw Error("only Tensors of floating point and complex dtype can require gradients");
                      t.impl()->meta().requires_grad = v;
                    })
-      .def("requires_grad_", [](py::object self, bool v) {
+      .def("requires_grad_", [](py::object self, py::handle value) {
+        if (!PyBool_Check(value.ptr()))
+          throw TypeError(str_cat("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not ",
+                                  Py_TYPE(value.ptr())->tp_name));
+        bool v = value.ptr() == Py_True;
         Tensor t = self.cast<Tensor>();
         if (!t.is_leaf() && !v)
           throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -160,7 +166,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
           t.impl()->meta().requires_grad = v;
         }
         return self;
-      }, py::arg("requires_grad") = true)
+      }, py::arg("requires_grad") = py::bool_(true))
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
       .def_property_readonly("_grad_fn", [](const Tensor& t) -> py::object {
         if (!t.grad_fn()) return py::none();

@@ -22,11 +22,21 @@ Tensor as_tensor_arg(py::handle h);         // Tensor (throws TypeError otherwis
 // A Python number or Tensor as an op operand: numbers become wrapped 0-dim tensors.
 bool to_operand(py::handle h, Tensor& out);
 Tensor operand(py::handle h, const char* opname);  // to_operand or TypeError
+// Int and int-list arguments with torch's TypeErrors (Note [Int-list arguments]); `position`
+// is torch's (1-based, self not counted), 0 for an argument that has none in the message.
+bool int_like(py::handle x, int64_t& out);
+int64_t int_arg(py::handle h, const char* op, const char* arg, int position);
+DimVec int_list_arg(py::handle h, const char* op, const char* arg, int position);
 // dim=None | int | sequence of ints
-OptDims parse_dims(py::handle h);
+OptDims parse_dims(py::handle h, const char* op = "squeeze", const char* arg = "dim", int position = 1);
 // sizes given as *args (ints) or one sequence / Size
-DimVec parse_sizes(const py::args& args, const char* opname);
+DimVec parse_sizes(const py::args& args, const char* opname, const char* argname = "size");
 DimVec seq_to_dims(py::handle h);
+// Note [Argument errors] (pyautograd/_arg_errors.py): torch's TypeError for a call of `name`
+// that none of its overloads accepted (a method's args without self).
+[[noreturn]] void raise_arg_error(const char* name, bool is_method, const py::tuple& args, const py::dict& kwargs);
+// Registers, after all of name's overloads (method and function), the catch-all raising it.
+void def_arg_errors(py::module_& m, TensorClass& cls, const char* name);
 std::optional<Dtype> opt_dtype(py::handle h);
 py::object make_size(const DimVec& s);      // pyautograd.Size
 inline std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
@@ -63,11 +73,35 @@ auto release_gil_if(bool large, F&& f) -> decltype(f()) {
   return f();
 }
 
+// A TypeError about the argument at `position` as a method counts it; the function form
+// (def_both), whose `input` comes first, reports it one place later, as torch does.
+struct ArgTypeError : TypeError {
+  ArgTypeError(std::string head, int position, std::string tail)
+      : TypeError(str_cat(head, " (position ", position, ")", tail)), head(std::move(head)), position(position),
+        tail(std::move(tail)) {}
+  ArgTypeError shifted() const { return ArgTypeError(head, position + 1, tail); }
+  std::string head;
+  int position;
+  std::string tail;
+};
+
+template <typename F, typename R, typename... A>
+auto function_form(F f, R (*)(A...)) {
+  return [f](A... a) -> R {
+    try {
+      return f(std::forward<A>(a)...);
+    } catch (const ArgTypeError& e) {
+      throw e.shifted();
+    }
+  };
+}
+
 // Registers `f` as Tensor.<name> and as pyautograd.<name>(input, ...).
 template <typename F, typename... Extra>
 void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const Extra&... extra) {
   cls.def(name, f, extra...);
-  m.def(name, f, py::arg("input"), extra...);
+  m.def(name, function_form(f, static_cast<py::detail::function_signature_t<F>*>(nullptr)), py::arg("input"),
+        extra...);
 }
 
 }  // namespace pag::py_bind

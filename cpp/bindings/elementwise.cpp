@@ -145,7 +145,9 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   m.def("pow", [](py::handle a, const Tensor& b) { return pow(operand(a, "pow"), b); }, py::arg("self"),
         py::arg("exponent"));
   def_both(m, cls, "maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, py::arg("other"));
+  def_arg_errors(m, cls, "maximum");
   def_both(m, cls, "minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, py::arg("other"));
+  def_arg_errors(m, cls, "minimum");
 #define PAG_COMPARE(pyname, fn) \
   def_both(m, cls, pyname, [](const Tensor& a, py::handle b) { return fn(a, operand(b, pyname)); }, py::arg("other"));
   PAG_COMPARE("eq", eq) PAG_COMPARE("ne", ne) PAG_COMPARE("lt", lt) PAG_COMPARE("le", le) PAG_COMPARE("gt", gt)

@@ -388,6 +388,7 @@ void init_index(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "gather", [](const Tensor& a, int64_t dim, const Tensor& index, bool) {
     return gather(a, dim, index);
   }, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
+  def_arg_errors(m, cls, "gather");
   def_both(m, cls, "scatter", [](const Tensor& a, int64_t dim, const Tensor& index, py::handle src, py::handle value,
                                  py::handle reduce) {
     Tensor source = scatter_source(src, value, "scatter");
@@ -413,6 +414,7 @@ void init_index(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "index_select", [](const Tensor& a, int64_t dim, const Tensor& index) {
     return index_select(a, dim, index);
   }, py::arg("dim"), py::arg("index"));
+  def_arg_errors(m, cls, "index_select");
   def_both(m, cls, "index_add", [](const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source,
                                    double alpha) { return index_add(a, dim, index, source, alpha); },
            py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1.0);

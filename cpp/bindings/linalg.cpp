@@ -19,6 +19,7 @@ kernels::Isa isa_from_name(const std::string& s) {
 
 void init_linalg(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::arg("other"));
+  def_arg_errors(m, cls, "matmul");
   def_both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); }, py::arg("mat2"));
   def_both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); }, py::arg("mat2"));
   def_both(m, cls, "mv", [](const Tensor& a, const Tensor& b) { return mv(a, b); }, py::arg("vec"));

@@ -129,9 +129,10 @@ void def_max_like(py::module_& m, TensorClass& cls, const char* name, Reduce all
 }
 
 // numpy's spellings torch also accepts (axis=, keepdims=): registered last, so it runs
-// only when no overload matched; it renames them and calls again.
+// only when no overload matched; it renames them and calls again, and otherwise raises
+// torch's TypeError for the call (Note [Argument errors]).
 void def_numpy_aliases(py::module_& m, TensorClass& cls, const char* name) {
-  auto renamed = [name](const py::kwargs& kw) {
+  auto renamed = [](const py::kwargs& kw) -> std::optional<py::dict> {
     py::dict out;
     bool any = false;
     for (auto [k, v] : kw) {
@@ -141,14 +142,20 @@ void def_numpy_aliases(py::module_& m, TensorClass& cls, const char* name) {
       if (out.contains(key.c_str())) any = false;  // both spellings given
       out[key.c_str()] = v;
     }
-    if (!any) throw TypeError(str_cat(name, "() received an invalid combination of arguments"));
+    if (!any) return std::nullopt;
     return out;
   };
   cls.def(name, [name, renamed](py::object self, py::args args, py::kwargs kw) {
-    return self.attr(name)(*args, **renamed(kw));
+    auto r = renamed(kw);
+    if (!r) raise_arg_error(name, true, args, kw);
+    return self.attr(name)(*args, **(*r));
   });
   py::object mod = m;
-  m.def(name, [name, renamed, mod](py::args args, py::kwargs kw) { return mod.attr(name)(*args, **renamed(kw)); });
+  m.def(name, [name, renamed, mod](py::args args, py::kwargs kw) {
+    auto r = renamed(kw);
+    if (!r) raise_arg_error(name, false, args, kw);
+    return mod.attr(name)(*args, **(*r));
+  });
 }
 
 }  // namespace

@@ -5,31 +5,62 @@
 
 namespace pag::py_bind {
 
+namespace {
+
+// cat/stack's `tensors`: a sequence of Tensors, with torch's TypeErrors for anything else.
+std::vector<Tensor> tensor_list_arg(py::handle h, const char* op) {
+  PyObject* o = h.ptr();
+  if (is_tensor(h) || !PySequence_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o))
+    throw TypeError(str_cat(op, "(): argument 'tensors' (position 1) must be tuple of Tensors, not ",
+                            is_tensor(h) ? "Tensor" : Py_TYPE(o)->tp_name));
+  std::vector<Tensor> out;
+  size_t i = 0;
+  for (py::handle x : h) {
+    if (!is_tensor(x))
+      throw TypeError(str_cat("expected Tensor as element ", i, " in argument 0, but got ", Py_TYPE(x.ptr())->tp_name));
+    out.push_back(x.cast<Tensor>());
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
 void init_shape(py::module_& m, TensorClass& cls) {
   cls.def("view", [](const Tensor& a, py::args args) {
     if (args.size() == 1 && py::isinstance<PyDtype>(args[0]))
       throw NotImplementedError("view(dtype) is not supported");
-    return view(a, parse_sizes(args, "view"));
+    DimVec sizes;
+    try {
+      sizes = parse_sizes(args, "view");
+    } catch (const TypeError&) {
+      raise_arg_error("view", true, args, py::dict());  // view(dtype) | view(*size)
+    }
+    return view(a, sizes);
   });
   cls.def("view_as", [](const Tensor& a, const Tensor& o) { return view(a, o.sizes()); }, py::arg("other"));
-  cls.def("reshape", [](const Tensor& a, py::args args) { return reshape(a, parse_sizes(args, "reshape")); });
-  m.def("reshape", [](const Tensor& a, py::object shape) { return reshape(a, seq_to_dims(shape)); },
+  cls.def("reshape", [](const Tensor& a, py::args args) { return reshape(a, parse_sizes(args, "reshape", "shape")); });
+  m.def("reshape", [](const Tensor& a, py::object shape) { return reshape(a, int_list_arg(shape, "reshape", "shape", 2)); },
         py::arg("input"), py::arg("shape"));
   cls.def("reshape_as", [](const Tensor& a, const Tensor& o) { return reshape(a, o.sizes()); }, py::arg("other"));
   def_both(m, cls, "flatten", [](const Tensor& a, int64_t s, int64_t e) { return flatten(a, s, e); },
            py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  def_arg_errors(m, cls, "flatten");
   def_both(m, cls, "unflatten", [](const Tensor& a, int64_t d, py::object sizes) {
-    return unflatten(a, d, seq_to_dims(sizes));
+    return unflatten(a, d, int_list_arg(sizes, "unflatten", "sizes", 2));
   }, py::arg("dim"), py::arg("sizes"));
   def_both(m, cls, "unsqueeze", [](const Tensor& a, int64_t d) { return unsqueeze(a, d); }, py::arg("dim"));
+  def_arg_errors(m, cls, "unsqueeze");
   def_both(m, cls, "squeeze", [](const Tensor& a, py::object d) {
     if (PyLong_Check(d.ptr())) return squeeze_dim(a, d.cast<int64_t>());
-    return squeeze(a, parse_dims(d));
+    return squeeze(a, parse_dims(d, "squeeze", "dim", 1));
   }, py::arg("dim") = py::none());
   def_both(m, cls, "transpose", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
            py::arg("dim0"), py::arg("dim1"));
+  def_arg_errors(m, cls, "transpose");
   def_both(m, cls, "swapaxes", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
            py::arg("axis0"), py::arg("axis1"));
+  def_arg_errors(m, cls, "swapaxes");
   def_both(m, cls, "t", [](const Tensor& a) { return t(a); });
   cls.def_property_readonly("T", [](const Tensor& a) {
     // torch warns once per process (TORCH_WARN_ONCE)
@@ -51,36 +82,43 @@ void init_shape(py::module_& m, TensorClass& cls) {
       throw Error(str_cat("tensor.mT is only supported on matrices or batches of matrices. Got ", a.dim(), "-D tensor."));
     return transpose(a, -2, -1);
   });
-  cls.def("permute", [](const Tensor& a, py::args args) { return permute(a, parse_sizes(args, "permute")); });
-  m.def("permute", [](const Tensor& a, py::object dims) { return permute(a, seq_to_dims(dims)); },
+  cls.def("permute", [](const Tensor& a, py::args args) { return permute(a, parse_sizes(args, "permute", "dims")); });
+  m.def("permute", [](const Tensor& a, py::object dims) { return permute(a, int_list_arg(dims, "permute", "dims", 2)); },
         py::arg("input"), py::arg("dims"));
   cls.def("expand", [](const Tensor& a, py::args args) { return expand(a, parse_sizes(args, "expand")); });
   cls.def("expand_as", [](const Tensor& a, const Tensor& o) { return expand(a, o.sizes()); }, py::arg("other"));
-  m.def("broadcast_to", [](const Tensor& a, py::object s) { return expand(a, seq_to_dims(s)); },
+  m.def("broadcast_to", [](const Tensor& a, py::object s) { return expand(a, int_list_arg(s, "broadcast_to", "size", 2)); },
         py::arg("input"), py::arg("size"));
-  cls.def("broadcast_to", [](const Tensor& a, py::object s) { return expand(a, seq_to_dims(s)); }, py::arg("size"));
+  cls.def("broadcast_to", [](const Tensor& a, py::object s) {
+    return expand(a, int_list_arg(s, "broadcast_to", "size", 1));
+  }, py::arg("size"));
   def_both(m, cls, "narrow", [](const Tensor& a, int64_t d, py::handle start, int64_t len) {
     return narrow(a, d, is_tensor(start) ? start.cast<Tensor>().item_int() : start.cast<int64_t>(), len);
   }, py::arg("dim"), py::arg("start"), py::arg("length"));
   def_both(m, cls, "select", [](const Tensor& a, int64_t d, int64_t i) { return select(a, d, i); },
            py::arg("dim"), py::arg("index"));
+  def_arg_errors(m, cls, "select");
   def_both(m, cls, "as_strided", [](const Tensor& a, py::object size, py::object stride, py::object off) {
-    return as_strided(a, seq_to_dims(size), seq_to_dims(stride),
+    return as_strided(a, int_list_arg(size, "as_strided", "size", 1), int_list_arg(stride, "as_strided", "stride", 2),
                       off.is_none() ? std::nullopt : std::optional<int64_t>(off.cast<int64_t>()));
   }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
   cls.def("contiguous", [](const Tensor& a, py::kwargs) { return contiguous(a); });
   def_both(m, cls, "clone", [](const Tensor& a, py::kwargs) { return clone(a); });
-  m.def("cat", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
-  m.def("concat", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
-  m.def("concatenate", [](const std::vector<Tensor>& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("axis") = 0);
-  m.def("stack", [](const std::vector<Tensor>& ts, int64_t d) { return stack(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("cat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "cat"), d); }, py::arg("tensors"),
+        py::arg("dim") = 0);
+  m.def("concat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "concat"), d); }, py::arg("tensors"),
+        py::arg("dim") = 0);
+  m.def("concatenate", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "concatenate"), d); },
+        py::arg("tensors"), py::arg("axis") = 0);
+  m.def("stack", [](py::handle ts, int64_t d) { return stack(tensor_list_arg(ts, "stack"), d); }, py::arg("tensors"),
+        py::arg("dim") = 0);
   auto split_fn = [](const Tensor& a, py::object split_size, int64_t dim) {
     if (PyLong_Check(split_size.ptr())) return py::tuple(py::cast(split_by_size(a, split_size.cast<int64_t>(), dim)));
-    return py::tuple(py::cast(split(a, seq_to_dims(split_size), dim)));
+    return py::tuple(py::cast(split(a, int_list_arg(split_size, "split_with_sizes", "split_sizes", 1), dim)));
   };
   def_both(m, cls, "split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
   cls.def("split_with_sizes", [](const Tensor& a, py::object sizes, int64_t dim) {
-    return py::tuple(py::cast(split(a, seq_to_dims(sizes), dim)));
+    return py::tuple(py::cast(split(a, int_list_arg(sizes, "split_with_sizes", "split_sizes", 1), dim)));
   }, py::arg("split_sizes"), py::arg("dim") = 0);
   def_both(m, cls, "chunk", [](const Tensor& a, int64_t chunks, int64_t dim) {
     return py::tuple(py::cast(chunk(a, chunks, dim)));

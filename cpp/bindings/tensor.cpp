@@ -52,56 +52,110 @@ bool to_operand(py::handle h, Tensor& out) {
 Tensor operand(py::handle h, const char* opname) {
   Tensor t;
   if (!to_operand(h, t))
-    throw TypeError(str_cat(opname, "(): argument 'other' (position 1) must be Tensor, not ",
-                            type_name(h)));
+    throw ArgTypeError(str_cat(opname, "(): argument 'other'"), 1,
+                       str_cat(" must be Tensor, not ", type_name(h)));
   return t;
 }
 
-DimVec seq_to_dims(py::handle h) {
-  DimVec r;
-  if (is_tensor(h)) {
-    Tensor t = h.cast<Tensor>();
-    if (t.dim() == 0) { r.push_back(t.item_int()); return r; }
+// Note [Int-list arguments]: torch takes for a `tuple of ints` a tuple, list or Size of
+// ints (Python ints, numpy integers, 0-dim integer tensors; never bools or floats), or
+// one int, and words its TypeErrors by where the bad value sits: the argument itself,
+// the list's first element, or a later one (found when the list is unpacked).
+namespace {
+
+std::string tp_name(py::handle x) { return is_tensor(x) ? "Tensor" : Py_TYPE(x.ptr())->tp_name; }
+
+[[noreturn]] void unpack_error(const char* op, const char* arg, size_t i, py::handle x) {
+  throw TypeError(str_cat(op, "(): argument '", arg, "' failed to unpack the object at pos ", i + 1,
+                          " with error \"type must be tuple of ints,but got ", tp_name(x), "\""));
+}
+
+}  // namespace
+
+bool int_like(py::handle x, int64_t& out) {
+  PyObject* o = x.ptr();
+  if (PyBool_Check(o) || PyFloat_Check(o)) return false;
+  if (PyLong_Check(o)) {
+    out = x.cast<int64_t>();
+    return true;
   }
+  if (is_tensor(x)) {
+    Tensor t = x.cast<Tensor>();
+    if (t.dim() != 0 || is_floating(t.dtype()) || t.dtype() == Dtype::Bool) return false;
+    out = t.item_int();
+    return true;
+  }
+  if (!PyIndex_Check(o)) return false;  // numpy integers
+  Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  out = static_cast<int64_t>(v);
+  return true;
+}
+
+[[noreturn]] static void arg_error(const char* op, const char* arg, int position, const std::string& tail) {
+  std::string head = str_cat(op, "(): argument '", arg, "'");
+  if (position > 0) throw ArgTypeError(head, position, tail);
+  throw TypeError(head + tail);
+}
+
+int64_t int_arg(py::handle h, const char* op, const char* arg, int position) {
+  int64_t v;
+  if (!int_like(h, v)) arg_error(op, arg, position, " must be int, not " + tp_name(h));
+  return v;
+}
+
+DimVec int_list_arg(py::handle h, const char* op, const char* arg, int position) {
+  int64_t v;
+  if (int_like(h, v)) return DimVec{v};
+  PyObject* o = h.ptr();
+  // tuples, lists and Size as torch; other sequences of ints (range, numpy arrays) as well
+  bool seq = PyTuple_Check(o) || PyList_Check(o) ||
+             (PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o) && !is_tensor(h));
+  if (!seq) arg_error(op, arg, position, " must be tuple of ints, not " + tp_name(h));
+  DimVec r;
+  size_t i = 0;
   for (py::handle x : h) {
-    if (PyFloat_Check(x.ptr()))
-      throw TypeError("'float' object cannot be interpreted as an integer");
-    r.push_back(py::cast<int64_t>(x));
+    if (!int_like(x, v)) {
+      if (i == 0) arg_error(op, arg, position, " must be tuple of ints, but found element of type " + tp_name(x) + " at pos 0");
+      unpack_error(op, arg, i, x);
+    }
+    r.push_back(v);
+    ++i;
   }
   return r;
 }
 
-OptDims parse_dims(py::handle h) {
+DimVec seq_to_dims(py::handle h) { return int_list_arg(h, "size", "size", 0); }
+
+OptDims parse_dims(py::handle h, const char* op, const char* arg, int position) {
   if (h.is_none()) return std::nullopt;
-  if (PyLong_Check(h.ptr())) return DimVec{py::cast<int64_t>(h)};
-  return seq_to_dims(h);
+  return int_list_arg(h, op, arg, position);
 }
 
-DimVec parse_sizes(const py::args& args, const char* opname) {
-  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
-    if (is_tensor(args[0])) {
-      Tensor t = args[0].cast<Tensor>();
-      if (t.dim() == 0) return DimVec{t.item_int()};
-    }
-    if (!py::isinstance<py::sequence>(args[0]))
-      throw TypeError(str_cat(opname, "(): argument 'size' must be tuple of ints, but found element of type ",
-                              type_name(args[0]), " at pos 0"));
-    return seq_to_dims(args[0]);
-  }
+DimVec parse_sizes(const py::args& args, const char* opname, const char* argname) {
+  if (args.size() == 1) return int_list_arg(args[0], opname, argname, 1);
   DimVec r;
+  int64_t v;
+  if (args.size() == 0 || !int_like(args[0], v))  // not the var-args form expand(2, 3)
+    throw TypeError(str_cat(opname, "() takes 1 positional argument but ", args.size(), " were given"));
   for (size_t i = 0; i < args.size(); ++i) {
-    py::handle x = args[i];
-    if (!PyLong_Check(x.ptr())) {
-      if (is_tensor(x) && x.cast<Tensor>().dim() == 0 && !is_floating(x.cast<Tensor>().dtype())) {
-        r.push_back(x.cast<Tensor>().item_int());
-        continue;
-      }
-      throw TypeError(str_cat(opname, "(): argument 'size' (position ", i + 1, ") must be tuple of ints, but found element of type ",
-                              type_name(x), " at pos ", i));
-    }
-    r.push_back(py::cast<int64_t>(x));
+    if (!int_like(args[i], v)) unpack_error(opname, argname, i, args[i]);
+    r.push_back(v);
   }
   return r;
+}
+
+[[noreturn]] void raise_arg_error(const char* name, bool is_method, const py::tuple& args, const py::dict& kwargs) {
+  static py::handle raise_for = py::object(py::module_::import("pyautograd._arg_errors").attr("raise_for")).release();
+  raise_for(name, is_method, args, kwargs);
+  throw TypeError(str_cat(name, "(): invalid arguments"));  // raise_for always raises
+}
+
+void def_arg_errors(py::module_& m, TensorClass& cls, const char* name) {
+  cls.def(name, [name](const py::object&, const py::args& args, const py::kwargs& kw) -> py::object {
+    raise_arg_error(name, true, args, kw);
+  });
+  m.def(name, [name](const py::args& args, const py::kwargs& kw) -> py::object { raise_arg_error(name, false, args, kw); });
 }
 
 std::optional<Dtype> opt_dtype(py::handle h) {
@@ -239,14 +293,14 @@ void init_tensor(py::module_& m, TensorClass& cls) {
           for (int64_t i = 0; i < t.dim(); ++i) r[i] = py::int_(t.strides()[i]);
           return std::move(r);
         }
-        return py::int_(t.stride(dim.cast<int64_t>()));
+        return py::int_(t.stride(int_arg(dim, "stride", "dim", 1)));
       }, py::arg("dim") = py::none())
       .def("storage_offset", [](const Tensor& t) { return t.offset(); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
       .def("untyped_storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.storage()->data); })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return make_size(t.sizes());
-        return py::int_(t.size(dim.cast<int64_t>()));
+        return py::int_(t.size(int_arg(dim, "size", "dim", 1)));
       }, py::arg("dim") = py::none())
       .def("item", [](const Tensor& t) { return py_scalar(t); })
       .def("tolist", [](const Tensor& t) { return tolist(t); })

@@ -80,8 +80,8 @@ DimVec broadcast_strides(const Tensor& t, const DimVec& shape) {
   return st;
 }
 
-// First value of an int64 tensor outside [lo, hi) in row-major order (error reporting only).
-int64_t first_out_of_range(const Tensor& idx, int64_t lo, int64_t hi) {
+// First value of an int64 tensor outside [lo, hi) in row-major order (0 when there is none).
+int64_t first_out_of_range(const Tensor& idx, int64_t lo, int64_t hi, bool* any = nullptr) {
   int64_t found = 0;
   bool done = false;
   Geometry g = loop_geometry(idx.sizes(), {operand_of(idx)});
@@ -93,6 +93,7 @@ int64_t first_out_of_range(const Tensor& idx, int64_t lo, int64_t hi) {
         if (v < lo || v >= hi) { found = v; done = true; }
       }
     });
+  if (any) *any = done;
   return found;
 }
 
@@ -206,6 +207,12 @@ int64_t scatter_checks(const Tensor& self, int64_t dim, const Tensor& index, con
   scatter_gather_index_dtype("scatter", index);
   if (src && src->dtype() != self.dtype()) throw Error("scatter(): Expected self.dtype to be equal to src.dtype");
   scatter_shape_check(self, d, index, src);
+  // Every index is checked before anything is written, so a bad one leaves self (its
+  // values, version and history) as it was; torch writes the entries ahead of it.
+  int64_t size = nonempty_size(self, d);
+  bool bad = false;
+  int64_t v = index.numel() == 0 ? 0 : first_out_of_range(index, 0, size, &bad);
+  if (bad) throw Error(str_cat("index ", v, " is out of bounds for dimension ", d, " with size ", size));
   return d;
 }
 
