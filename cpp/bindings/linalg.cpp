@@ -44,6 +44,10 @@ void init_linalg(py::module_& m, TensorClass& cls) {
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
 
   m.def("_gemm_info", [] { return kernels::gemm::info(); });
+  m.def("_fma_peak_gflops", [](int threads, double seconds) {
+    py::gil_scoped_release nogil;
+    return kernels::gemm::fma_peak_gflops(threads, seconds);
+  }, py::arg("threads"), py::arg("seconds") = 0.3);
   m.def("_gemm_isa", [] { return std::string(kernels::isa_name(kernels::gemm::active_isa())); });
   m.def("_gemm_set_isa", [](const std::string& name) {
     return std::string(kernels::isa_name(kernels::gemm::set_isa(isa_from_name(name))));

@@ -11,6 +11,7 @@
 // Threads share the packed B block and take row blocks of C (Note [GEMM threading]);
 // small problems skip packing A and read it in place (run_small).
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -378,6 +379,33 @@ std::string info() {
   };
   return std::string("isa=") + isa_name(current_isa()) + " cpu=" + isa_name(cpu_isa()) + " threads=" +
          std::to_string(num_threads()) + "; float32: " + blk(s.name, s.blk) + "; float64: " + blk(d.name, d.blk);
+}
+
+double fma_peak_gflops(int threads, double seconds) {
+  const auto& ks = kernel_set<float>();
+  const int64_t iters = 1 << 20;  // about a millisecond per round
+  const double flops_per_round = 2.0 * ks.lanes * kFmaChains * (double)iters;
+  double best = 0.0;
+  volatile float sink = 0.f;
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {  // the best of several rounds: a round the scheduler interrupted is not the peak
+    const auto t0 = std::chrono::steady_clock::now();
+    int team = 1;
+    float total = 0.f;
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+    {
+#ifdef _OPENMP
+#pragma omp single
+      team = omp_get_num_threads();
+#endif
+      total += ks.fma_probe(iters);
+    }
+    sink = sink + total;
+    const auto t1 = std::chrono::steady_clock::now();
+    best = std::max(best, flops_per_round * team / std::chrono::duration<double>(t1 - t0).count() / 1e9);
+    if (std::chrono::duration<double>(t1 - start).count() >= seconds) break;
+  }
+  return best;
 }
 
 Isa set_isa(Isa isa) {

@@ -45,6 +45,9 @@ template <typename T> T dot(int64_t n, const T* x, int64_t incx, const T* y, int
 
 // Which micro-kernels run, with their block sizes (pyautograd._C._gemm_info()).
 std::string info();
+// Float32 FMA throughput of this machine with the active ISA and `threads` threads,
+// measured over about `seconds` (pyautograd._C._fma_peak_gflops(); the bench's peak line).
+double fma_peak_gflops(int threads, double seconds);
 // Tests run every kernel this CPU can: selects `isa` (clamped to cpu_isa()) and
 // returns the one now in use.
 Isa set_isa(Isa isa);

@@ -40,7 +40,12 @@ struct KernelSet {
   void (*gemv_rows)(int64_t m, int64_t k, const T* a, int64_t lda, const T* x, T* y, int64_t incy);
   void (*gemv_cols)(int64_t m, int64_t k, const T* a, int64_t lda, const T* x, int64_t incx, T* y);
   T (*dot)(int64_t n, const T* x, const T* y);
+  // The FMA peak probe: `iters` rounds of kFmaChains independent vector FMAs
+  // (2 * W * kFmaChains * iters FLOPs); returns a value that depends on all of them.
+  T (*fma_probe)(int64_t iters);
+  int lanes;  // W: elements per vector register
 };
+constexpr int kFmaChains = 12;  // independent chains: latency (4) x FMA ports (2) with room to spare
 
 // One definition per ISA file (ukernel_*_avx512.cpp, ukernel_*_avx2.cpp, ukernel_generic.cpp).
 const KernelSet<float>& kernels_avx512_f32();

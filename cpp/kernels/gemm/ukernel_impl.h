@@ -288,8 +288,21 @@ struct GemmKernels {
     return V::reduce(V::add(V::add(s0, s1), V::add(s2, s3)));
   }
 
+  static T fma_probe(int64_t iters) {
+    R acc[kFmaChains];
+    for (int j = 0; j < kFmaChains; ++j) acc[j] = V::set1(T(j));
+    const R m = V::set1(T(0.999999)), a = V::set1(T(1e-6));
+    for (int64_t i = 0; i < iters; ++i) {
+#pragma GCC unroll 12
+      for (int j = 0; j < kFmaChains; ++j) acc[j] = V::fmadd(acc[j], m, a);
+    }
+    for (int j = 1; j < kFmaChains; ++j) acc[0] = V::add(acc[0], acc[j]);
+    return V::reduce(acc[0]);
+  }
+
   static KernelSet<T> make(Isa isa, Blocking blk, const char* name) {
-    return KernelSet<T>{isa, blk, name, &packed, &unpacked_a, &pack_a, &pack_b, &gemv_rows, &gemv_cols, &dot};
+    return KernelSet<T>{isa,       blk,        name,       &packed, &unpacked_a, &pack_a, &pack_b,
+                        &gemv_rows, &gemv_cols, &dot, &fma_probe, W};
   }
 };
 
