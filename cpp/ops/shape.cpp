@@ -146,6 +146,25 @@ ViewGeom unpack_geom(const DimVec& ints, size_t& pos) {
   return g;
 }
 
+// Bytes a storage needs to hold every element of the geometry, 0 when it has none: torch's
+// computeStorageNbytes, in unsigned arithmetic as there, so a negative size counts as a huge
+// one and a geometry that cannot be addressed fails instead of wrapping into range.
+uint64_t storage_nbytes(const DimVec& sizes, const DimVec& strides, size_t itemsize, uint64_t offset) {
+  uint64_t n = offset + 1;
+  bool overflow = false;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) return 0;
+    uint64_t span;
+    overflow |= __builtin_mul_overflow((uint64_t)strides[i], (uint64_t)sizes[i] - 1, &span);
+    overflow |= __builtin_add_overflow(n, span, &n);
+  }
+  overflow |= __builtin_mul_overflow(n, (uint64_t)itemsize, &n);
+  if (overflow || n > (uint64_t)INT64_MAX)
+    throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes),
+                        " and strides=", shape_str(strides)));
+  return n;
+}
+
 // Sums g into a fresh buffer of n elements at the (possibly overlapping) geometry
 // `v`: the adjoint of as_strided. Its own backward reads the geometry back out.
 Tensor strided_scatter_add(const Tensor& g, int64_t n, const ViewGeom& v) {
@@ -414,16 +433,16 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
 
 Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, std::optional<int64_t> offset) {
   if (sizes.size() != strides.size()) throw Error("mismatch in length of strides and shape");
-  int64_t off = offset.value_or(a.offset());
-  if (off < 0) throw Error(str_cat("Tensor: invalid storage offset ", off));
   for (int64_t s : strides)
     if (s < 0)
       throw Error(str_cat("as_strided: Negative strides are not supported at the moment, got strides: ",
                           shape_str(strides)));
-  for (int64_t s : sizes)
-    if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
-  if (numel_of(sizes) > 0) {
-    int64_t need = (last_index(sizes, strides, off) + 1) * (int64_t)a.itemsize();
+  int64_t off = offset.value_or(a.offset());
+  if (off < 0) throw Error(str_cat("Tensor: invalid storage offset ", off));
+  // A view with a zero-size dimension may sit anywhere (torch's rule), even with negative sizes.
+  uint64_t bytes = storage_nbytes(sizes, strides, a.itemsize(), 0);
+  if (bytes != 0) {
+    int64_t need = (int64_t)storage_nbytes(sizes, strides, a.itemsize(), (uint64_t)off);
     if (need > (int64_t)a.storage()->nbytes)
       throw Error(str_cat("setStorage: sizes ", shape_str(sizes), ", strides ", shape_str(strides),
                           ", storage offset ", off, ", and itemsize ", a.itemsize(), " requiring a storage size of ",
