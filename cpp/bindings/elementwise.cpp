@@ -56,11 +56,11 @@ void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
 void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- operators
   def_binop(cls, "__add__", [](const Tensor& a, const Tensor& b) { return add(a, b); });
-  def_binop(cls, "__radd__", [](const Tensor& a, const Tensor& b) { return add(b, a); });
+  def_binop(cls, "__radd__", [](const Tensor& a, const Tensor& b) { return add(a, b); });  // Note [Reflected commutative ops]
   def_binop(cls, "__sub__", [](const Tensor& a, const Tensor& b) { return sub(a, b); });
   def_binop(cls, "__rsub__", [](const Tensor& a, const Tensor& b) { return sub(b, a); });
   def_binop(cls, "__mul__", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
-  def_binop(cls, "__rmul__", [](const Tensor& a, const Tensor& b) { return mul(b, a); });
+  def_binop(cls, "__rmul__", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
   def_binop(cls, "__truediv__", [](const Tensor& a, const Tensor& b) { return div(a, b); });
   def_binop(cls, "__rtruediv__", [](const Tensor& a, const Tensor& b) {
     // torch computes `c / x` as reciprocal(x) * c (MulBackward0)
