@@ -1512,6 +1512,23 @@ def _graph_cases(m):
         "grad_bce_logits": grad_of(lambda L: F.binary_cross_entropy_with_logits(L["a"], L["p"])),
         "grad_smooth_l1": grad_of(lambda L: F.smooth_l1_loss(L["a"], L["k"])),
         "grad_huber": grad_of(lambda L: F.huber_loss(L["a"], L["k"])),
+        "grad_pow": grad_of(lambda L: (L["a"] ** 3).sum()), "grad_square": grad_of(lambda L: (L["a"] ** 2).sum()),
+        "grad_sum_dim": grad_of(lambda L: (L["a"].sum(0) ** 2).sum()),
+        "grad_mean_dims": grad_of(lambda L: (L["bt"].mean((0, 2)) * L["a"].mean(1)).sum()),
+        "grad_expand": grad_of(lambda L: (L["a"].unsqueeze(0).expand(2, 3, 4) ** 2).sum()),
+        "grad_cat": grad_of(lambda L: (m.cat([L["a"], L["a"] * 2]) ** 2).sum()),
+        "grad_clamp": grad_of(lambda L: (L["a"].clamp(-1, 1) ** 2).sum()),
+        "grad_where": grad_of(lambda L: (m.where(L["a"] > 0, L["a"], 0.0) ** 2).sum()),
+        "grad_relu": grad_of(lambda L: (L["a"].relu() ** 2).sum()), "grad_F_relu": grad_of(lambda L: (F.relu(L["a"]) * L["a"]).sum()),
+        "grad_slice": grad_of(lambda L: (L["a"][1:, ::2] ** 2).sum()), "grad_select": grad_of(lambda L: (L["a"][1, 1:] * L["a"][:, 2]).sum()),
+        "grad_narrow": grad_of(lambda L: (L["a"].narrow(1, 1, 2) ** 3).sum()),
+        "grad_index": grad_of(lambda L: (L["a"][m.tensor([0, 0, 2])] ** 2).sum()),
+        "grad_abs": grad_of(lambda L: (L["a"].abs() * L["a"]).sum()), "grad_sqrt": grad_of(lambda L: (L["a"] ** 2 + 1).sqrt().sum()),
+        "grad_sigmoid": grad_of(lambda L: L["a"].sigmoid().sum()), "grad_tanh": grad_of(lambda L: L["a"].tanh().sum()),
+        "grad_log": grad_of(lambda L: (L["a"] ** 2 + 1).log().sum()),
+        "grad_bce": grad_of(lambda L: F.binary_cross_entropy(L["a"].sigmoid(), L["p"])),
+        "grad_tanh_mlp": grad_of(lambda L: (L["a"] @ L["w"].t()).tanh().sum()),
+        "grad_sum_f64": grad_of(lambda L: (L["a"].sum(1, dtype=m.float64) ** 2).sum()),
     }
 
 

@@ -166,7 +166,7 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- unary
 #define PAG_UNARY(name) \
   def_both(m, cls, #name, [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return name(a); }); });
-  PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
+  PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sgn) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
   PAG_UNARY(log1p) PAG_UNARY(sin) PAG_UNARY(cos) PAG_UNARY(tanh) PAG_UNARY(sigmoid) PAG_UNARY(relu)
   PAG_UNARY(reciprocal) PAG_UNARY(square) PAG_UNARY(floor) PAG_UNARY(ceil) PAG_UNARY(round)
 #undef PAG_UNARY

@@ -156,22 +156,6 @@ Tensor div_scalar(const Tensor& t, double s) {
   return out;
 }
 
-// Multiplication by a C++ scalar (mul.Scalar), whose node is MulBackward1 (Note [DivBackward1]).
-Tensor mul_scalar(const Tensor& t, double s) {
-  Tensor out;
-  {
-    AutoGradMode no(false);
-    out = mul(t, num(s));
-  }
-  if (any_requires_grad({&t})) {
-    auto n = record("MulBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {mul_scalar(g[0], n.scalars[0])};
-    }, {t}, {out});
-    n->scalars = {s};
-  }
-  return out;
-}
-
 // ================================================================ activations
 Tensor leaky_relu(const Tensor& self, double negative_slope) {
   Tensor out = map1("leaky_relu_cpu", self, self.dtype(), [negative_slope](auto x) {

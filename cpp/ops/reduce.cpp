@@ -15,6 +15,7 @@
 #include "autograd/node.h"
 #include "kernels/reduce.h"
 #include "ops/iter.h"
+#include "ops/nn.h"
 #include "ops/ops.h"
 #include "ops/reduce_util.h"
 
@@ -118,6 +119,16 @@ Tensor squeeze_reduced(const Tensor& out_keepdim, const std::vector<bool>& mask,
   Tensor r = make_view(out_keepdim, sz, st, out_keepdim.offset());
   r.impl()->view_base.reset();
   return r;
+}
+
+// torch's sum_backward: a gradient reduced over some dims gets them back by unsqueeze, one
+// UnsqueezeBackward0 per dim under create_graph; a full reduction's expands as it is.
+Tensor sum_backward(const Tensor& g, const DimVec& in_shape, const std::vector<bool>& mask, bool keepdim) {
+  Tensor r = g;
+  if (!keepdim && g.dim() > 0)
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (mask[i]) r = unsqueeze(r, (int64_t)i);
+  return expand(r, in_shape);
 }
 
 Tensor keepdim_shape_grad(const Tensor& g, const DimVec& in_shape, const std::vector<bool>& mask, bool keepdim) {
@@ -476,8 +487,7 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
     auto n = record(!dims ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      auto mask = saved_mask(n, n.shapes[0].size());
-      return {expand(keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back()), n.shapes[0])};
+      return {sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back())};
     }, {a}, {out});
     save_mask(*n, mask, keepdim);
   }
@@ -502,9 +512,9 @@ Tensor mean(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dt
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
     auto n = record(!dims ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      auto mask = saved_mask(n, n.shapes[0].size());
-      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back());
-      return {div(expand(gk, n.shapes[0]), num(n.scalars[0]))};
+      // torch's sum_backward(...) / numel: DivBackward1 under create_graph
+      return {div_scalar(sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back()),
+                         n.scalars[0])};
     }, {a}, {out});
     save_mask(*n, mask, keepdim);
     n->scalars = {(double)count};

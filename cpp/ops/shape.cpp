@@ -377,6 +377,41 @@ Tensor expand(const Tensor& a, const DimVec& sizes) {
                  [](FunctionNode& n, const Tensor& g) { return sum_to(g, n.shapes[0]); });
 }
 
+namespace {
+
+// torch's slice_backward / select_backward: zeros with g written into the view's region. They
+// are ops of their own, so create_graph records SliceBackwardBackward0 / SelectBackwardBackward0,
+// whose gradient is the same view of the incoming one.
+Tensor slice_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t start, int64_t end, int64_t step) {
+  Tensor z = zeros(sizes, g.dtype());
+  {
+    AutoGradMode no(false);
+    Tensor region = slice(z, d, start, end, step);
+    copy_(region, g);
+  }
+  if (any_requires_grad({&g}))
+    record("SliceBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      return {slice(h[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3])};
+    }, {g}, {z})->ints = {d, start, end, step};
+  return z;
+}
+
+Tensor select_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t index) {
+  Tensor z = zeros(sizes, g.dtype());
+  {
+    AutoGradMode no(false);
+    Tensor region = select(z, d, index);
+    copy_(region, g);
+  }
+  if (any_requires_grad({&g}))
+    record("SelectBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      return {select(h[0], n.ints[0], n.ints[1])};
+    }, {g}, {z})->ints = {d, index};
+  return z;
+}
+
+}  // namespace
+
 Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::optional<int64_t> end_o, int64_t step) {
   if (a.dim() == 0) throw IndexError("slice() cannot be applied to a 0-dim tensor.");
   int64_t d = wrap_dim(dim, a.dim());
@@ -393,9 +428,7 @@ Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::
   st[d] = a.strides()[d] * step;
   return view_op(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
                  [](FunctionNode& n, const Tensor& g) {
-                   Tensor z = zeros(n.shapes[0], g.dtype());
-                   Tensor region = slice(z, n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
-                   return index_put_slice_grad(z, region, g);
+                   return slice_backward(g, n.shapes[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
                  }, {d, start, end, step});
 }
 
@@ -425,9 +458,7 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
   st.erase(d);
   return view_op(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
                  [](FunctionNode& n, const Tensor& g) {
-                   Tensor z = zeros(n.shapes[0], g.dtype());
-                   Tensor region = select(z, n.ints[0], n.ints[1]);
-                   return index_put_slice_grad(z, region, g);
+                   return select_backward(g, n.shapes[0], n.ints[0], n.ints[1]);
                  }, {d, index});
 }
 
