@@ -169,6 +169,7 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sgn) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
   PAG_UNARY(log1p) PAG_UNARY(sin) PAG_UNARY(cos) PAG_UNARY(tanh) PAG_UNARY(sigmoid) PAG_UNARY(relu)
   PAG_UNARY(reciprocal) PAG_UNARY(square) PAG_UNARY(floor) PAG_UNARY(ceil) PAG_UNARY(round)
+  PAG_UNARY(isnan) PAG_UNARY(isinf) PAG_UNARY(isfinite)
 #undef PAG_UNARY
   def_both(m, cls, "negative", [](const Tensor& a) { return neg(a); });
   def_both(m, cls, "absolute", [](const Tensor& a) { return abs(a); });

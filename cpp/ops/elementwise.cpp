@@ -655,6 +655,17 @@ Tensor unary_same(const char* name, const Tensor& a, const Op& op) {
   return out;
 }
 
+// Bool-valued tests of each element (isnan, isinf, isfinite): any dtype in, no graph.
+template <typename Op>
+Tensor unary_predicate(const char* name, const Tensor& a, const Op& op) {
+  Tensor out = empty_for(a.sizes(), Dtype::Bool, &a);
+  if (out.numel() == 0) return out;
+  auto g = make_geometry(out, {&a});
+  auto p = operand_ptrs(out, {&a});
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] { kernels::unary_loop<bool, scalar_t>(g, p.p, op); });
+  return out;
+}
+
 // Records a one-input rule: fn(node, grad) -> input grad. `save_in`/`save_out` choose what is kept.
 template <typename F>
 void record_unary(const char* name, const Tensor& in, const Tensor& out, bool save_in, bool save_out, F fn) {
@@ -873,6 +884,27 @@ PAG_ROUNDING(floor, "FloorBackward0", std::floor(x))
 PAG_ROUNDING(ceil, "CeilBackward0", std::ceil(x))
 PAG_ROUNDING(round, "RoundBackward0", std::nearbyint(x))
 #undef PAG_ROUNDING
+
+Tensor isnan(const Tensor& a) {
+  return unary_predicate("isnan", a, [](auto x) {
+    if constexpr (std::is_floating_point_v<decltype(x)>) return std::isnan(x);
+    else return false;
+  });
+}
+
+Tensor isinf(const Tensor& a) {
+  return unary_predicate("isinf", a, [](auto x) {
+    if constexpr (std::is_floating_point_v<decltype(x)>) return std::isinf(x);
+    else return false;
+  });
+}
+
+Tensor isfinite(const Tensor& a) {
+  return unary_predicate("isfinite", a, [](auto x) {
+    if constexpr (std::is_floating_point_v<decltype(x)>) return std::isfinite(x);
+    else return true;
+  });
+}
 
 Tensor logical_not(const Tensor& a) {
   return unary_same("logical_not", cast(a, Dtype::Bool), [](auto x) { return !x; });
