@@ -1,5 +1,6 @@
-"""The drop-in surface a torch script touches besides tensors: torch.cuda, torch.backends,
-torch.accelerator, the default device and the deterministic-algorithms switches, each
+"""The drop-in surface a torch script touches besides tensor ops: torch.cuda, torch.backends,
+torch.accelerator, the default device, the deterministic-algorithms switches, torch's
+constants, torch.nn.utils and the whole-tensor comparisons (equal, isclose, allclose), each
 compared with torch's CPU-only build (values returned and errors raised)."""
 import numpy as np
 import pyautograd as pag
@@ -410,3 +411,9 @@ def test_equal(case):
 ])
 def test_close_errors(call):
     helper_test_exception(lambda: call(torch), lambda: call(pag))
+
+
+def test_constants():
+    for name in ("pi", "e", "inf", "nan", "newaxis"):
+        t, p = getattr(torch, name), getattr(pag, name)
+        assert type(p) is type(t) and (repr(p) == repr(t))
