@@ -16,6 +16,8 @@ double = float64
 long = int64
 bool = _C.bool
 strided = "torch.strided"
+from math import e, inf, nan, pi  # noqa: E402  (torch's constants)
+newaxis = None
 
 from ._tensor import _install as _install_tensor  # noqa: E402
 

@@ -1,11 +1,13 @@
-"""The drop-in surface a torch script touches besides tensors: torch.cuda, torch.backends,
-torch.accelerator, the default device and the deterministic-algorithms switches, each
+"""The drop-in surface a torch script touches besides tensor ops: torch.cuda, torch.backends,
+torch.accelerator, the default device, the deterministic-algorithms switches, torch's
+constants, torch.nn.utils and the whole-tensor comparisons (equal, isclose, allclose), each
 compared with torch's CPU-only build (values returned and errors raised)."""
+import numpy as np
 import pyautograd as pag
 import pytest
 import torch
 
-from helpers import helper_test_exception
+from helpers import assert_close, helper_test_exception
 
 
 @pytest.fixture(autouse=True)
@@ -223,3 +225,195 @@ def test_seeding_helper_runs_unchanged():
         lib.use_deterministic_algorithms(True, warn_only=True)
         return lib.randn(3, 2)
     assert repr(seed_everything(pag, 7)) == repr(seed_everything(torch, 7))
+
+
+# ---------------------------------------------------------------- torch.nn.utils
+def _params(m, dtypes=("float32", "float64", "float32"), grads=True, special=None):
+    """Three parameters (one without a gradient) with seeded values and gradients."""
+    rng = np.random.default_rng(1)
+    ps = []
+    for i, dt in enumerate(dtypes):
+        p = m.nn.Parameter(m.tensor(rng.uniform(-1, 1, size=(3, 4 - i)).astype(dt)))
+        g = rng.uniform(-3, 3, size=(3, 4 - i)).astype(dt)
+        if special is not None and i == 0:
+            g[0, 0] = special
+        if grads and i != 1:
+            p.grad = m.tensor(g)
+        ps.append(p)
+    return ps
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 2, 1, 3.5, 0.5, 0, float("inf"), float("-inf"), "inf"])
+@pytest.mark.parametrize("max_norm", [0.5, 1000.0])
+@pytest.mark.parametrize("dtypes", [("float32", "float64", "float32"), ("float64",) * 3])
+def test_clip_grad_norm(norm_type, max_norm, dtypes):
+    tp, pp = _params(torch, dtypes), _params(pag, dtypes)
+    tn = torch.nn.utils.clip_grad_norm_(tp, max_norm, norm_type=norm_type)
+    pn = pag.nn.utils.clip_grad_norm_(pp, max_norm, norm_type=norm_type)
+    assert_close(pn, tn, rtol=1e-5, atol=1e-6)
+    for t, p in zip(tp, pp):
+        assert (p.grad is None) == (t.grad is None)
+        if t.grad is not None:
+            assert_close(p.grad, t.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_clip_grad_norm_forms():
+    # a single tensor, a generator, foreach either way, the deprecated alias, the two halves
+    for kwargs in ({}, {"foreach": True}, {"foreach": False}, {"error_if_nonfinite": True}):
+        tp, pp = _params(torch), _params(pag)
+        tn = torch.nn.utils.clip_grad_norm_((p for p in tp), 1.0, **kwargs)
+        pn = pag.nn.utils.clip_grad_norm_((p for p in pp), 1.0, **kwargs)
+        assert_close(pn, tn)
+        assert_close(pp[0].grad, tp[0].grad)
+    tp, pp = _params(torch), _params(pag)
+    assert_close(pag.nn.utils.clip_grad_norm_(pp[0], 0.1), torch.nn.utils.clip_grad_norm_(tp[0], 0.1))
+    assert_close(pp[0].grad, tp[0].grad)
+    tp, pp = _params(torch), _params(pag)
+    with pytest.warns(FutureWarning):
+        pn = pag.nn.utils.clip_grad_norm(pp, 1.0)
+    with pytest.warns(FutureWarning):
+        tn = torch.nn.utils.clip_grad_norm(tp, 1.0)
+    assert_close(pn, tn)
+    tp, pp = _params(torch), _params(pag)
+    tn = torch.nn.utils.get_total_norm([p.grad for p in tp if p.grad is not None], 3.0)
+    pn = pag.nn.utils.get_total_norm([p.grad for p in pp if p.grad is not None], 3.0)
+    assert_close(pn, tn)
+    torch.nn.utils.clip_grads_with_norm_(tp, 2.0, tn)
+    pag.nn.utils.clip_grads_with_norm_(pp, 2.0, pn)
+    assert_close(pp[2].grad, tp[2].grad)
+    # no gradients at all: the total norm is tensor(0.) and nothing changes
+    tn = torch.nn.utils.clip_grad_norm_(_params(torch, grads=False), 1.0)
+    pn = pag.nn.utils.clip_grad_norm_(_params(pag, grads=False), 1.0)
+    assert repr(pn) == repr(tn)
+    with pytest.warns(UserWarning, match="empty generator"):
+        pag.nn.utils.clip_grad_norm_((p for p in []), 1.0)
+    # the returned norm carries no graph, whatever the gradients do
+    assert not pn.requires_grad
+
+
+@pytest.mark.parametrize("special", [float("nan"), float("inf")])
+@pytest.mark.parametrize("norm_type", [2.0, float("inf"), 1])
+def test_clip_grad_norm_nonfinite(special, norm_type):
+    helper_test_exception(
+        lambda: torch.nn.utils.clip_grad_norm_(_params(torch, special=special), 1.0, norm_type, True),
+        lambda: pag.nn.utils.clip_grad_norm_(_params(pag, special=special), 1.0, norm_type, True))
+    tp, pp = _params(torch, special=special), _params(pag, special=special)
+    assert_close(pag.nn.utils.clip_grad_norm_(pp, 1.0, norm_type), torch.nn.utils.clip_grad_norm_(tp, 1.0, norm_type))
+    for t, p in zip(tp, pp):
+        if t.grad is not None:
+            assert_close(p.grad, t.grad)
+
+
+@pytest.mark.parametrize("norm_type", [float("inf"), float("-inf"), -1, 0, 2])
+def test_clip_grad_norm_empty_grad(norm_type):
+    def run(m):
+        p, q = m.nn.Parameter(m.ones(0)), m.nn.Parameter(m.ones(2))
+        p.grad, q.grad = m.ones(0), m.ones(2) * 3
+        return m.nn.utils.clip_grad_norm_([p, q], 1.0, norm_type), q.grad
+    if norm_type < 0 or norm_type == float("inf"):
+        helper_test_exception(lambda: run(torch), lambda: run(pag))
+    else:
+        for po, to in zip(run(pag), run(torch)):
+            assert_close(po, to)
+
+
+@pytest.mark.parametrize("clip_value", [0.5, 2, 100.0])
+def test_clip_grad_value(clip_value):
+    for special in (None, float("nan"), float("-inf")):
+        tp, pp = _params(torch, special=special), _params(pag, special=special)
+        assert torch.nn.utils.clip_grad_value_(tp, clip_value) is None
+        assert pag.nn.utils.clip_grad_value_(pp, clip_value) is None
+        for t, p in zip(tp, pp):
+            if t.grad is not None:
+                assert_close(p.grad, t.grad)
+    tp, pp = _params(torch), _params(pag)
+    torch.nn.utils.clip_grad_value_(tp[0], clip_value, foreach=True)
+    pag.nn.utils.clip_grad_value_(pp[0], clip_value, foreach=True)
+    assert_close(pp[0].grad, tp[0].grad)
+
+
+def test_parameters_to_vector_and_back():
+    tp, pp = _params(torch, ("float32",) * 3), _params(pag, ("float32",) * 3)
+    tv, pv = torch.nn.utils.parameters_to_vector(tp), pag.nn.utils.parameters_to_vector(pp)
+    assert_close(pv, tv)
+    assert pv.grad_fn.name() == tv.grad_fn.name()
+    (tv * torch.arange(tv.numel())).sum().backward()
+    (pv * pag.arange(pv.numel())).sum().backward()
+    for t, p in zip(tp, pp):
+        assert_close(p.grad, t.grad)
+    new_t = torch.linspace(-1, 1, tv.numel())
+    new_p = pag.linspace(-1, 1, pv.numel())
+    assert torch.nn.utils.vector_to_parameters(new_t, tp) is None
+    assert pag.nn.utils.vector_to_parameters(new_p, pp) is None
+    for t, p in zip(tp, pp):
+        assert_close(p, t)
+        assert p.requires_grad and p.is_leaf and type(p) is pag.nn.Parameter
+    new_p.zero_()  # the parameters now view the vector's storage, as in torch
+    new_t.zero_()
+    assert_close(pp[1], tp[1])
+    helper_test_exception(lambda: torch.nn.utils.vector_to_parameters([1.0], tp),
+                          lambda: pag.nn.utils.vector_to_parameters([1.0], pp))
+    helper_test_exception(lambda: torch.nn.utils.parameters_to_vector([]),
+                          lambda: pag.nn.utils.parameters_to_vector([]))
+
+
+# ---------------------------------------------------------------- equal / isclose / allclose
+CLOSE_CASES = {
+    "same": (lambda m: m.tensor([1.0, 2.0]), lambda m: m.tensor([1.0, 2.0])),
+    "rtol_edge": (lambda m: m.tensor([1.0, 2.0]), lambda m: m.tensor([1.00001, 2.1])),
+    "tiny": (lambda m: m.tensor([1e-9, 0.0, -1e-9]), lambda m: m.tensor([0.0, 1e-8, 2e-8])),
+    "nan": (lambda m: m.tensor([float("nan"), 1.0]), lambda m: m.tensor([float("nan"), 1.0])),
+    "inf": (lambda m: m.tensor([float("inf"), float("-inf"), float("inf")]),
+            lambda m: m.tensor([float("inf"), float("inf"), 1e38])),
+    "broadcast": (lambda m: m.ones(2, 3), lambda m: m.tensor([1.0, 1.000001, 1.1])),
+    "f64": (lambda m: m.tensor([1.0, 1 + 1e-6], dtype=m.float64), lambda m: m.tensor([1.0, 1.0], dtype=m.float64)),
+    "int": (lambda m: m.tensor([1, 2, 3]), lambda m: m.tensor([1, 3, 100])),
+    "bool": (lambda m: m.tensor([True, False]), lambda m: m.tensor([True, True])),
+    "scalar": (lambda m: m.tensor(3.0), lambda m: m.tensor(3.0000001)),
+    "empty": (lambda m: m.ones(0, 2), lambda m: m.ones(0, 2)),
+}
+CLOSE_KWARGS = [{}, {"rtol": 0.1}, {"atol": 1}, {"rtol": 0, "atol": 0}, {"equal_nan": True}, {"rtol": 1, "atol": 0.5},
+                {"rtol": True}, {"atol": 2}]
+
+
+@pytest.mark.parametrize("kwargs", CLOSE_KWARGS)
+@pytest.mark.parametrize("case", sorted(CLOSE_CASES))
+def test_isclose_allclose(case, kwargs):
+    mk_a, mk_b = CLOSE_CASES[case]
+    ta, tb, pa, pb = mk_a(torch), mk_b(torch), mk_a(pag), mk_b(pag)
+    assert_close(pag.isclose(pa, pb, **kwargs), torch.isclose(ta, tb, **kwargs))
+    assert_close(pa.isclose(pb, **kwargs), ta.isclose(tb, **kwargs))
+    assert pag.allclose(pa, pb, **kwargs) is torch.allclose(ta, tb, **kwargs)
+    assert pa.allclose(pb, **kwargs) is ta.allclose(tb, **kwargs)
+
+
+@pytest.mark.parametrize("case", sorted(CLOSE_CASES))
+def test_equal(case):
+    mk_a, mk_b = CLOSE_CASES[case]
+    for x, y in ((mk_a, mk_b), (mk_a, mk_a)):
+        assert pag.equal(x(pag), y(pag)) is torch.equal(x(torch), y(torch))
+        assert x(pag).equal(y(pag)) is x(torch).equal(y(torch))
+    # equal promotes across dtypes and never broadcasts
+    assert pag.equal(pag.ones(2), pag.ones(2, dtype=pag.int64)) is torch.equal(torch.ones(2), torch.ones(2).long())
+    assert pag.equal(pag.ones(2), pag.ones(1)) is torch.equal(torch.ones(2), torch.ones(1)) is False
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.isclose(m.ones(2), m.ones(2, dtype=m.float64)), lambda m: m.allclose(m.ones(2), m.ones(2).long()),
+    lambda m: m.ones(2).isclose(m.ones(2) > 0), lambda m: m.tensor([1]).allclose(m.tensor([True])),
+    lambda m: m.isclose(m.ones(2), m.ones(2), rtol=-1), lambda m: m.isclose(m.ones(2), m.ones(2), atol=-0.5),
+    lambda m: m.allclose(m.ones(2), m.ones(2), rtol=float("nan")), lambda m: m.isclose(m.ones(2, 3), m.ones(2)),
+    lambda m: m.allclose(m.ones(2, 3), m.ones(2)), lambda m: m.isclose(m.ones(2), 1.0),
+    lambda m: m.ones(2).isclose(1.0), lambda m: m.allclose(m.ones(2), [1.0, 1.0]), lambda m: m.equal(m.ones(2), 1),
+    lambda m: m.ones(2).equal(1), lambda m: m.isclose(1.0, m.ones(2)),
+    lambda m: m.allclose(m.ones(2), m.ones(2), equal_nan=1), lambda m: m.isclose(m.ones(2), m.ones(2), rtol="a"),
+    lambda m: m.isclose(m.ones(2), m.ones(2), rtol=None),
+])
+def test_close_errors(call):
+    helper_test_exception(lambda: call(torch), lambda: call(pag))
+
+
+def test_constants():
+    for name in ("pi", "e", "inf", "nan", "newaxis"):
+        t, p = getattr(torch, name), getattr(pag, name)
+        assert type(p) is type(t) and (repr(p) == repr(t))

@@ -175,6 +175,37 @@ def test_unary_special_values(dtype):
         assert_close(fn(p), fn(t), msg=name)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_sgn(dtype):
+    # torch.sgn is sign for real tensors; its gradient is zero (a ZeroTensor in torch)
+    t = torch.tensor([0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), float("nan"), 2.5, -0.5])
+    t = t.to(getattr(torch, dtype)) if dtype != "int64" else torch.tensor([-3, 0, 4])
+    p = to_pag(t)
+    assert_close(p.sgn(), t.sgn())
+    assert_close(pag.sgn(p), torch.sgn(t))
+    if t.is_floating_point():
+        t.requires_grad_()
+        p.requires_grad_()
+        t.sgn().sum().backward()
+        p.sgn().sum().backward()
+        assert p.sgn().grad_fn.name() == t.sgn().grad_fn.name() == "SgnBackward0"
+        np.testing.assert_array_equal(p.grad.numpy(), t.grad.numpy(force=True))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_float_class_predicates(name, dtype):
+    t = torch.tensor([[0.0, -0.0, float("inf")], [float("-inf"), float("nan"), 1e38], [-2.5, 3e-45, 7.0]])
+    t = t.to(getattr(torch, dtype)) if dtype.startswith("float") else t.nan_to_num().clamp(-5, 5).to(getattr(torch, dtype))
+    p = to_pag(t)
+    for tt, pp in ((t, p), (t.t(), p.t()), (t[:, ::2], p[:, ::2])):
+        assert_close(getattr(pp, name)(), getattr(tt, name)())
+        assert_close(getattr(pag, name)(pp), getattr(torch, name)(tt))
+        check_layout(getattr(pp, name)(), getattr(tt, name)())
+    x = pag.ones(2, requires_grad=True)
+    assert not getattr(x, name)().requires_grad and getattr(x, name)().grad_fn is None
+
+
 def test_round_half_to_even():
     t = torch.tensor([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5])
     assert_close(to_pag(t).round(), t.round())

@@ -474,6 +474,219 @@ program("no_grad_evaluation_argmax_accuracy")("""
 """)
 
 
+program("classifier_dataloader_clip_steplr_eval")("""
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader, TensorDataset, random_split
+    from torch.optim.lr_scheduler import StepLR
+
+    torch.manual_seed(0)
+    # three noisy rings, one per class
+    n = 60
+    labels = torch.cat([torch.full((n,), k) for k in range(3)])
+    angles = torch.rand(3 * n) * 2 * torch.pi
+    radius = 1.0 + labels.float() + 0.3 * torch.randn(3 * n)
+    X = torch.stack([radius * torch.cos(angles), radius * torch.sin(angles)], dim=1)
+    perm = torch.randperm(len(X))
+    X, labels = X[perm], labels[perm]
+    train_set, val_set = random_split(TensorDataset(X, labels), [150, 30])
+    X_val, y_val = val_set[:]
+    print(len(train_set), len(val_set), X_val.shape, y_val.dtype, [(y_val == k).sum().item() for k in range(3)])
+
+    train_loader = DataLoader(train_set, batch_size=32, shuffle=True, drop_last=False)
+    print(len(train_loader), len(train_loader.dataset))
+    model = nn.Sequential(
+        nn.Linear(2, 32),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(32, 32),
+        nn.ReLU(),
+        nn.Linear(32, 3),
+    )
+    print(model)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    scheduler = StepLR(optimizer, step_size=5, gamma=0.5)
+
+    def evaluate(model, X, y):
+        model.eval()
+        with torch.no_grad():
+            logits = model(X)
+            loss = criterion(logits, y)
+            preds = logits.argmax(dim=1)
+            acc = (preds == y).float().mean().item()
+        return loss.item(), acc, preds
+
+    for epoch in range(12):
+        model.train()
+        running, seen, norms = 0.0, 0, []
+        for batch_idx, (xb, yb) in enumerate(train_loader, start=1):
+            optimizer.zero_grad(set_to_none=True)
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            total_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+            norms.append(total_norm.item())
+            optimizer.step()
+            running += loss.item() * xb.size(0)
+            seen += xb.size(0)
+        scheduler.step()
+        val_loss, val_acc, _ = evaluate(model, X_val, y_val)
+        print(f"epoch {epoch:2d} train {running / seen:.4f} val {val_loss:.4f} acc {val_acc:.3f} "
+              f"max grad norm {max(norms):.4f} lr {scheduler.get_last_lr()[0]:.5f}")
+    print(type(total_norm).__name__, total_norm.dtype, total_norm.shape, total_norm.requires_grad)
+
+    _, acc, preds = evaluate(model, X_val, y_val)
+    print("final accuracy:", acc)
+    print("predictions:", preds[:10])
+    for k in range(3):
+        mask = y_val == k
+        print(f"class {k}: {(preds[mask] == k).sum().item()}/{mask.sum().item()}")
+    print(model.training, torch.is_grad_enabled(), scheduler.last_epoch, optimizer.param_groups[0]["lr"])
+    with torch.inference_mode():
+        probs = torch.softmax(model(X_val[:3]), dim=1)
+    print(probs.sum(dim=1).allclose(torch.ones(3)), torch.isclose(probs.sum(dim=1), torch.ones(3)), batch_idx)
+    print(probs.requires_grad, probs.argmax(1).tolist(), probs.max(dim=1).values.gt(0.4).all().item())
+""")
+
+program("regression_custom_module_manual_init")("""
+    import math
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Regressor(nn.Module):
+        def __init__(self, n_in, hidden):
+            super().__init__()
+            self.hidden = nn.Linear(n_in, hidden)
+            self.out = nn.Linear(hidden, 1)
+            self.scale = nn.Parameter(torch.empty(1))
+            self.reset_parameters()
+
+        def reset_parameters(self):
+            nn.init.kaiming_uniform_(self.hidden.weight, nonlinearity="relu")
+            nn.init.zeros_(self.hidden.bias)
+            nn.init.xavier_normal_(self.out.weight)
+            nn.init.constant_(self.out.bias, 0.1)
+            nn.init.ones_(self.scale)
+
+        def forward(self, x):
+            h = F.relu(self.hidden(x))
+            return self.scale * self.out(h).squeeze(-1)
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, mean=0.0, std=0.1)
+
+    torch.manual_seed(0)
+    X = torch.rand(200, 3) * 4 - 2
+    y = torch.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2 - X[:, 2] + 0.05 * torch.randn(200)
+    model = Regressor(3, 16)
+    print(model)
+    for name, p in model.named_parameters():
+        print(f"{name:14s} {tuple(p.shape)} mean {p.mean().item():+.4f} std {p.std().item() if p.numel() > 1 else 0:.4f}")
+    print(sum(p.numel() for p in model.parameters() if p.requires_grad), "trainable parameters")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    for step in range(150):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(X), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(model.parameters(), clip_value=0.5)
+        optimizer.step()
+        if step % 25 == 0:
+            print(f"step {step:3d} loss {loss.item():.6f} scale {model.scale.item():.4f}")
+    model.eval()
+    with torch.no_grad():
+        pred = model(X)
+        ss_res = ((y - pred) ** 2).sum()
+        ss_tot = ((y - y.mean()) ** 2).sum()
+        print("R^2:", round((1 - ss_res / ss_tot).item(), 4), "RMSE:", math.sqrt(F.mse_loss(pred, y).item()))
+    vec = torch.nn.utils.parameters_to_vector(model.parameters())
+    print(vec.shape, vec.requires_grad, vec.grad_fn.name())
+    model.apply(init_weights)
+    print(model.hidden.weight.std().item() < 0.2, model.out.bias)
+    torch.nn.utils.vector_to_parameters(vec.detach(), model.parameters())
+    with torch.no_grad():
+        print(torch.allclose(model(X), pred), torch.equal(model(X), pred))
+""")
+
+program("save_load_state_dict_and_resume")("""
+    import io
+    import os
+    import tempfile
+    import torch
+    import torch.nn as nn
+    from torch.optim.lr_scheduler import StepLR
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(0)
+    X = torch.randn(96, 5)
+    y = (X @ torch.randn(5, 1) + 0.1 * torch.randn(96, 1)).squeeze(1)
+    dataset = TensorDataset(X, y)
+
+    def make():
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 1), nn.Flatten(0))
+        opt = torch.optim.Adam(model.parameters(), lr=0.02)
+        return model, opt, StepLR(opt, step_size=2, gamma=0.7)
+
+    def run_epoch(model, opt, sched, loader):
+        total = 0.0
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(model(xb), yb)
+            loss.backward()
+            opt.step()
+            total += loss.item()
+        sched.step()
+        return total / len(loader)
+
+    # the reference: six epochs without interruption
+    model, opt, sched = make()
+    torch.manual_seed(2)
+    loader = DataLoader(dataset, batch_size=16, shuffle=True)
+    reference = [run_epoch(model, opt, sched, loader) for _ in range(6)]
+    print("reference:", [round(v, 6) for v in reference])
+
+    # the same run, checkpointed after three epochs and resumed in fresh objects
+    model, opt, sched = make()
+    torch.manual_seed(2)
+    loader = DataLoader(dataset, batch_size=16, shuffle=True)
+    first = [run_epoch(model, opt, sched, loader) for _ in range(3)]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "ckpt.pt")
+        torch.save({"epoch": 3, "model_state_dict": model.state_dict(), "optimizer_state_dict": opt.state_dict(),
+                    "scheduler_state_dict": sched.state_dict(), "rng_state": torch.get_rng_state(),
+                    "loss": first[-1]}, path)
+        print("saved", os.path.getsize(path) > 0, sorted(torch.load(path, weights_only=True).keys()))
+        ckpt = torch.load(path, weights_only=False)
+    del model, opt, sched
+    model, opt, sched = make()
+    print(model.load_state_dict(ckpt["model_state_dict"]))
+    opt.load_state_dict(ckpt["optimizer_state_dict"])
+    sched.load_state_dict(ckpt["scheduler_state_dict"])
+    torch.set_rng_state(ckpt["rng_state"])
+    print("resumed at epoch", ckpt["epoch"], "lr", sched.get_last_lr(), "loss", round(ckpt["loss"], 6))
+    rest = [run_epoch(model, opt, sched, loader) for _ in range(3)]
+    resumed = first + rest
+    print("resumed:  ", [round(v, 6) for v in resumed])
+    print("same losses:", resumed == reference)
+    print(opt.state_dict()["state"][0]["step"], sched.last_epoch, opt.param_groups[0]["lr"])
+
+    # a state_dict through an in-memory buffer into a new model: same outputs
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    buf.seek(0)
+    clone, _, _ = make()
+    state = torch.load(buf)
+    print(list(state.keys()), state["0.weight"].shape)
+    clone.load_state_dict(state)
+    clone.eval()
+    with torch.no_grad():
+        print(torch.equal(clone(X[:4]), model(X[:4])), clone(X[:4]))
+    print(clone[0].weight.requires_grad, clone[0].weight.grad)
+""")
+
+
 # ---------------------------------------------------------------- running and comparing
 IMPORT = re.compile(r"^(\s*)(import|from)\s+torch\b")
 

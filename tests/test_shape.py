@@ -453,6 +453,48 @@ def test_shape_errors(name):
     helper_test_exception(lambda: fn(torch), lambda: fn(pag))
 
 
+# (size, stride, storage_offset): in bounds, out of bounds, negative strides, sizes and offsets,
+# zero-size views anywhere, and geometries whose byte count overflows int64.
+AS_STRIDED_GEOMETRIES = [
+    ([3, 3], [3, 1], 0), ([3, 3], [3, 1], None), ([3, 3], [3, 1], 10), ([4, 4], [4, 1], 0), ([4, 4], [4, 1], 1),
+    ([4, 4], [0, 0], 15), ([], [], 15), ([], [], 16), ([16], [1], 0), ([17], [1], 0), ([8], [2], 1),
+    ([0, 2], [100, 1], 20), ([2, 0], [1, 1], 100), ([0], [1], 2**63 - 1), ([0, -1], [1, 1], 0), ([-1, 0], [1, 1], 0),
+    ([2, 2], [-1, 1], 0), ([-1], [-1], 0), ([2, 2], [-1, -1], -1), ([2, 2], [1, 1], -1), ([100], [1], -1),
+    ([0], [1], -5), ([-2, 2], [1, 1], 0), ([-1], [0], 0), ([-1, 2], [0, 1], 0), ([2, -1], [1, 0], 0),
+    ([2, 2], [2**62, 1], 0), ([2, 2], [2**61, 1], 0), ([2**61], [1], 0), ([2**40, 2**40], [2**40, 1], 0),
+    ([2**62, 4], [1, 2**62], 0), ([3], [1], 2**62), ([3], [1], 2**63 - 1), ([3], [0], 2**61), ([2, 2], [1], 0),
+]
+
+
+def _as_strided_outcome(fn):
+    try:
+        r = fn()
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the exception itself
+        return type(e).__name__, str(e)
+    # (torch's tolist fails on a negative size with a SystemError from CPython)
+    return tuple(r.shape), r.stride(), r.storage_offset(), r.tolist() if min(r.shape, default=0) >= 0 else None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("size,stride,offset", AS_STRIDED_GEOMETRIES)
+def test_as_strided_bounds(size, stride, offset, dtype):
+    # the base is a view at offset 2 of a 16-element storage: the default offset is the view's
+    def base(m):
+        return m.arange(18).to(getattr(m, dtype))[2:]
+
+    args = (size, stride) if offset is None else (size, stride, offset)
+    for call in (lambda m: base(m).as_strided(*args), lambda m: m.as_strided(base(m), *args),
+                 lambda m: base(m).as_strided(size=size, stride=stride, storage_offset=offset)):
+        assert _as_strided_outcome(lambda: call(pag)) == _as_strided_outcome(lambda: call(torch))
+
+
+def test_as_strided_out_of_bounds_message():
+    helper_test_exception(lambda: torch.ones(4).as_strided((3, 3), (3, 1), 0),
+                          lambda: pag.ones(4).as_strided((3, 3), (3, 1), 0))
+    helper_test_exception(lambda: torch.as_strided(torch.ones(4, dtype=torch.float64), (2,), (3,), 1),
+                          lambda: pag.as_strided(pag.ones(4, dtype=pag.float64), (2,), (3,), 1))
+
+
 def test_shape_type_errors():
     # argument types: same exception type as torch (messages list torch's overloads)
     for fn in [lambda m: m.ones(3, 4).view(3.0, 4), lambda m: m.ones(3, 4).reshape(2.5, 2),

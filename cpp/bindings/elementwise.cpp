@@ -56,11 +56,11 @@ void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
 void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- operators
   def_binop(cls, "__add__", [](const Tensor& a, const Tensor& b) { return add(a, b); });
-  def_binop(cls, "__radd__", [](const Tensor& a, const Tensor& b) { return add(b, a); });
+  def_binop(cls, "__radd__", [](const Tensor& a, const Tensor& b) { return add(a, b); });  // Note [Reflected commutative ops]
   def_binop(cls, "__sub__", [](const Tensor& a, const Tensor& b) { return sub(a, b); });
   def_binop(cls, "__rsub__", [](const Tensor& a, const Tensor& b) { return sub(b, a); });
   def_binop(cls, "__mul__", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
-  def_binop(cls, "__rmul__", [](const Tensor& a, const Tensor& b) { return mul(b, a); });
+  def_binop(cls, "__rmul__", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
   def_binop(cls, "__truediv__", [](const Tensor& a, const Tensor& b) { return div(a, b); });
   def_binop(cls, "__rtruediv__", [](const Tensor& a, const Tensor& b) {
     // torch computes `c / x` as reciprocal(x) * c (MulBackward0)
@@ -168,9 +168,10 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- unary
 #define PAG_UNARY(name) \
   def_both(m, cls, #name, [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return name(a); }); });
-  PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
+  PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sgn) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
   PAG_UNARY(log1p) PAG_UNARY(sin) PAG_UNARY(cos) PAG_UNARY(tanh) PAG_UNARY(sigmoid) PAG_UNARY(relu)
   PAG_UNARY(reciprocal) PAG_UNARY(square) PAG_UNARY(floor) PAG_UNARY(ceil) PAG_UNARY(round)
+  PAG_UNARY(isnan) PAG_UNARY(isinf) PAG_UNARY(isfinite)
 #undef PAG_UNARY
   def_both(m, cls, "negative", [](const Tensor& a) { return neg(a); });
   def_both(m, cls, "absolute", [](const Tensor& a) { return abs(a); });

@@ -302,8 +302,8 @@ DimVec strip_leading_ones(const DimVec& s) {
 void copy_to(Tensor dst, const Tensor& src) {
   if (dst.sizes() == src.sizes()) {
     copy_(dst, src);
-  } else if (src.dim() == 0 && !(GradMode::is_enabled() && src.requires_grad())) {
-    fill_(dst, src);  // a 0-dim value that needs a gradient goes through copy_, which gives it one
+  } else if (src.dim() == 0) {
+    fill_(dst, src);  // FillBackward3 passes the gradient to a 0-dim value that needs one
   } else {
     Tensor v = src.dim() == 0 ? src : view(src, strip_leading_ones(src.sizes()));
     Tensor e = expand(v, dst.sizes());

@@ -56,6 +56,7 @@ void init_nn(py::module_& m) {
     return nll_loss_nd(x, t, opt(w), r, ignore_index);
   });
   nn.def("_div_scalar", [](const Tensor& x, double s) { return div_scalar(x, s); });
+  nn.def("_mul_scalar", [](const Tensor& x, double s) { return mul_scalar(x, s); });
   nn.def("one_hot", [](const Tensor& x, int64_t num_classes) { return one_hot(x, num_classes); }, py::arg("input"),
          py::arg("num_classes") = -1);
   nn.def("constant_pad_nd", [](const Tensor& x, const DimVec& pad, double value) {

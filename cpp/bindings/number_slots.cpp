@@ -27,8 +27,10 @@ inline PyObject* wrap(const Tensor& t) {
 
 using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
 
-// a OP b where either side may be the tensor; `reflected` computes other OP tensor.
-template <BinaryFn Op>
+// a OP b where either side may be the tensor. Note [Reflected commutative ops]: torch's
+// `2 + t` and `2 * t` are t.__radd__(2) = add(t, 2) and mul(t, 2), so the tensor stays the
+// node's first input (next_functions order); the values are the same either way.
+template <BinaryFn Op, bool Commutative = false>
 PyObject* binary_slot(PyObject* a, PyObject* b) {
   try {
     Tensor x, y;
@@ -36,6 +38,7 @@ PyObject* binary_slot(PyObject* a, PyObject* b) {
       if (!to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
     } else {
       if (!load_tensor(b, y) || !to_operand(a, x)) Py_RETURN_NOTIMPLEMENTED;
+      if (Commutative) return wrap(Op(y, x));
     }
     return wrap(Op(x, y));
   } catch (...) {
@@ -102,9 +105,9 @@ PyObject* richcompare(PyObject* a, PyObject* b, int op) {
 void install_number_slots(TensorClass& cls) {
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   PyNumberMethods* nb = g_tensor_type->tp_as_number;
-  nb->nb_add = binary_slot<op_add>;
+  nb->nb_add = binary_slot<op_add, true>;
   nb->nb_subtract = binary_slot<op_sub>;
-  nb->nb_multiply = binary_slot<op_mul>;
+  nb->nb_multiply = binary_slot<op_mul, true>;
   nb->nb_true_divide = binary_slot<op_div>;
   nb->nb_inplace_add = inplace_slot<op_iadd>;
   nb->nb_inplace_subtract = inplace_slot<op_isub>;

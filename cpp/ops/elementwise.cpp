@@ -382,6 +382,24 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::string& mode) {
 
 }  // namespace
 
+// Multiplication by a C++ scalar (torch's mul.Scalar), recorded as MulBackward1: torch's
+// derivative formulas multiply by C++ numbers, so their create_graph graphs have these nodes
+// (as div_scalar's DivBackward1, Note [DivBackward1] in ops/nn.cpp).
+Tensor mul_scalar(const Tensor& t, double s) {
+  Tensor out;
+  {
+    AutoGradMode no(false);
+    out = mul(t, num(s));
+  }
+  if (any_requires_grad({&t})) {
+    auto n = record("MulBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      return {mul_scalar(g[0], n.scalars[0])};
+    }, {t}, {out});
+    n->scalars = {s};
+  }
+  return out;
+}
+
 Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
   Tensor out;
   if (mode.empty()) {
@@ -490,8 +508,9 @@ Tensor pow(const Tensor& a, const Tensor& b) {
       double e = n.scalars[0];
       if (e == 0.0) return {zeros_like(g[0])};
       Tensor a = n.saved_tensor(0);
-      Tensor d = e == 2.0 ? mul(a, num(2.0)) : mul(pow(a, num(e - 1.0)), num(e));
-      return {mul(g[0], d)};
+      // torch's e * a.pow(e - 1); a first-order backward skips the pow for e == 2 (same values)
+      if (e == 2.0 && !GradMode::is_enabled()) return {mul(g[0], mul(a, num(2.0)))};
+      return {mul(g[0], mul_scalar(pow(a, num(e - 1.0)), e))};
     }, {a}, {out});
     n->scalars = {b.item_double()};
     n->saved = {SavedVariable(a, false)};
@@ -636,6 +655,17 @@ Tensor unary_same(const char* name, const Tensor& a, const Op& op) {
   return out;
 }
 
+// Bool-valued tests of each element (isnan, isinf, isfinite): any dtype in, no graph.
+template <typename Op>
+Tensor unary_predicate(const char* name, const Tensor& a, const Op& op) {
+  Tensor out = empty_for(a.sizes(), Dtype::Bool, &a);
+  if (out.numel() == 0) return out;
+  auto g = make_geometry(out, {&a});
+  auto p = operand_ptrs(out, {&a});
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] { kernels::unary_loop<bool, scalar_t>(g, p.p, op); });
+  return out;
+}
+
 // Records a one-input rule: fn(node, grad) -> input grad. `save_in`/`save_out` choose what is kept.
 template <typename F>
 void record_unary(const char* name, const Tensor& in, const Tensor& out, bool save_in, bool save_out, F fn) {
@@ -665,7 +695,7 @@ Tensor abs(const Tensor& a) {
     else return x < 0 ? -x : x;
   });
   record_unary("AbsBackward0", a, out, true, false,
-               [](FunctionNode& n, const Tensor& g) { return mul(g, sign(n.saved_tensor(0))); });
+               [](FunctionNode& n, const Tensor& g) { return mul(g, sgn(n.saved_tensor(0))); });
   return out;
 }
 
@@ -679,10 +709,21 @@ Tensor sign(const Tensor& a) {
   return out;
 }
 
+// torch.sgn: sign for real tensors, under its own node (abs's derivative is g * x.sgn()).
+Tensor sgn(const Tensor& a) {
+  Tensor out;
+  {
+    AutoGradMode no(false);
+    out = sign(a);
+  }
+  record_unary("SgnBackward0", a, out, false, false, [](FunctionNode&, const Tensor& g) { return zeros_like(g); });
+  return out;
+}
+
 Tensor sqrt(const Tensor& a) {
   Tensor out = unary_float("sqrt", a, [](auto x) { return std::sqrt(x); });
   record_unary("SqrtBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    return div(g, mul(n.saved_tensor(1), num(2.0)));
+    return div(g, mul_scalar(n.saved_tensor(1), 2.0));
   });
   return out;
 }
@@ -733,10 +774,8 @@ Tensor cos(const Tensor& a) {
 
 Tensor tanh(const Tensor& a) {
   Tensor out = unary_float("tanh", a, [](auto x) { return std::tanh(x); });
-  record_unary("TanhBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    Tensor r = n.saved_tensor(1);
-    return mul(g, sub(num(1.0), mul(r, r)));
-  });
+  record_unary("TanhBackward0", a, out, false, true,
+               [](FunctionNode& n, const Tensor& g) { return tanh_backward(g, n.saved_tensor(1)); });
   return out;
 }
 
@@ -745,10 +784,8 @@ Tensor sigmoid(const Tensor& a) {
     using T = decltype(x);
     return T(1) / (T(1) + std::exp(-x));
   });
-  record_unary("SigmoidBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    Tensor r = n.saved_tensor(1);
-    return mul(g, mul(r, sub(num(1.0), r)));
-  });
+  record_unary("SigmoidBackward0", a, out, false, true,
+               [](FunctionNode& n, const Tensor& g) { return sigmoid_backward(g, n.saved_tensor(1)); });
   return out;
 }
 
@@ -759,10 +796,65 @@ Tensor relu(const Tensor& a) {
     // torch's clamp_min(x, 0): NaN and -0.0 pass through unchanged
     return x < T(0) ? T(0) : x;
   });
-  record_unary("ReluBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    // threshold_backward: zero where the output is <= 0 (a NaN output passes the gradient).
-    return where(le(n.saved_tensor(1), num(0.0)), zeros({}, g.dtype()), g);
+  record_unary("ReluBackward0", a, out, false, true,
+               [](FunctionNode& n, const Tensor& g) { return threshold_backward(g, n.saved_tensor(1), 0.0); });
+  return out;
+}
+
+// Note [Activation backward as an op]: the gradients of sigmoid, tanh and relu are ops of
+// their own, as torch's sigmoid_backward, tanh_backward and threshold_backward: one pass with
+// torch's rounding order, and under create_graph torch's nodes, differentiable in both inputs.
+Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+  Dtype rt = result_type({&g, &y});
+  Tensor out = binary_kernel("sigmoid_backward", g, y, rt, rt, [](auto a, auto b) {
+    using T = decltype(a);
+    if constexpr (std::is_same_v<T, bool>) return a;
+    else return a * (T(1) - b) * b;
   });
+  if (any_requires_grad({&g, &y})) {
+    auto n = record("SigmoidBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
+      return {n.needs_input_grad(0) ? sigmoid_backward(h[0], y) : Tensor(),
+              n.needs_input_grad(1) ? mul(mul(h[0], g), add(mul_scalar(y, -2.0), num(1.0))) : Tensor()};
+    }, {g, y}, {out});
+    n->saved = {SavedVariable(g, false), SavedVariable(y, false)};
+  }
+  return out;
+}
+
+Tensor tanh_backward(const Tensor& g, const Tensor& y) {
+  Dtype rt = result_type({&g, &y});
+  Tensor out = binary_kernel("tanh_backward", g, y, rt, rt, [](auto a, auto b) {
+    using T = decltype(a);
+    if constexpr (std::is_same_v<T, bool>) return a;
+    else return a * (T(1) - b * b);
+  });
+  if (any_requires_grad({&g, &y})) {
+    auto n = record("TanhBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
+      return {n.needs_input_grad(0) ? tanh_backward(h[0], y) : Tensor(),
+              n.needs_input_grad(1) ? mul(h[0], mul(mul_scalar(y, -2.0), g)) : Tensor()};
+    }, {g, y}, {out});
+    n->saved = {SavedVariable(g, false), SavedVariable(y, false)};
+  }
+  return out;
+}
+
+// Zero where x <= threshold, g elsewhere (a NaN x passes the gradient).
+Tensor threshold_backward(const Tensor& g, const Tensor& x, double threshold) {
+  Dtype rt = result_type({&g, &x});
+  Tensor out = binary_kernel("threshold_backward", g, x, rt, rt, [threshold](auto a, auto b) {
+    using T = decltype(a);
+    return b <= T(threshold) ? T(0) : a;
+  });
+  if (any_requires_grad({&g, &x})) {
+    auto n = record("ThresholdBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      return {n.needs_input_grad(0) ? threshold_backward(h[0], n.saved_tensor(0), n.scalars[0]) : Tensor(),
+              n.needs_input_grad(1) ? zeros_like(h[0]) : Tensor()};
+    }, {g, x}, {out});
+    n->saved = {SavedVariable(x, false)};
+    n->scalars = {threshold};
+  }
   return out;
 }
 
@@ -792,6 +884,27 @@ PAG_ROUNDING(floor, "FloorBackward0", std::floor(x))
 PAG_ROUNDING(ceil, "CeilBackward0", std::ceil(x))
 PAG_ROUNDING(round, "RoundBackward0", std::nearbyint(x))
 #undef PAG_ROUNDING
+
+Tensor isnan(const Tensor& a) {
+  return unary_predicate("isnan", a, [](auto x) {
+    if constexpr (std::is_floating_point_v<decltype(x)>) return std::isnan(x);
+    else return false;
+  });
+}
+
+Tensor isinf(const Tensor& a) {
+  return unary_predicate("isinf", a, [](auto x) {
+    if constexpr (std::is_floating_point_v<decltype(x)>) return std::isinf(x);
+    else return false;
+  });
+}
+
+Tensor isfinite(const Tensor& a) {
+  return unary_predicate("isfinite", a, [](auto x) {
+    if constexpr (std::is_floating_point_v<decltype(x)>) return std::isfinite(x);
+    else return true;
+  });
+}
 
 Tensor logical_not(const Tensor& a) {
   return unary_same("logical_not", cast(a, Dtype::Bool), [](auto x) { return !x; });

@@ -585,6 +585,20 @@ std::vector<Tensor> index_put_write(const Tensor& self, const std::vector<Tensor
   return idx;
 }
 
+// index_put_ under a given node name (IndexPutImplBackward0 inside index's backward).
+Tensor& index_put_impl_(Tensor& a, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate,
+                        const char* name) {
+  index_put_checks(a, indices);
+  std::vector<Tensor> idx;
+  auto n = inplace_record(a, name, index_put_backward, {values},
+                          [&] { idx = index_put_write(a, indices, values, accumulate); });
+  if (n) {
+    save_indices(n, idx);
+    n->ints = {accumulate ? 1 : 0};
+  }
+  return a;
+}
+
 }  // namespace
 
 Tensor index(const Tensor& a, const std::vector<Tensor>& indices) {
@@ -595,7 +609,7 @@ Tensor index(const Tensor& a, const std::vector<Tensor>& indices) {
       std::vector<Tensor> idx;
       for (size_t i = 0; i < n.saved.size(); ++i) idx.push_back(n.saved_tensor(i));
       Tensor z = zeros(n.shapes[0], g[0].dtype());
-      index_put_(z, idx, g[0], true);
+      index_put_impl_(z, idx, g[0], true, "IndexPutImplBackward0");  // torch's _index_put_impl_
       return {z};
     }, {a}, {out});
     save_indices(n, idx);
@@ -604,15 +618,7 @@ Tensor index(const Tensor& a, const std::vector<Tensor>& indices) {
 }
 
 Tensor& index_put_(Tensor& a, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
-  index_put_checks(a, indices);
-  std::vector<Tensor> idx;
-  auto n = inplace_record(a, "IndexPutBackward0", index_put_backward, {values},
-                          [&] { idx = index_put_write(a, indices, values, accumulate); });
-  if (n) {
-    save_indices(n, idx);
-    n->ints = {accumulate ? 1 : 0};
-  }
-  return a;
+  return index_put_impl_(a, indices, values, accumulate, "IndexPutBackward0");
 }
 
 Tensor index_put(const Tensor& a, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {

@@ -15,6 +15,7 @@
 #include "autograd/node.h"
 #include "kernels/reduce.h"
 #include "ops/iter.h"
+#include "ops/nn.h"
 #include "ops/ops.h"
 #include "ops/reduce_util.h"
 
@@ -118,6 +119,16 @@ Tensor squeeze_reduced(const Tensor& out_keepdim, const std::vector<bool>& mask,
   Tensor r = make_view(out_keepdim, sz, st, out_keepdim.offset());
   r.impl()->view_base.reset();
   return r;
+}
+
+// torch's sum_backward: a gradient reduced over some dims gets them back by unsqueeze, one
+// UnsqueezeBackward0 per dim under create_graph; a full reduction's expands as it is.
+Tensor sum_backward(const Tensor& g, const DimVec& in_shape, const std::vector<bool>& mask, bool keepdim) {
+  Tensor r = g;
+  if (!keepdim && g.dim() > 0)
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (mask[i]) r = unsqueeze(r, (int64_t)i);
+  return expand(r, in_shape);
 }
 
 Tensor keepdim_shape_grad(const Tensor& g, const DimVec& in_shape, const std::vector<bool>& mask, bool keepdim) {
@@ -440,6 +451,15 @@ void check_autograd_dtype(const Tensor& a, Dtype out, bool explicit_dtype) {
     throw Error(str_cat("Autograd not support dtype: ", scalar_type_name(out)));
 }
 
+// Note [Reduction dtype]: a reduction's dtype= casts inside the op, as torch's does: the
+// node's input is the original tensor (no ToCopyBackward0 in the graph) and the engine
+// casts the gradient back to that tensor's dtype (Note [Broadcast in backward]).
+Tensor cast_untracked(const Tensor& a, Dtype d) {
+  if (a.dtype() == d) return a;
+  AutoGradMode no(false);
+  return to_dtype(a, d);
+}
+
 // The mask and keepdim of a reduction, stored on its node as ints: [mask..., keepdim].
 void save_mask(FunctionNode& n, const std::vector<bool>& mask, bool keepdim) {
   for (bool m : mask) n.ints.push_back(m);
@@ -458,18 +478,17 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
   Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
   check_autograd_dtype(a, od, dtype.has_value());
   auto mask = reduce_mask(a, dims);
-  Tensor x = a.dtype() == od ? a : to_dtype(a, od);
+  Tensor x = cast_untracked(a, od);
   Tensor outk = empty(reduced_shape(a, mask, true), od);
   PAG_DISPATCH_ALL(od, "sum", [&] {
     using acc_t = typename acc_type<scalar_t>::type;
     run_reduce<scalar_t, acc_t>(x, {&outk}, mask, SumOps<scalar_t, scalar_t, acc_t>{});
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
-  if (any_requires_grad({&x})) {
+  if (any_requires_grad({&a})) {
     auto n = record(!dims ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      auto mask = saved_mask(n, n.shapes[0].size());
-      return {expand(keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back()), n.shapes[0])};
-    }, {x}, {out});
+      return {sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back())};
+    }, {a}, {out});
     save_mask(*n, mask, keepdim);
   }
   return out;
@@ -482,7 +501,7 @@ Tensor mean(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dt
                         " dtype must be either a floating point or complex dtype. Got: ", scalar_type_name(d)));
   auto mask = reduce_mask(a, dims);
   int64_t count = reduced_numel(a, mask);
-  Tensor x = a.dtype() == d ? a : to_dtype(a, d);
+  Tensor x = cast_untracked(a, d);
   Tensor outk = empty(reduced_shape(a, mask, true), d);
   PAG_DISPATCH_FLOATING(d, "mean", [&] {
     SumOps<scalar_t, scalar_t, double> ops;
@@ -491,12 +510,12 @@ Tensor mean(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dt
     run_reduce<scalar_t, double>(x, {&outk}, mask, ops);
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
-  if (any_requires_grad({&x})) {
+  if (any_requires_grad({&a})) {
     auto n = record(!dims ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      auto mask = saved_mask(n, n.shapes[0].size());
-      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, n.ints.back());
-      return {div(expand(gk, n.shapes[0]), num(n.scalars[0]))};
-    }, {x}, {out});
+      // torch's sum_backward(...) / numel: DivBackward1 under create_graph
+      return {div_scalar(sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back()),
+                         n.scalars[0])};
+    }, {a}, {out});
     save_mask(*n, mask, keepdim);
     n->scalars = {(double)count};
   }
@@ -604,31 +623,31 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::opti
   check_autograd_dtype(a, od, dtype.has_value());
   int64_t d = dim ? wrap_dim(*dim, a.dim()) : 0;
   auto mask = reduce_mask(a, dim ? OptDims(DimVec{d}) : std::nullopt);
-  Tensor x = a.dtype() == od ? a : to_dtype(a, od);
+  Tensor x = cast_untracked(a, od);
   Tensor outk = empty(reduced_shape(x, mask, true), od);
   PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
   Tensor out = squeeze_reduced(outk, mask, dim ? keepdim : false);
-  if (any_requires_grad({&x})) {
+  if (any_requires_grad({&a})) {
     std::shared_ptr<FunctionNode> n;
     if (!dim) {
       n = record("ProdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
         if (n.shapes[0].empty()) return {g[0]};
-        Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+        Tensor r = n.saved_tensor(1), x = to_dtype(n.saved_tensor(0), r.dtype());
         Tensor p = prod_others(reshape(x, {-1}), 0, reshape(r, {1}));
         return {mul(g[0], reshape(p, n.shapes[0]))};
-      }, {x}, {out});
+      }, {a}, {out});
     } else {
       n = record("ProdBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
         if (n.shapes[0].empty()) return {g[0]};
-        Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+        Tensor r = n.saved_tensor(1), x = to_dtype(n.saved_tensor(0), r.dtype());
         int64_t d = n.ints[0];
         bool kd = n.ints[1];
         Tensor gk = kd ? g[0] : unsqueeze(g[0], d), rk = kd ? r : unsqueeze(r, d);
         return {mul(gk, prod_others(x, d, rk))};
-      }, {x}, {out});
+      }, {a}, {out});
       n->ints = {d, keepdim};
     }
-    n->saved = {SavedVariable(x, false), SavedVariable(out, true)};
+    n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
   }
   return out;
 }
@@ -994,7 +1013,8 @@ Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) { r
 namespace {
 
 // Inclusive scan along d, from the end when `reverse` (the backward of cumsum, and cumsum the backward of it).
-Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse) {
+// `src` is the tensor the node records (x itself, or the tensor x was cast from).
+Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse, const Tensor* src = nullptr) {
   Tensor out = empty(x.sizes(), x.dtype());
   auto lg = make_line_geometry(out, x, d);
   PAG_DISPATCH_NUMERIC(x.dtype(), "cumsum_out_cpu", [&] {
@@ -1024,12 +1044,13 @@ Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse) {
       }
     });
   });
-  if (any_requires_grad({&x})) {
+  const Tensor& in = src ? *src : x;
+  if (any_requires_grad({&in})) {
     auto n = record("CumsumBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       const DimVec& s = n.shapes[0];
       if (numel_of(s) <= 1 || s[n.ints[0]] == 1) return {g[0]};
       return {cumsum_impl(g[0], n.ints[0], !n.ints[1])};
-    }, {x}, {out});
+    }, {in}, {out});
     n->ints = {d, reverse};
   }
   return out;
@@ -1042,8 +1063,7 @@ Tensor cumsum(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
   check_autograd_dtype(a, od, dtype.has_value());
   if (od == Dtype::Bool) throw NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'");
-  Tensor x = a.dtype() == od ? a : to_dtype(a, od);
-  return cumsum_impl(x, a.dim() == 0 ? 0 : d, false);
+  return cumsum_impl(cast_untracked(a, od), a.dim() == 0 ? 0 : d, false, &a);
 }
 
 }  // namespace pag

@@ -146,6 +146,25 @@ ViewGeom unpack_geom(const DimVec& ints, size_t& pos) {
   return g;
 }
 
+// Bytes a storage needs to hold every element of the geometry, 0 when it has none: torch's
+// computeStorageNbytes, in unsigned arithmetic as there, so a negative size counts as a huge
+// one and a geometry that cannot be addressed fails instead of wrapping into range.
+uint64_t storage_nbytes(const DimVec& sizes, const DimVec& strides, size_t itemsize, uint64_t offset) {
+  uint64_t n = offset + 1;
+  bool overflow = false;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) return 0;
+    uint64_t span;
+    overflow |= __builtin_mul_overflow((uint64_t)strides[i], (uint64_t)sizes[i] - 1, &span);
+    overflow |= __builtin_add_overflow(n, span, &n);
+  }
+  overflow |= __builtin_mul_overflow(n, (uint64_t)itemsize, &n);
+  if (overflow || n > (uint64_t)INT64_MAX)
+    throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes),
+                        " and strides=", shape_str(strides)));
+  return n;
+}
+
 // Sums g into a fresh buffer of n elements at the (possibly overlapping) geometry
 // `v`: the adjoint of as_strided. Its own backward reads the geometry back out.
 Tensor strided_scatter_add(const Tensor& g, int64_t n, const ViewGeom& v) {
@@ -358,6 +377,41 @@ Tensor expand(const Tensor& a, const DimVec& sizes) {
                  [](FunctionNode& n, const Tensor& g) { return sum_to(g, n.shapes[0]); });
 }
 
+namespace {
+
+// torch's slice_backward / select_backward: zeros with g written into the view's region. They
+// are ops of their own, so create_graph records SliceBackwardBackward0 / SelectBackwardBackward0,
+// whose gradient is the same view of the incoming one.
+Tensor slice_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t start, int64_t end, int64_t step) {
+  Tensor z = zeros(sizes, g.dtype());
+  {
+    AutoGradMode no(false);
+    Tensor region = slice(z, d, start, end, step);
+    copy_(region, g);
+  }
+  if (any_requires_grad({&g}))
+    record("SliceBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      return {slice(h[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3])};
+    }, {g}, {z})->ints = {d, start, end, step};
+  return z;
+}
+
+Tensor select_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t index) {
+  Tensor z = zeros(sizes, g.dtype());
+  {
+    AutoGradMode no(false);
+    Tensor region = select(z, d, index);
+    copy_(region, g);
+  }
+  if (any_requires_grad({&g}))
+    record("SelectBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+      return {select(h[0], n.ints[0], n.ints[1])};
+    }, {g}, {z})->ints = {d, index};
+  return z;
+}
+
+}  // namespace
+
 Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::optional<int64_t> end_o, int64_t step) {
   if (a.dim() == 0) throw IndexError("slice() cannot be applied to a 0-dim tensor.");
   int64_t d = wrap_dim(dim, a.dim());
@@ -374,9 +428,7 @@ Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::
   st[d] = a.strides()[d] * step;
   return view_op(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
                  [](FunctionNode& n, const Tensor& g) {
-                   Tensor z = zeros(n.shapes[0], g.dtype());
-                   Tensor region = slice(z, n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
-                   return index_put_slice_grad(z, region, g);
+                   return slice_backward(g, n.shapes[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
                  }, {d, start, end, step});
 }
 
@@ -406,42 +458,27 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
   st.erase(d);
   return view_op(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
                  [](FunctionNode& n, const Tensor& g) {
-                   Tensor z = zeros(n.shapes[0], g.dtype());
-                   Tensor region = select(z, n.ints[0], n.ints[1]);
-                   return index_put_slice_grad(z, region, g);
+                   return select_backward(g, n.shapes[0], n.ints[0], n.ints[1]);
                  }, {d, index});
 }
 
 Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, std::optional<int64_t> offset) {
   if (sizes.size() != strides.size()) throw Error("mismatch in length of strides and shape");
-  int64_t off = offset.value_or(a.offset());
-  if (off < 0) throw Error(str_cat("Tensor: invalid storage offset ", off));
   for (int64_t s : strides)
     if (s < 0)
       throw Error(str_cat("as_strided: Negative strides are not supported at the moment, got strides: ",
                           shape_str(strides)));
-  for (int64_t s : sizes)
-    if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
-  const bool empty = std::find(sizes.begin(), sizes.end(), 0) != sizes.end();
-  if (!empty) {
-    // torch's computeStorageNbytes: every step overflow-checked (Note [Size overflow])
-    uint64_t bytes = 1, step = 0;
-    bool overflow = __builtin_add_overflow((uint64_t)off, (uint64_t)1, &bytes);
-    for (size_t i = 0; i < sizes.size(); ++i) {
-      overflow |= __builtin_mul_overflow((uint64_t)strides[i], (uint64_t)(sizes[i] - 1), &step);
-      overflow |= __builtin_add_overflow(bytes, step, &bytes);
-    }
-    overflow |= __builtin_mul_overflow(bytes, (uint64_t)a.itemsize(), &bytes);
-    if (overflow || bytes > (uint64_t)INT64_MAX)
-      throw Error(str_cat("Storage size calculation overflowed with sizes=", shape_str(sizes),
-                          " and strides=", shape_str(strides)));
-    const int64_t need = (int64_t)bytes;
+  int64_t off = offset.value_or(a.offset());
+  if (off < 0) throw Error(str_cat("Tensor: invalid storage offset ", off));
+  // A view with a zero-size dimension may sit anywhere (torch's rule), even with negative sizes.
+  uint64_t bytes = storage_nbytes(sizes, strides, a.itemsize(), 0);
+  if (bytes != 0) {
+    int64_t need = (int64_t)storage_nbytes(sizes, strides, a.itemsize(), (uint64_t)off);
     if (need > (int64_t)a.storage()->nbytes)
       throw Error(str_cat("setStorage: sizes ", shape_str(sizes), ", strides ", shape_str(strides),
                           ", storage offset ", off, ", and itemsize ", a.itemsize(), " requiring a storage size of ",
                           need, " are out of bounds for storage of size ", a.storage()->nbytes));
   }
-  checked_numel(sizes);
   DimVec ints;
   pack_geom(ints, a.sizes(), a.strides(), a.offset());
   pack_geom(ints, sizes, strides, off);

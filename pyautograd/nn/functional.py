@@ -241,20 +241,19 @@ def _ce_label_smoothing(input, target, weight, red, ignore_index, label_smoothin
     else:
         smooth = -logp.sum(class_dim)
     ignored = target == ignore_index
-    smooth = _C.where(ignored, 0.0, smooth)
+    smooth.masked_fill_(ignored, 0.0)
     if red == _Reduction.MEAN:
         if weight is not None:
             # The mean is normalized by the weights of the non-ignored targets, as nll_loss's is.
-            safe = _C.where(ignored, 0, target)
-            target_w = (_nn.one_hot(safe, n_classes).to(weight.dtype) * weight).sum(-1)
-            ret = smooth.sum() / _C.where(ignored, 0.0, target_w).sum()
+            ret = smooth.sum() / weight.gather(0, target.masked_select(ignored.logical_not()).flatten()).sum()
         else:
             ret = smooth.sum() / ignored.logical_not().sum()
     elif red == _Reduction.SUM:
         ret = smooth.sum()
     else:
         ret = smooth
-    return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
+    # torch scales both terms by C++ numbers: MulBackward1 nodes
+    return _nn._mul_scalar(nll, 1 - label_smoothing) + _nn._mul_scalar(ret, label_smoothing / n_classes)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
