@@ -47,7 +47,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pag-sanitize.XXXXXX")
 cleanup() { if [ "${PAG_SANITIZE_KEEP:-0}" != 1 ]; then rm -rf "$work"; else echo "kept $work"; fi; }
 trap cleanup EXIT
 mkdir -p "$work/logs"
-cp -r pyautograd tests examples pyproject.toml "$work/"
+cp -r pyautograd tests examples README.md pyproject.toml "$work/"
 export PAG_SEEDS=${PAG_SEEDS:-$root/../shared/seeds}
 find "$work" -name "__pycache__" -prune -exec rm -rf {} +
 rm -f "$work"/pyautograd/_C*.so

@@ -18,3 +18,14 @@ def test_example_prints_torchs_output(name, tmp_path):
     assert ours.returncode == 0, ours.stderr
     assert theirs.returncode == 0, theirs.stderr
     assert ours.stdout == theirs.stdout and ours.stdout
+
+
+def test_readme_example_prints_what_it_says(tmp_path):
+    readme = open(os.path.join(os.path.dirname(EXAMPLES), "README.md")).read()
+    src = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    claimed = src.strip().splitlines()[-1].split("# ", 1)[1].split(", as torch prints it")[0]
+    (tmp_path / "ours.py").write_text(src)
+    (tmp_path / "theirs.py").write_text(src.replace("pyautograd", "torch"))
+    ours, theirs = run_python([tmp_path / "ours.py"]), run_python([tmp_path / "theirs.py"])
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout == claimed + "\n"

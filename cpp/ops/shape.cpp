@@ -54,17 +54,18 @@ std::vector<Tensor> multi_view_op(const Tensor& a, const std::vector<ViewGeom>& 
 DimVec infer_size(const DimVec& shape, int64_t numel) {
   DimVec res = shape;
   int64_t newsize = 1, infer = -1;
+  bool overflow = false;  // a product past int64 can match no tensor (Note [Size overflow])
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) throw Error("only one dimension can be inferred");
       infer = (int64_t)i;
     } else if (shape[i] >= 0) {
-      newsize *= shape[i];
+      overflow |= __builtin_mul_overflow(newsize, shape[i], &newsize);
     } else {
       throw Error(str_cat("invalid shape dimension ", shape[i], " at index ", i, " of shape ", shape_str(shape)));
     }
   }
-  if (numel == newsize || (infer >= 0 && newsize > 0 && numel % newsize == 0)) {
+  if (!overflow && (numel == newsize || (infer >= 0 && newsize > 0 && numel % newsize == 0))) {
     if (infer >= 0) {
       if (newsize == 0)
         throw Error(str_cat("cannot reshape tensor of 0 elements into shape ", shape_str(shape),
