@@ -1,29 +1,17 @@
 """Small models and training loops shared by the hardening tests (memory, threads,
-determinism). Until matmul is in the build, Linear computes x @ W.T + b from a
-broadcast product and a sum; the training loop is the same either way."""
+determinism)."""
 import numpy as np
 
 import pyautograd as pag
 import pyautograd.nn as nn
 import pyautograd.nn.functional as F
 
-HAS_MATMUL = hasattr(pag.Tensor, "matmul")
-
-
-class _ElementwiseLinear(nn.Linear):
-    def forward(self, x):
-        return (x.unsqueeze(-2) * self.weight).sum(-1) + self.bias
-
-
-Linear = nn.Linear if HAS_MATMUL else _ElementwiseLinear
-
-
 def mlp(sizes=(8, 32, 32, 1), seed=0):
     """Linear layers with tanh and relu between them, initialized from `seed`."""
     pag.manual_seed(seed)
     layers = []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(Linear(a, b))
+        layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(nn.Tanh() if i % 2 == 0 else nn.ReLU())
     return nn.Sequential(*layers)
