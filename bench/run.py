@@ -78,9 +78,10 @@ def time_callable(fn, quick):
 
 
 def peak_rss_mb(workload, fw_name):
-    """Peak RSS of one framework running a workload, in its own process."""
+    """Peak RSS of one framework running a workload, in its own process: VmHWM, which
+    starts afresh at exec (getrusage's ru_maxrss would carry over this process's peak)."""
     code = (
-        "import sys, resource; sys.path.append(%r)\n"
+        "import sys; sys.path.append(%r)\n"
         "from bench.workloads import WORKLOADS\n"
         "import numpy as np\n"
         "w = [w for w in WORKLOADS if w.name == %r][0]\n"
@@ -89,7 +90,11 @@ def peak_rss_mb(workload, fw_name):
         "    import importlib; fw = importlib.import_module(%r)\n"
         "f = w.make(fw, %r, False)\n"
         "for _ in range(5): f()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "import os, resource\n"
+        "if os.path.exists('/proc/self/status'):\n"
+        "    print([int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0] / 1024)\n"
+        "else:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
     ) % (ROOT, workload.name, fw_name, fw_name, fw_name)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE)
     if out.returncode != 0:
