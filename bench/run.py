@@ -201,6 +201,7 @@ def render_table(results):
 def draw_charts(results, meta, out):
     try:
         import matplotlib
+        import matplotlib.ticker
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -214,7 +215,11 @@ def draw_charts(results, meta, out):
         ax.barh(names, sp, color=["tab:green" if s >= 1 else "tab:red" for s in sp])
         ax.axvline(1.0, color="k", lw=0.8)
         ax.set_xscale("log")
-        ax.set_xlabel("speed-up over torch (eager, CPU); > 1 is faster")
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.25, 0.5, 1, 2, 4, 8, 16]))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlim(min(0.5, min(sp) / 1.2), max(2, max(sp) * 1.2))
+        ax.set_xlabel("speed-up over torch (eager, CPU); > 1x is faster")
         ax.invert_yaxis()
         ax.set_title("pyautograd vs torch")
         fig.tight_layout()
