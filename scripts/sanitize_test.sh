@@ -71,7 +71,9 @@ export PYTHONDONTWRITEBYTECODE=1
 if [ $# -gt 0 ]; then args=("$@"); else args=("${default_args[@]}"); fi
 start=$(date +%s)
 set +e
-(cd "$work" && python -m pytest -p no:cacheprovider "${args[@]}")
+# --capture=sys: pytest captures Python's output only, so a report the runtime writes
+# to file descriptor 2 (UBSan's, which halts the process) reaches this log.
+(cd "$work" && python -m pytest -p no:cacheprovider --capture=sys "${args[@]}")
 rc=$?
 set -e
 echo "sanitize_test.sh: pytest exit status $rc after $(( $(date +%s) - start )) s"
