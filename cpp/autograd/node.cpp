@@ -21,16 +21,6 @@ bool InferenceMode::is_enabled() { return tl_inference; }
 void InferenceMode::set_enabled(bool e) { tl_inference = e; }
 
 // ---------------------------------------------------------------- saved variables
-static std::string type_string(const Tensor& t) {
-  switch (t.dtype()) {
-    case Dtype::Float32: return "torch.FloatTensor";
-    case Dtype::Float64: return "torch.DoubleTensor";
-    case Dtype::Int64: return "torch.LongTensor";
-    case Dtype::Bool: return "torch.BoolTensor";
-  }
-  return "?";
-}
-
 SavedVariable::SavedVariable(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
   saved_version_ = t.version();
@@ -56,7 +46,7 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& self) const {
     std::string msg = str_cat(
         "one of the variables needed for gradient computation has been modified by an inplace "
         "operation: [",
-        type_string(data_), " ", shape_str(data_.sizes()), "]");
+        legacy_type_name(data_.dtype()), " ", shape_str(data_.sizes()), "]");
     const auto& fn = is_output_ ? self : data_.grad_fn();
     if (fn) {
       std::string name = fn->name();  // torch names the op: "Exp" for ExpBackward0

@@ -12,16 +12,6 @@ Tensor tensor_from_numpy(py::array arr);  // bindings/tensor.cpp
 
 namespace {
 
-const char* legacy_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "torch.FloatTensor";
-    case Dtype::Float64: return "torch.DoubleTensor";
-    case Dtype::Int64: return "torch.LongTensor";
-    case Dtype::Bool: return "torch.BoolTensor";
-  }
-  return "?";
-}
-
 py::handle numpy_attr(const char* name) {
   static py::handle np = py::module_::import("numpy").release();
   return py::object(np.attr(name)).release();

@@ -58,6 +58,16 @@ inline const char* cpp_type_name(Dtype d) {  // the C++ type, as some torch mess
   return "?";
 }
 
+inline const char* legacy_type_name(Dtype d) {  // torch's legacy tensor type ("torch.FloatTensor")
+  switch (d) {
+    case Dtype::Bool: return "torch.BoolTensor";
+    case Dtype::Int64: return "torch.LongTensor";
+    case Dtype::Float32: return "torch.FloatTensor";
+    case Dtype::Float64: return "torch.DoubleTensor";
+  }
+  return "?";
+}
+
 template <typename T> struct dtype_of;
 template <> struct dtype_of<bool> { static constexpr Dtype value = Dtype::Bool; };
 template <> struct dtype_of<int64_t> { static constexpr Dtype value = Dtype::Int64; };

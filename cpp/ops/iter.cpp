@@ -63,6 +63,7 @@ OperandPtrs operand_ptrs(const Tensor& out, std::initializer_list<const Tensor*>
 }
 
 bool non_overlapping_and_dense(const Tensor& t) {
+  if (t.is_contiguous()) return true;
   std::vector<std::pair<int64_t, int64_t>> sd;  // (stride, size) of the dims that matter
   for (int64_t i = 0; i < t.dim(); ++i)
     if (t.sizes()[i] != 1) sd.push_back({t.strides()[i], t.sizes()[i]});

@@ -13,15 +13,24 @@ namespace {
 
 namespace kg = kernels::gemm;
 
-// torch's caffe2 type names, which mm's dtype message uses.
-const char* meta_name(Dtype d) {
-  switch (d) {
-    case Dtype::Bool: return "bool";
-    case Dtype::Int64: return "long int";
-    case Dtype::Float32: return "float";
-    case Dtype::Float64: return "double";
-  }
-  return "?";
+// The GEMM arguments for out = a @ b over dims (d, d + 1) of each operand (d = 1
+// for the matrices of a batch); alpha 1, beta 0, no X.
+template <typename T>
+kg::GemmArgs<T> gemm_args(const Tensor& a, const Tensor& b, const Tensor& out, int d = 0) {
+  kg::GemmArgs<T> g;
+  g.m = a.size(d);
+  g.k = a.size(d + 1);
+  g.n = b.size(d + 1);
+  g.a = a.data<T>();
+  g.rsa = a.stride(d);
+  g.csa = a.stride(d + 1);
+  g.b = b.data<T>();
+  g.rsb = b.stride(d);
+  g.csb = b.stride(d + 1);
+  g.c = out.data<T>();
+  g.rsc = out.stride(d);
+  g.csc = out.stride(d + 1);
+  return g;
 }
 
 Tensor reshape_contiguous(const Tensor& t, const DimVec& shape);
@@ -36,19 +45,7 @@ Tensor maybe_multiply(const Tensor& t, double s) { return s == 1.0 ? t : mul(t, 
 void gemm_into(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& x, double beta, double alpha,
                const char* opname) {
   PAG_DISPATCH_NUMERIC(out.dtype(), opname, [&] {
-    kg::GemmArgs<scalar_t> g;
-    g.m = a.size(0);
-    g.k = a.size(1);
-    g.n = b.size(1);
-    g.a = a.data<scalar_t>();
-    g.rsa = a.stride(0);
-    g.csa = a.stride(1);
-    g.b = b.data<scalar_t>();
-    g.rsb = b.stride(0);
-    g.csb = b.stride(1);
-    g.c = out.data<scalar_t>();
-    g.rsc = out.stride(0);
-    g.csc = out.stride(1);
+    auto g = gemm_args<scalar_t>(a, b, out);
     g.alpha = static_cast<scalar_t>(alpha);
     g.beta = static_cast<scalar_t>(beta);
     if (x.defined() && g.beta != scalar_t(0)) {
@@ -125,8 +122,8 @@ void check_mm(const Tensor& a, const Tensor& b) {
   PAG_CHECK(b.dim() == 2, "mat2 must be a matrix");
   PAG_CHECK(a.size(1) == b.size(0), "mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x", a.size(1), " and ",
             b.size(0), "x", b.size(1), ")");
-  PAG_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", meta_name(a.dtype()),
-            " != ", meta_name(b.dtype()));
+  PAG_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", cpp_type_name(a.dtype()),
+            " != ", cpp_type_name(b.dtype()));
 }
 
 // torch's should_fold: a >= 3-D operand against a <= 2-D one runs as one mm/mv on
@@ -208,19 +205,7 @@ Tensor mm_reference(const Tensor& a, const Tensor& b) {
   check_mm(a, b);
   Tensor out = empty({a.size(0), b.size(1)}, a.dtype());
   PAG_DISPATCH_NUMERIC(a.dtype(), "mm_reference", [&] {
-    kg::GemmArgs<scalar_t> g;
-    g.m = a.size(0);
-    g.k = a.size(1);
-    g.n = b.size(1);
-    g.a = a.data<scalar_t>();
-    g.rsa = a.stride(0);
-    g.csa = a.stride(1);
-    g.b = b.data<scalar_t>();
-    g.rsb = b.stride(0);
-    g.csb = b.stride(1);
-    g.c = out.data<scalar_t>();
-    g.rsc = out.stride(0);
-    g.csc = out.stride(1);
+    auto g = gemm_args<scalar_t>(a, b, out);
     kg::gemm_naive(g);
   });
   return out;
@@ -240,19 +225,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   Tensor out = empty({bs, a.size(1), b.size(2)}, a.dtype());
   if (out.numel() > 0)
     PAG_DISPATCH_NUMERIC(a.dtype(), "bmm", [&] {
-      kg::GemmArgs<scalar_t> g;
-      g.m = a.size(1);
-      g.k = a.size(2);
-      g.n = b.size(2);
-      g.a = a.data<scalar_t>();
-      g.rsa = a.stride(1);
-      g.csa = a.stride(2);
-      g.b = b.data<scalar_t>();
-      g.rsb = b.stride(1);
-      g.csb = b.stride(2);
-      g.c = out.data<scalar_t>();
-      g.rsc = out.stride(1);
-      g.csc = out.stride(2);
+      auto g = gemm_args<scalar_t>(a, b, out, 1);
       kg::gemm_batched(g, bs, a.stride(0), b.stride(0), out.stride(0), 0);
     });
   if (any_requires_grad({&a, &b})) {

@@ -7,25 +7,12 @@
 
 #include "autograd/grad_mode.h"
 #include "kernels/optim.h"
+#include "ops/iter.h"
 #include "ops/ops.h"
 
 namespace pag {
 
 namespace {
-
-// Non-overlapping and dense: the elements fill numel() consecutive slots.
-bool is_dense(const Tensor& t) {
-  std::vector<std::pair<int64_t, int64_t>> sd;  // (stride, size) of the dims that matter
-  for (int64_t i = 0; i < t.dim(); ++i)
-    if (t.sizes()[i] != 1) sd.push_back({t.strides()[i], t.sizes()[i]});
-  std::sort(sd.begin(), sd.end());
-  int64_t span = 1;
-  for (auto& [s, n] : sd) {
-    if (s != span) return false;
-    span *= n;
-  }
-  return true;
-}
 
 bool same_layout(const Tensor& a, const Tensor& b) {
   if (a.sizes() != b.sizes()) return false;
@@ -121,7 +108,7 @@ std::vector<Tensor> sgd_step_(const std::vector<Tensor>& params, const std::vect
     bufs = momentum_buffers;
     for (size_t i = 0; i < params.size(); ++i)
       if (!bufs[i].defined())
-        bufs[i] = is_dense(params[i]) ? empty_strided_like_layout(params[i], params[i].dtype())
+        bufs[i] = non_overlapping_and_dense(params[i]) ? empty_strided_like_layout(params[i], params[i].dtype())
                                       : empty(params[i].sizes(), params[i].dtype());
   }
   const kernels::SgdArgs args{lr, momentum, dampening, weight_decay, nesterov, maximize};
@@ -131,7 +118,7 @@ std::vector<Tensor> sgd_step_(const std::vector<Tensor>& params, const std::vect
     for (size_t i : idx) {
       const Tensor& p = params[i];
       if (p.numel() == 0) continue;
-      const bool direct = is_dense(p) && same_layout(p, grads[i]) && (!has_mom || same_layout(p, bufs[i]));
+      const bool direct = non_overlapping_and_dense(p) && same_layout(p, grads[i]) && (!has_mom || same_layout(p, bufs[i]));
       kernels::SgdTensor t{};
       t.param = st.use(p, direct, true);
       t.grad = st.use(grads[i], direct, false);
@@ -191,7 +178,7 @@ void adam_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
     for (size_t i : idx) {
       const Tensor& p = params[i];
       if (p.numel() == 0) continue;
-      const bool direct = is_dense(p) && same_layout(p, grads[i]) && same_layout(p, exp_avgs[i]) &&
+      const bool direct = non_overlapping_and_dense(p) && same_layout(p, grads[i]) && same_layout(p, exp_avgs[i]) &&
                           same_layout(p, exp_avg_sqs[i]) && (!amsgrad || same_layout(p, max_exp_avg_sqs[i]));
       kernels::AdamTensor t{};
       t.param = st.use(p, direct, true);

@@ -10,17 +10,6 @@ namespace pag {
 
 namespace {
 
-// torch's legacy type string for messages ("torch.FloatTensor").
-const char* type_string(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "torch.FloatTensor";
-    case Dtype::Float64: return "torch.DoubleTensor";
-    case Dtype::Int64: return "torch.LongTensor";
-    case Dtype::Bool: return "torch.BoolTensor";
-  }
-  return "?";
-}
-
 // A view that records `name` with backward `fn(node, grad)`; `ints` go on the node.
 template <typename F>
 Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, const char* name, F fn,
@@ -349,7 +338,7 @@ Tensor t(const Tensor& a) {
 Tensor expand(const Tensor& a, const DimVec& sizes) {
   int64_t nd = (int64_t)sizes.size();
   if (nd < a.dim())
-    throw Error(str_cat("expand(", type_string(a.dtype()), "{", shape_str(a.sizes()), "}, size=", shape_str(sizes),
+    throw Error(str_cat("expand(", legacy_type_name(a.dtype()), "{", shape_str(a.sizes()), "}, size=", shape_str(sizes),
                         "): the number of sizes provided (", nd,
                         ") must be greater or equal to the number of dimensions in the tensor (", a.dim(), ")"));
   DimVec sz(nd), st(nd);

@@ -109,16 +109,6 @@ int64_t update_to(int64_t to) {
   return to;
 }
 
-const char* meta_name(Dtype d) {  // caffe2::TypeMeta names, as torch's bound messages print them
-  switch (d) {
-    case Dtype::Bool: return "bool";
-    case Dtype::Int64: return "long int";
-    case Dtype::Float32: return "float";
-    case Dtype::Float64: return "double";
-  }
-  return "?";
-}
-
 void check_from_to_in_range(int64_t from, int64_t to_inc, Dtype d) {
   double lo, hi;
   switch (d) {
@@ -127,8 +117,8 @@ void check_from_to_in_range(int64_t from, int64_t to_inc, Dtype d) {
     case Dtype::Float32: lo = -std::numeric_limits<float>::max(); hi = std::numeric_limits<float>::max(); break;
     default: lo = -std::numeric_limits<double>::max(); hi = std::numeric_limits<double>::max(); break;
   }
-  PAG_CHECK((double)from >= lo && (double)from <= hi, "from is out of bounds for ", meta_name(d));
-  PAG_CHECK((double)to_inc >= lo && (double)to_inc <= hi, "to - 1 is out of bounds for ", meta_name(d));
+  PAG_CHECK((double)from >= lo && (double)from <= hi, "from is out of bounds for ", cpp_type_name(d));
+  PAG_CHECK((double)to_inc >= lo && (double)to_inc <= hi, "to - 1 is out of bounds for ", cpp_type_name(d));
 }
 
 
@@ -139,8 +129,8 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
   return random_inplace(self, "UniformBackward0", nullptr, [&] {
     PAG_DISPATCH_FLOATING(self.dtype(), "check_uniform_bounds", [&] {
       const double lo = std::numeric_limits<scalar_t>::lowest(), hi = std::numeric_limits<scalar_t>::max();
-      PAG_CHECK(from >= lo && from <= hi, "from is out of bounds for ", meta_name(self.dtype()));
-      PAG_CHECK(to >= lo && to <= hi, "to is out of bounds for ", meta_name(self.dtype()));
+      PAG_CHECK(from >= lo && from <= hi, "from is out of bounds for ", cpp_type_name(self.dtype()));
+      PAG_CHECK(to >= lo && to <= hi, "to is out of bounds for ", cpp_type_name(self.dtype()));
       PAG_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
       PAG_CHECK(to - from <= hi, "uniform_ expects to-from <= std::numeric_limits<", scalar_type_name(self.dtype()),
                 ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");

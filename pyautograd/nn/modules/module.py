@@ -7,6 +7,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from ... import _C
+from ..._functions import typename as _typename
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
 
@@ -61,15 +62,6 @@ def _addindent(s, num_spaces):
         return s
     pad = " " * num_spaces
     return "\n".join([first] + [pad + line if line.strip() else "" for line in rest])
-
-
-def _typename(obj):
-    if isinstance(obj, Tensor):
-        return {"torch.float32": "torch.FloatTensor", "torch.float64": "torch.DoubleTensor",
-                "torch.int64": "torch.LongTensor", "torch.bool": "torch.BoolTensor"}[repr(obj.dtype)]
-    module = getattr(type(obj), "__module__", "")
-    name = type(obj).__qualname__
-    return name if module in ("builtins", "", None) else module + "." + name
 
 
 # Hooks every module runs (torch.nn.modules.module.register_module_forward_*_hook).
