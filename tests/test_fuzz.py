@@ -138,7 +138,7 @@ def _close(p, t):
     if tn.dtype.kind in "biu":
         np.testing.assert_array_equal(pn, tn)
     else:
-        np.testing.assert_allclose(pn, tn, rtol=1e-4, atol=1e-5, equal_nan=True)
+        np.testing.assert_allclose(pn, tn, rtol=1e-5, atol=1e-6, equal_nan=True)
 
 
 @settings(max_examples=N_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
