@@ -38,7 +38,7 @@ PyObject* binary_slot(PyObject* a, PyObject* b) {
       if (!to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
     } else {
       if (!load_tensor(b, y) || !to_operand(a, x)) Py_RETURN_NOTIMPLEMENTED;
-      if (Commutative) return wrap(Op(y, x));
+      if constexpr (Commutative) return wrap(Op(y, x));
     }
     return wrap(Op(x, y));
   } catch (...) {
@@ -76,15 +76,12 @@ void op_idiv(Tensor& a, const Tensor& b) { div_(a, b); }
 
 PyObject* richcompare(PyObject* a, PyObject* b, int op) {
   try {
-    Tensor x, y;
-    bool swapped = false;
+    Tensor x, y;  // x and y keep their left/right roles whichever side is the tensor
     if (load_tensor(a, x)) {
       if (!to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
     } else {
       if (!load_tensor(b, y) || !to_operand(a, x)) Py_RETURN_NOTIMPLEMENTED;
-      swapped = true;
     }
-    (void)swapped;  // x and y keep their left/right roles either way
     switch (op) {
       case Py_EQ: return wrap(eq(x, y));
       case Py_NE: return wrap(ne(x, y));
