@@ -384,7 +384,7 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::string& mode) {
 
 // Multiplication by a C++ scalar (torch's mul.Scalar), recorded as MulBackward1: torch's
 // derivative formulas multiply by C++ numbers, so their create_graph graphs have these nodes
-// (as div_scalar's DivBackward1, Note [DivBackward1] in ops/nn.cpp).
+// (as div_scalar's DivBackward1, Note [DivBackward1]).
 Tensor mul_scalar(const Tensor& t, double s) {
   Tensor out;
   {
@@ -394,6 +394,23 @@ Tensor mul_scalar(const Tensor& t, double s) {
   if (any_requires_grad({&t})) {
     auto n = record("MulBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {mul_scalar(g[0], n.scalars[0])};
+    }, {t}, {out});
+    n->scalars = {s};
+  }
+  return out;
+}
+
+// Note [DivBackward1]: torch's composite loss formulas divide by a C++ scalar (div.Scalar),
+// whose node is DivBackward1; dividing through this op keeps those graphs' names.
+Tensor div_scalar(const Tensor& t, double s) {
+  Tensor out;
+  {
+    AutoGradMode no(false);
+    out = div(t, num(s));
+  }
+  if (any_requires_grad({&t})) {
+    auto n = record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      return {div_scalar(g[0], n.scalars[0])};
     }, {t}, {out});
     n->scalars = {s};
   }

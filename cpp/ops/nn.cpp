@@ -139,23 +139,6 @@ void check_no_requires_grad(const Tensor& t, const char* arg, const char* fn) {
 
 }  // namespace
 
-// Note [DivBackward1]: torch's composite loss formulas divide by a C++ scalar (div.Scalar),
-// whose node is DivBackward1; dividing through this op keeps those graphs' names.
-Tensor div_scalar(const Tensor& t, double s) {
-  Tensor out;
-  {
-    AutoGradMode no(false);
-    out = div(t, num(s));
-  }
-  if (any_requires_grad({&t})) {
-    auto n = record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {div_scalar(g[0], n.scalars[0])};
-    }, {t}, {out});
-    n->scalars = {s};
-  }
-  return out;
-}
-
 // ================================================================ activations
 Tensor leaky_relu(const Tensor& self, double negative_slope) {
   Tensor out = map1("leaky_relu_cpu", self, self.dtype(), [negative_slope](auto x) {

@@ -51,7 +51,6 @@ Tensor nll_loss_nd(const Tensor& self, const Tensor& target, const Tensor& weigh
                    int64_t ignore_index);
 
 // ---- misc
-Tensor div_scalar(const Tensor& self, double other);  // self / other, recorded as DivBackward1
 Tensor one_hot(const Tensor& self, int64_t num_classes);
 Tensor constant_pad_nd(const Tensor& self, const DimVec& pad, double value);
 

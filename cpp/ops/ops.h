@@ -32,6 +32,7 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha = 1.0);
 Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1.0);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor mul_scalar(const Tensor& a, double s);  // a * s, recorded as MulBackward1 (torch's mul.Scalar)
+Tensor div_scalar(const Tensor& a, double s);  // a / s, recorded as DivBackward1 (torch's div.Scalar)
 Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode = "");
 Tensor remainder(const Tensor& a, const Tensor& b);
 Tensor fmod(const Tensor& a, const Tensor& b);
