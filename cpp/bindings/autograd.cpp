@@ -486,6 +486,7 @@ void tensor_type_setup(PyHeapTypeObject* heap_type) {
   type->tp_flags |= Py_TPFLAGS_HAVE_GC;
   type->tp_traverse = tensor_traverse;
   type->tp_clear = tensor_clear;
+  tensor_object_setup(type);
 }
 
 }  // namespace pag::py_bind

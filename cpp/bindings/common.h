@@ -16,6 +16,30 @@ using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
 struct PyDtype {
   Dtype d;
 };
+
+// Note [Tensor objects]: a Python Tensor is a pybind11 instance whose holder is the
+// shared_ptr<TensorImpl>, but tensors skip pybind11's instance registry (a hash map
+// insert per new object, a lookup per conversion, an erase per deallocation: a third
+// of the cost of `a + b` on small tensors). The impl points back at its live Python
+// object instead (TensorImpl::pyobj, set by wrap_tensor and Tensor.__init__,
+// cleared by Tensor's tp_dealloc), which keeps `x.grad is x.grad` and every other
+// identity torch has; reading an argument is a type check and a holder copy.
+extern PyTypeObject* g_tensor_type;  // pyautograd._C.Tensor
+// The holder inside a Tensor object (or a subclass's), or null for anything else.
+inline const std::shared_ptr<TensorImpl>* tensor_holder(PyObject* o) {
+  PyTypeObject* t = Py_TYPE(o);
+  if (t != g_tensor_type && !PyType_IsSubtype(t, g_tensor_type)) return nullptr;
+  auto* inst = reinterpret_cast<py::detail::instance*>(o);
+  if (inst->simple_layout) {
+    if (!inst->simple_holder_constructed) return nullptr;  // __init__ not run: pybind11 raises
+    return reinterpret_cast<const std::shared_ptr<TensorImpl>*>(&inst->simple_value_holder[1]);
+  }
+  auto vh = inst->get_value_and_holder(nullptr, false);  // Python-side multiple inheritance
+  return vh && vh.holder_constructed() ? &vh.holder<std::shared_ptr<TensorImpl>>() : nullptr;
+}
+// The Python object for `impl` (a new reference): its live one, else a new Tensor. None for null.
+PyObject* wrap_tensor(std::shared_ptr<TensorImpl> impl);
+void tensor_object_setup(PyTypeObject* type);  // Tensor's tp_dealloc (from tensor_type_setup)
 py::object dtype_object(Dtype d);           // the singleton pyautograd.<dtype>
 bool is_tensor(py::handle h);
 Tensor as_tensor_arg(py::handle h);         // Tensor (throws TypeError otherwise)
@@ -111,19 +135,20 @@ namespace pybind11::detail {
 template <>
 struct type_caster<pag::Tensor> {
   PYBIND11_TYPE_CASTER(pag::Tensor, const_name("Tensor"));
-  bool load(handle src, bool convert) {
-    if (src.is_none()) return false;
-    make_caster<std::shared_ptr<pag::TensorImpl>> c;
-    if (!c.load(src, convert)) return false;
-    value = pag::Tensor(cast_op<std::shared_ptr<pag::TensorImpl>>(c));
+  bool load(handle src, bool) {
+    const auto* holder = pag::py_bind::tensor_holder(src.ptr());
+    if (!holder) return false;
+    value = pag::Tensor(*holder);
     return true;
   }
   static handle cast(const pag::Tensor& t, return_value_policy, handle) {
-    if (!t.defined()) return none().release();
-    return make_caster<std::shared_ptr<pag::TensorImpl>>::cast(t.impl_ptr(), return_value_policy::take_ownership,
-                                                               handle());
+    return pag::py_bind::wrap_tensor(t.impl_ptr());
+  }
+  static handle cast(pag::Tensor&& t, return_value_policy, handle) {
+    return pag::py_bind::wrap_tensor(std::move(t).release_impl());
   }
 };
+
 
 // DimVec <-> a Python sequence of ints (list, tuple, Size).
 template <>

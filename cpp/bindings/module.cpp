@@ -63,6 +63,7 @@ PYBIND11_MODULE(_C, m) {
   });
   init_dtypes(m);
   TensorClass cls(m, "Tensor", py::dynamic_attr(), py::custom_type_setup(&tensor_type_setup));
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   init_tensor(m, cls);
   init_elementwise(m, cls);
   init_reduce(m, cls);

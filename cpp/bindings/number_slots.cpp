@@ -8,22 +8,15 @@ namespace pag::py_bind {
 
 namespace {
 
-PyTypeObject* g_tensor_type = nullptr;
-
-// Unwraps a tensor (exact type first: the common case), or converts a Python number.
+// Unwraps a tensor (or an instance of a subclass); anything else is left to to_operand.
 inline bool load_tensor(PyObject* o, Tensor& out) {
-  if (Py_TYPE(o) == g_tensor_type || PyObject_TypeCheck(o, g_tensor_type)) {
-    py::detail::make_caster<Tensor> c;
-    if (!c.load(o, false)) return false;
-    out = py::detail::cast_op<Tensor&&>(std::move(c));
-    return true;
-  }
-  return false;
+  const auto* holder = tensor_holder(o);
+  if (!holder) return false;
+  out = Tensor(*holder);
+  return true;
 }
 
-inline PyObject* wrap(const Tensor& t) {
-  return py::detail::make_caster<Tensor>::cast(t, py::return_value_policy::move, py::handle()).ptr();
-}
+inline PyObject* wrap(Tensor&& t) { return wrap_tensor(std::move(t).release_impl()); }
 
 using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
 
@@ -100,7 +93,6 @@ PyObject* richcompare(PyObject* a, PyObject* b, int op) {
 }  // namespace
 
 void install_number_slots(TensorClass& cls) {
-  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   PyNumberMethods* nb = g_tensor_type->tp_as_number;
   nb->nb_add = binary_slot<op_add, true>;
   nb->nb_subtract = binary_slot<op_sub>;

@@ -8,11 +8,87 @@
 
 namespace pag::py_bind {
 
+// ---------------------------------------------------------------- Note [Tensor objects]
+PyTypeObject* g_tensor_type = nullptr;
+
+namespace {
+
+// Builds the holder of a fresh instance in place, unregistered (common.h).
+void set_holder(py::detail::value_and_holder& vh, std::shared_ptr<TensorImpl> impl) {
+  impl->pyobj = vh.inst;
+  vh.value_ptr() = impl.get();
+  new (&vh.holder<std::shared_ptr<TensorImpl>>()) std::shared_ptr<TensorImpl>(std::move(impl));
+  vh.set_holder_constructed();
+}
+
+void tensor_dealloc(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  auto vh = inst->get_value_and_holder(nullptr, false);
+  if (vh && vh.holder_constructed()) {
+    TensorImpl* impl = vh.holder<std::shared_ptr<TensorImpl>>().get();
+    if (impl && impl->pyobj == self) impl->pyobj = nullptr;
+  }
+  py::detail::pybind11_object_dealloc(self);
+}
+
+}  // namespace
+
+PyObject* wrap_tensor(std::shared_ptr<TensorImpl> impl) {
+  if (!impl) Py_RETURN_NONE;
+  if (impl->pyobj) {
+    PyObject* o = static_cast<PyObject*>(impl->pyobj);
+    Py_INCREF(o);
+    return o;
+  }
+  // pybind11's make_new_instance, less its type lookup: a plain Tensor has the simple layout.
+  PyObject* o = g_tensor_type->tp_alloc(g_tensor_type, 0);
+  if (!o) throw py::error_already_set();
+  auto* inst = reinterpret_cast<py::detail::instance*>(o);
+  inst->simple_layout = true;
+  inst->owned = true;
+  py::detail::value_and_holder vh(inst, nullptr, 0, 0);
+  set_holder(vh, std::move(impl));
+  return o;
+}
+
+namespace {
+
+// Tensor(...) (the legacy constructor, and Parameter's base): the new object aliases
+// what pyautograd._tensor._legacy_new builds. A second __init__ is ignored, as torch's.
+int tensor_init(PyObject* self, PyObject* args, PyObject* kwargs) {
+  auto vh = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder(nullptr, false);
+  if (vh.holder_constructed()) return 0;
+  try {
+    py::object legacy_new = py::module_::import("pyautograd._tensor").attr("_legacy_new");
+    py::object src = py::reinterpret_steal<py::object>(PyObject_Call(legacy_new.ptr(), args, kwargs));
+    if (!src) throw py::error_already_set();
+    Tensor s = src.cast<Tensor>();
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = s.storage();
+    impl->version = s.impl()->version;
+    impl->sizes = s.sizes();
+    impl->strides = s.strides();
+    impl->offset = s.offset();
+    impl->dtype = s.dtype();
+    set_holder(vh, std::move(impl));
+    return 0;
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return -1;
+  }
+}
+
+}  // namespace
+
+void tensor_object_setup(PyTypeObject* type) {
+  type->tp_dealloc = tensor_dealloc;
+  type->tp_init = tensor_init;
+}
+
 // ---------------------------------------------------------------- argument helpers
 bool is_tensor(py::handle h) {
-  static PyTypeObject* cls = reinterpret_cast<PyTypeObject*>(py::type::of<TensorImpl>().ptr());
   PyTypeObject* t = Py_TYPE(h.ptr());
-  return t == cls || PyType_IsSubtype(t, cls);
+  return t == g_tensor_type || PyType_IsSubtype(t, g_tensor_type);
 }
 
 Tensor as_tensor_arg(py::handle h) {
@@ -23,8 +99,8 @@ Tensor as_tensor_arg(py::handle h) {
 
 bool to_operand(py::handle h, Tensor& out) {
   PyObject* o = h.ptr();
-  if (is_tensor(h)) {
-    out = h.cast<Tensor>();
+  if (const auto* holder = tensor_holder(o)) {
+    out = Tensor(*holder);
     return true;
   }
   if (PyBool_Check(o)) {
@@ -252,20 +328,6 @@ void init_tensor(py::module_& m, TensorClass& cls) {
     return to_dtype(t, d, true);
   });
 
-  // Tensor(...) (the legacy constructor, and Parameter's base): the new object
-  // aliases what pyautograd._tensor._legacy_new builds.
-  cls.def(py::init([](py::args args, py::kwargs kw) {
-    py::object src = py::module_::import("pyautograd._tensor").attr("_legacy_new")(*args, **kw);
-    Tensor s = src.cast<Tensor>();
-    auto impl = std::make_shared<TensorImpl>();
-    impl->storage = s.storage();
-    impl->version = s.impl()->version;
-    impl->sizes = s.sizes();
-    impl->strides = s.strides();
-    impl->offset = s.offset();
-    impl->dtype = s.dtype();
-    return impl;
-  }));
   cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
       .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })

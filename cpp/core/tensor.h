@@ -63,7 +63,7 @@ struct TensorImpl {
   bool is_wrapped_number = false;    // a Python scalar turned into a 0-dim tensor (promotion rules)
   std::shared_ptr<TensorImpl> view_base;  // set when this is a view of another tensor
   std::unique_ptr<AutogradMeta> autograd;
-  void* pyobj_hint = nullptr;        // unused by the core; bindings may use it
+  void* pyobj = nullptr;        // the live Python object, if any (bindings: Note [Tensor objects])
   LiveCounter<kLiveTensorImpl> live_;  // Note [Live counts]
 
   AutogradMeta& meta() {
@@ -88,6 +88,7 @@ class Tensor {
   bool defined() const { return impl_ != nullptr; }
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  std::shared_ptr<TensorImpl> release_impl() && { return std::move(impl_); }
   bool same(const Tensor& o) const { return impl_ == o.impl_; }
 
   int64_t dim() const { return (int64_t)impl_->sizes.size(); }
