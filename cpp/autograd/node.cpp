@@ -121,8 +121,8 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t ou
   if (out.is_view()) m.attr_version = out.version();
 }
 
-std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn,
-                                     const tensor_list& inputs, const tensor_list& outputs) {
+std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
+                                     TensorRange outputs) {
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
   node->next_edges.reserve(inputs.size());
   node->shapes.reserve(inputs.size());

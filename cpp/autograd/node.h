@@ -18,6 +18,29 @@ struct Edge {
 
 using tensor_list = std::vector<Tensor>;
 
+// Tensors passed without building a vector: a braced list at the call site ({a, b},
+// which lives until the end of the call's full expression) or a tensor_list.
+class TensorRange {
+ public:
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"  // used within the call, as above
+#endif
+  TensorRange(std::initializer_list<Tensor> l) : begin_(l.begin()), size_(l.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  TensorRange(const tensor_list& v) : begin_(v.data()), size_(v.size()) {}
+  const Tensor* begin() const { return begin_; }
+  const Tensor* end() const { return begin_ + size_; }
+  size_t size() const { return size_; }
+  const Tensor& operator[](size_t i) const { return begin_[i]; }
+
+ private:
+  const Tensor* begin_;
+  size_t size_;
+};
+
 // Note [Saved outputs]: a node that saves its own output must not own it (the
 // output owns the node). It keeps the data without grad_fn and re-attaches
 // itself as grad_fn when unpacked, so double backward still sees the graph.
@@ -103,8 +126,8 @@ bool any_requires_grad(const tensor_list& inputs);
 
 // Records `node` as the grad_fn of `outputs`, wiring next_edges from `inputs`.
 // Returns the node so the caller can save tensors and arguments on it.
-std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn,
-                                     const tensor_list& inputs, const tensor_list& outputs);
+std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
+                                     TensorRange outputs);
 void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr);
 
 // In-place ops on a tensor with history: make `self`'s grad_fn the new node.

@@ -27,13 +27,15 @@ template <BinaryFn Op, bool Commutative = false>
 PyObject* binary_slot(PyObject* a, PyObject* b) {
   try {
     Tensor x, y;
+    bool swap = false;
     if (load_tensor(a, x)) {
       if (!to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
     } else {
       if (!load_tensor(b, y) || !to_operand(a, x)) Py_RETURN_NOTIMPLEMENTED;
-      if constexpr (Commutative) return wrap(Op(y, x));
+      swap = Commutative;
     }
-    return wrap(Op(x, y));
+    return wrap(release_gil_if(gil_worth_releasing(x) || gil_worth_releasing(y),
+                               [&] { return swap ? Op(y, x) : Op(x, y); }));
   } catch (...) {
     py::detail::try_translate_exceptions();
     return nullptr;
@@ -45,7 +47,7 @@ PyObject* inplace_slot(PyObject* a, PyObject* b) {
   try {
     Tensor x, y;
     if (!load_tensor(a, x) || !to_operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
-    Op(x, y);
+    release_gil_if(gil_worth_releasing(x), [&] { Op(x, y); });
     Py_INCREF(a);
     return a;
   } catch (...) {
@@ -62,10 +64,17 @@ Tensor op_div(const Tensor& a, const Tensor& b) {
   if (a.is_wrapped_number() && !b.is_wrapped_number()) return mul(reciprocal(b), a);
   return div(a, b);
 }
+Tensor op_pow(const Tensor& a, const Tensor& b) { return pow(a, b); }
 void op_iadd(Tensor& a, const Tensor& b) { add_(a, b); }
 void op_isub(Tensor& a, const Tensor& b) { sub_(a, b); }
 void op_imul(Tensor& a, const Tensor& b) { mul_(a, b); }
 void op_idiv(Tensor& a, const Tensor& b) { div_(a, b); }
+
+// a ** b (three-argument pow(a, b, m) is not defined for tensors).
+PyObject* power_slot(PyObject* a, PyObject* b, PyObject* m) {
+  if (m != Py_None) Py_RETURN_NOTIMPLEMENTED;
+  return binary_slot<op_pow>(a, b);
+}
 
 PyObject* richcompare(PyObject* a, PyObject* b, int op) {
   try {
@@ -98,6 +107,7 @@ void install_number_slots(TensorClass& cls) {
   nb->nb_subtract = binary_slot<op_sub>;
   nb->nb_multiply = binary_slot<op_mul, true>;
   nb->nb_true_divide = binary_slot<op_div>;
+  nb->nb_power = power_slot;
   nb->nb_inplace_add = inplace_slot<op_iadd>;
   nb->nb_inplace_subtract = inplace_slot<op_isub>;
   nb->nb_inplace_multiply = inplace_slot<op_imul>;

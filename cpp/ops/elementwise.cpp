@@ -116,47 +116,56 @@ namespace {
 
 enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
 
-// The contiguous fast path's loop: mode 0 elementwise, 1 scalar b, 2 scalar a.
+// The contiguous fast path's loops: two same-shape operands, or one and a scalar value.
 template <typename out_t, typename in_t, typename Op>
-void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, int mode, const Op& op) {
+void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, const Op& op) {
   kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-    if (mode == 0) {
 #pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)op(pa[i], pb[i]);
-    } else if (mode == 1) {
-      const in_t bv = *pb;
-#pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)op(pa[i], bv);
-    } else {
-      const in_t av = *pa;
-#pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)op(av, pb[i]);
-    }
+    for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)op(pa[i], pb[i]);
   });
+}
+template <bool ScalarFirst, typename out_t, typename in_t, typename Op>
+void flat_binary_scalar(out_t* po, const in_t* p, in_t v, int64_t n, const Op& op) {
+  kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)(ScalarFirst ? op(v, p[i]) : op(p[i], v));
+  });
+}
+
+// The value of a one-element tensor of any dtype and layout, converted as cast() converts.
+template <typename T>
+T scalar_as(const Tensor& t) {
+  T v{};
+  PAG_DISPATCH_ALL(t.dtype(), "scalar", [&] { v = static_cast<T>(*t.data<scalar_t>()); });
+  return v;
 }
 
 // Runs `op` over broadcast(a, b) computed in `compute`, producing `out_dtype`.
 template <typename Op>
 Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, Dtype compute, Dtype out_dtype,
                      const Op& op, bool contiguous_out = false) {
-  // Fast path (Note [Per-op cost]): same dtype, and both contiguous with one shape or
-  // a contiguous tensor with a scalar: one flat loop, no geometry.
-  if (a_in.dtype() == compute && b_in.dtype() == compute && (out_dtype == compute || out_dtype == Dtype::Bool) &&
-      a_in.is_contiguous() && b_in.is_contiguous()) {
-    const bool same = a_in.sizes() == b_in.sizes();
-    const bool b_scalar = !same && b_in.numel() == 1 && b_in.dim() <= a_in.dim();
-    const bool a_scalar = !same && !b_scalar && a_in.numel() == 1 && a_in.dim() <= b_in.dim();
+  // Fast path (Note [Per-op cost]): two contiguous operands of one shape in the compute
+  // dtype, or one and a one-element tensor of any dtype (a Python number: `x * 2.0`),
+  // whose value is converted once: one flat loop, no geometry, no temporaries.
+  if (out_dtype == compute || out_dtype == Dtype::Bool) {
+    const bool a_flat = a_in.dtype() == compute && a_in.is_contiguous();
+    const bool b_flat = b_in.dtype() == compute && b_in.is_contiguous();
+    const bool same = a_flat && b_flat && a_in.sizes() == b_in.sizes();
+    const bool b_scalar = !same && a_flat && b_in.numel() == 1 && b_in.dim() <= a_in.dim();
+    const bool a_scalar = !same && !b_scalar && b_flat && a_in.numel() == 1 && a_in.dim() <= b_in.dim();
     if (same || a_scalar || b_scalar) {
       const Tensor& big = a_scalar ? b_in : a_in;
       Tensor out = empty(big.sizes(), out_dtype);
       const int64_t n = out.numel();
       if (n == 0) return out;
       PAG_DISPATCH_ALL(compute, name, [&] {
-        const int mode = same ? 0 : b_scalar ? 1 : 2;
-        if (out_dtype == Dtype::Bool && compute != Dtype::Bool)
-          flat_binary(out.data<bool>(), a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, mode, op);
-        else
-          flat_binary(out.data<scalar_t>(), a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, mode, op);
+        auto run = [&](auto* po) {
+          if (same) flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
+          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_as<scalar_t>(b_in), n, op);
+          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_as<scalar_t>(a_in), n, op);
+        };
+        if (out_dtype == Dtype::Bool && compute != Dtype::Bool) run(out.data<bool>());
+        else run(out.data<scalar_t>());
       });
       return out;
     }
