@@ -49,6 +49,52 @@ void run_pre_hooks(Node* fn, tensor_list& buf) {
   }
 }
 
+// Note [Engine bookkeeping]: each reachable node gets one task (its dependency count
+// and its input buffer) in a flat array, found through an open-addressing table keyed
+// by the node's address: a backward pass allocates a handful of arrays, not a hash
+// node per graph node (the per-step cost of training loops on tiny tensors).
+struct Task {
+  Node* fn;
+  int deps = 0;
+  tensor_list buffer;
+};
+
+class TaskTable {
+ public:
+  TaskTable() : slots_(64, -1) { tasks_.reserve(32); }
+  // The task index of `fn`, adding it if new (`added` tells which).
+  int32_t insert(Node* fn, bool& added) {
+    if (2 * (tasks_.size() + 1) > slots_.size()) grow();
+    size_t i = probe(fn);
+    added = slots_[i] < 0;
+    if (added) {
+      slots_[i] = (int32_t)tasks_.size();
+      tasks_.push_back(Task{fn});
+    }
+    return slots_[i];
+  }
+  Task* find(Node* fn) {
+    int32_t i = slots_[probe(fn)];
+    return i < 0 ? nullptr : &tasks_[i];
+  }
+  Task& operator[](int32_t i) { return tasks_[i]; }
+  size_t size() const { return tasks_.size(); }
+
+ private:
+  size_t probe(Node* fn) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = (reinterpret_cast<uintptr_t>(fn) >> 4) * 0x9E3779B97F4A7C15ull >> 20 & mask;
+    while (slots_[i] >= 0 && tasks_[slots_[i]].fn != fn) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    slots_.assign(slots_.size() * 2, -1);
+    for (size_t k = 0; k < tasks_.size(); ++k) slots_[probe(tasks_[k].fn)] = (int32_t)k;
+  }
+  std::vector<int32_t> slots_;  // power-of-two size, at most half full
+  std::vector<Task> tasks_;
+};
+
 }  // namespace
 
 tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots, bool keep_graph,
@@ -56,6 +102,7 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
                          bool accumulate) {
   // Root edges.
   std::vector<Edge> root_edges;
+  root_edges.reserve(roots.size());
   for (size_t i = 0; i < roots.size(); ++i) {
     if (grad_roots[i].defined() && grad_roots[i].sizes() != roots[i].sizes())
       throw Error(str_cat("Mismatch in shape: grad_output[", i, "] has a shape of torch.Size(",
@@ -76,21 +123,26 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     capture_edges.push_back(e);
   }
 
-  // Dependencies of every reachable node.
-  std::unordered_map<Node*, int> deps;
-  std::unordered_set<Node*> seen;
+  // Dependencies of every reachable node; tasks are numbered in DFS discovery order.
+  TaskTable tasks;
   std::vector<Node*> stack;
-  for (auto& e : root_edges)
-    if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+  stack.reserve(32);
+  bool added;
+  for (auto& e : root_edges) {
+    tasks.insert(e.fn.get(), added);
+    if (added) stack.push_back(e.fn.get());
+  }
   std::vector<Node*> order;  // DFS discovery order, for the `needed` pass
+  order.reserve(32);
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     order.push_back(n);
     for (auto& e : n->next_edges) {
       if (!e.valid()) continue;
-      deps[e.fn.get()]++;
-      if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+      int32_t k = tasks.insert(e.fn.get(), added);
+      tasks[k].deps++;
+      if (added) stack.push_back(e.fn.get());
     }
   }
 
@@ -117,30 +169,32 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
   }
 
   tensor_list captured(inputs.size());
-  std::unordered_map<Node*, tensor_list> buffers;
-  std::priority_queue<Node*, std::vector<Node*>, ReadyCmp> ready;
+  std::vector<Node*> ready_storage;
+  ready_storage.reserve(tasks.size());
+  std::priority_queue<Node*, std::vector<Node*>, ReadyCmp> ready(ReadyCmp(), std::move(ready_storage));
 
   AutoGradMode mode(create_graph);
 
-  for (size_t i = 0; i < root_edges.size(); ++i) {
-    Node* fn = root_edges[i].fn.get();
-    accumulate_into(buffers[fn], root_edges[i].input_nr, grad_roots[i]);
+  for (size_t i = 0; i < root_edges.size(); ++i)
+    accumulate_into(tasks.find(root_edges[i].fn.get())->buffer, root_edges[i].input_nr, grad_roots[i]);
+  for (auto& e : root_edges) {
+    Task* t = tasks.find(e.fn.get());
+    if (t->deps == 0) { ready.push(e.fn.get()); t->deps = -1; }
   }
-  for (auto& e : root_edges)
-    if (deps[e.fn.get()] == 0) { ready.push(e.fn.get()); deps[e.fn.get()] = -1; }
 
   while (!ready.empty()) {
     Node* fn = ready.top();
     ready.pop();
-    tensor_list buf = std::move(buffers[fn]);
-    buffers.erase(fn);
+    tensor_list buf = std::move(tasks.find(fn)->buffer);
 
     run_pre_hooks(fn, buf);
 
-    auto cap = captures.find(fn);
-    if (cap != captures.end()) {
-      for (auto& [slot, i] : cap->second)
-        if (slot < buf.size() && buf[slot].defined()) captured[i] = buf[slot];
+    if (filter) {
+      auto cap = captures.find(fn);
+      if (cap != captures.end()) {
+        for (auto& [slot, i] : cap->second)
+          if (slot < buf.size() && buf[slot].defined()) captured[i] = buf[slot];
+      }
     }
 
     // Note [Which nodes run]: without inputs=..., every reachable node runs. With
@@ -166,9 +220,9 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     for (size_t i = 0; i < fn->next_edges.size(); ++i) {
       const Edge& e = fn->next_edges[i];
       if (!e.valid()) continue;
-      Node* child = e.fn.get();
-      if (i < outs.size() && outs[i].defined()) accumulate_into(buffers[child], e.input_nr, std::move(outs[i]));
-      if (--deps[child] == 0) ready.push(child);
+      Task* child = tasks.find(e.fn.get());
+      if (i < outs.size() && outs[i].defined()) accumulate_into(child->buffer, e.input_nr, std::move(outs[i]));
+      if (--child->deps == 0) ready.push(e.fn.get());
     }
   }
 
