@@ -150,6 +150,17 @@ bool should_fold(const Tensor& t1, const Tensor& t2) {
 
 Tensor mT(const Tensor& t) { return transpose(t, -2, -1); }
 
+// torch's mm_mat1_backward / mm_mat2_backward: the gradient of a column-major operand
+// (Linear's W.t()) is computed column-major too, so that after the transpose back it is
+// row-major like the weight and accumulates into .grad without a transposing copy.
+bool column_major(const Tensor& m) { return m.strides()[0] == 1 && m.strides()[1] == m.size(0); }
+Tensor mat1_grad(const Tensor& g, const Tensor& mat2, bool mat1_column_major) {
+  return mat1_column_major ? t(mm(mat2, t(g))) : mm(g, t(mat2));
+}
+Tensor mat2_grad(const Tensor& g, const Tensor& mat1, bool mat2_column_major) {
+  return mat2_column_major ? t(mm(t(g), mat1)) : mm(t(mat1), g);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- mm / addmm
@@ -160,11 +171,12 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   gemm_into(out, a, b, Tensor(), 0.0, 1.0, "addmm_impl_cpu_");
   if (any_requires_grad({&a, &b})) {
     auto n = record("MmBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {n.needs_input_grad(0) ? mm(g[0], t(n.saved_tensor(1))) : Tensor(),
-              n.needs_input_grad(1) ? mm(t(n.saved_tensor(0)), g[0]) : Tensor()};
+      return {n.needs_input_grad(0) ? mat1_grad(g[0], n.saved_tensor(1), n.ints[0]) : Tensor(),
+              n.needs_input_grad(1) ? mat2_grad(g[0], n.saved_tensor(0), n.ints[1]) : Tensor()};
     }, {a, b}, {out});
     n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false),
                 SavedVariable(n->needs_input_grad(0) ? b : Tensor(), false)};
+    n->ints = {column_major(a), column_major(b)};
   }
   return out;
 }
@@ -191,11 +203,12 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, double beta, 
     auto n = record("AddmmBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       const double beta = n.scalars[0], alpha = n.scalars[1];
       return {n.needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
-              n.needs_input_grad(1) ? maybe_multiply(mm(g[0], t(n.saved_tensor(1))), alpha) : Tensor(),
-              n.needs_input_grad(2) ? maybe_multiply(mm(t(n.saved_tensor(0)), g[0]), alpha) : Tensor()};
+              n.needs_input_grad(1) ? maybe_multiply(mat1_grad(g[0], n.saved_tensor(1), n.ints[0]), alpha) : Tensor(),
+              n.needs_input_grad(2) ? maybe_multiply(mat2_grad(g[0], n.saved_tensor(0), n.ints[1]), alpha) : Tensor()};
     }, {bias, a, b}, {out});
     n->saved = {SavedVariable(n->needs_input_grad(2) ? a : Tensor(), false),
                 SavedVariable(n->needs_input_grad(1) ? b : Tensor(), false)};
+    n->ints = {column_major(a), column_major(b)};
     n->scalars = {beta, alpha};
   }
   return out;
