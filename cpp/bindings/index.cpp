@@ -372,6 +372,20 @@ Tensor scatter_source(py::handle src, py::handle value, const char* op) {
 
 void init_index(py::module_& m, TensorClass& cls) {
   cls.def("__getitem__", [](const Tensor& self, py::handle index) { return getitem(self, index); });
+  // Note [Per-op cost]: `t[i]` comes straight from the interpreter's subscript slot;
+  // __getitem__ above stays for introspection and explicit calls.
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  type->tp_as_mapping->mp_subscript = [](PyObject* self, PyObject* index) -> PyObject* {
+    try {
+      const auto* holder = tensor_holder(self);
+      if (!holder) throw TypeError("__getitem__ needs an initialized Tensor");
+      return wrap_tensor(getitem(Tensor(*holder), index).release_impl());
+    } catch (...) {
+      py::detail::try_translate_exceptions();
+      return nullptr;
+    }
+  };
+  PyType_Modified(type);
   cls.def("__setitem__", [](const Tensor& self, py::handle index, py::handle value) { setitem(self, index, value); });
   cls.def("__delitem__", [](const Tensor&, py::handle) { throw TypeError("Tensor does not support deleting items"); });
 
