@@ -1550,3 +1550,30 @@ def test_graph_structure_matches_torch(name):
         assert (gp is None) == (gt is None)
         if gt is not None:
             assert_close(gp, gt, rtol=1e-4, atol=1e-5)
+
+
+# Note [Engine bookkeeping]: graphs large enough to grow the engine's task table many
+# times over, deep chains and wide fan-in/fan-out, against torch's gradients.
+@pytest.mark.parametrize("kind", ["chain", "wide", "lattice"])
+def test_engine_large_graphs_as_torch(kind):
+    def run(lib):
+        x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        w = lib.tensor([1.5, 0.25, -0.5], requires_grad=True)
+        if kind == "chain":
+            y = x
+            for i in range(1500):
+                y = y * 0.999 + w * 0.001 if i % 2 else (y + w).tanh()
+            loss = y.sum()
+        elif kind == "wide":
+            parts = [(x * (i + 1) + w).sin() for i in range(700)]
+            loss = sum(p.sum() for p in parts)
+        else:
+            row = [x + w * i for i in range(30)]
+            for _ in range(30):  # each node feeds two in the next row
+                row = [(row[i] * row[(i + 1) % len(row)]).tanh() for i in range(len(row))]
+            loss = sum(r.sum() for r in row)
+        loss.backward()
+        return x.grad, w.grad
+    (tx, tw), (px, pw) = run(torch), run(pag)
+    assert_close(px, tx, rtol=1e-4, atol=1e-5)
+    assert_close(pw, tw, rtol=1e-4, atol=1e-5)

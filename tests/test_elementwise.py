@@ -1,4 +1,5 @@
 """Elementwise ops against torch: values, dtypes, shapes, gradients, grad_fn names, errors."""
+import operator
 import os
 import sys
 
@@ -849,3 +850,68 @@ def test_to_dtype_grad():
     assert_close(px.grad, x.grad)
     assert px.long().requires_grad is False and x.long().requires_grad is False
     assert px.float() is px and x.float() is x
+
+
+# Note [Per-op cost]: operators with a one-element operand of another dtype (a Python
+# number, a 0-dim or one-element tensor) take the flat path with the value converted
+# once; results, dtypes and gradients must be torch's for every mix.
+SCALAR_MIXES = [
+    ("float32", (3,), 2.5), ("float32", (), 2.5), ("float32", (1,), 3), ("float64", (2, 2), 0.1),
+    ("int64", (3,), 2), ("int64", (), 7), ("int64", (3,), 2.5), ("bool", (3,), True), ("bool", (3,), 2),
+    ("float32", (3,), "t0_float64"), ("float32", (3,), "t1_int64"), ("int64", (3,), "t0_float64"),
+]
+
+
+def _scalar_operand(lib, spec):
+    if spec == "t0_float64":
+        return lib.tensor(1.75, dtype=lib.float64)
+    if spec == "t1_int64":
+        return lib.tensor([3])
+    return spec
+
+
+@pytest.mark.parametrize("dtype,shape,other", SCALAR_MIXES)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv", "pow", "lt", "eq"])
+@pytest.mark.parametrize("reflected", [False, True])
+def test_operators_with_one_element_operands(dtype, shape, other, op, reflected):
+    fn = getattr(operator, op)
+    res = {}
+    for lib in (torch, pag):
+        x = lib.tensor(np.arange(1, 1 + int(np.prod(shape))).reshape(shape).astype(dtype) if shape else
+                       np.array(3, dtype=dtype))
+        o = _scalar_operand(lib, other)
+        try:
+            res[lib] = fn(o, x) if reflected else fn(x, o)
+        except Exception as e:  # noqa: BLE001 - the same exception type as torch's
+            res[lib] = type(e)
+    t, p = res[torch], res[pag]
+    if isinstance(t, type):
+        assert p is t
+    else:
+        assert_close(p, t)
+
+
+def test_power_slot():
+    x = pag.tensor([1.5, 2.0], requires_grad=True)
+    tx = torch.tensor([1.5, 2.0], requires_grad=True)
+    for f in (lambda a: a ** 2, lambda a: 2 ** a, lambda a: a ** a, lambda a: pow(a, 3, None)):
+        p, t = f(x), f(tx)
+        assert_close(p, t)
+        assert p.grad_fn.name() == t.grad_fn.name()
+    helper_test_exception(lambda: pow(tx, 2, 3), lambda: pow(x, 2, 3))
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_"])
+def test_inplace_overlap_as_torch(op):
+    def run(lib, kind):
+        a = lib.arange(1.0, 7.0)
+        if kind == "partial":
+            getattr(a[1:], op)(a[:-1])
+        elif kind == "full":
+            getattr(a, op)(a)
+        else:  # disjoint halves of one storage
+            getattr(a[:3], op)(a[3:])
+        return a
+    helper_test_exception(lambda: run(torch, "partial"), lambda: run(pag, "partial"))
+    for kind in ("full", "disjoint"):
+        assert_close(run(pag, kind), run(torch, kind))

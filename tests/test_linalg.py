@@ -384,3 +384,41 @@ def test_linear_errors(i):
 
 def test_non_tensor_argument_is_type_error():
     helper_test_exception(lambda: torch.mm(torch.ones(2, 2), 2), lambda: pag.mm(pag.ones(2, 2), 2), exact=False)
+
+
+# torch's mm_mat1_backward / mm_mat2_backward: a column-major operand gets its gradient
+# computed column-major, so after the transpose the leaf's .grad is row-major (Linear's
+# weight); values, strides and the recorded double-backward graph follow torch.
+@pytest.mark.parametrize("op", ["mm", "addmm", "linear"])
+@pytest.mark.parametrize("a_t,b_t", [(False, False), (True, False), (False, True), (True, True)])
+def test_mm_gradient_layout_as_torch(op, a_t, b_t):
+    rng = np.random.default_rng(3)
+    a0 = rng.standard_normal((6, 5)).astype(np.float32)
+    b0 = rng.standard_normal((5, 4)).astype(np.float32)
+    bias0 = rng.standard_normal(4).astype(np.float32)
+    out = {}
+    for lib in (torch, pag):
+        # leaves stored transposed when asked, so the operand is a column-major view
+        la = lib.tensor(a0.T.copy() if a_t else a0, requires_grad=True)
+        lb = lib.tensor(b0.T.copy() if b_t else b0, requires_grad=True)
+        bias = lib.tensor(bias0, requires_grad=True)
+        a = la.t() if a_t else la
+        b = lb.t() if b_t else lb
+        if op == "mm":
+            y = lib.mm(a, b)
+        elif op == "addmm":
+            y = lib.addmm(bias, a, b)
+        else:
+            y = lib.nn.functional.linear(a, b.t(), bias)
+        (ga, gb) = lib.autograd.grad((y * y).sum(), (la, lb), create_graph=True)
+        out[lib] = (ga, gb, ga.stride(), gb.stride(), ga.grad_fn.name(), gb.grad_fn.name())
+    t, p = out[torch], out[pag]
+    assert_close(p[0], t[0])
+    assert_close(p[1], t[1])
+    assert p[2:] == t[2:]
+
+
+def test_linear_weight_grad_is_row_major():
+    lin = pag.nn.Linear(7, 3)
+    lin(pag.randn(5, 7)).sum().backward()
+    assert lin.weight.grad.is_contiguous() and lin.weight.grad.stride() == (7, 1)

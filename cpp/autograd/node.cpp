@@ -126,6 +126,7 @@ std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn 
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
   node->next_edges.reserve(inputs.size());
   node->shapes.reserve(inputs.size());
+  node->input_dtypes.reserve(inputs.size());
   for (const Tensor& t : inputs) {
     node->next_edges.push_back(gradient_edge(t));
     node->shapes.push_back(t.defined() ? t.sizes() : DimVec());

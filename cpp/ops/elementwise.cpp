@@ -1072,9 +1072,25 @@ void write_into(Tensor& self, const Tensor& r, bool cpp_type_names) {
     convert_into(self, r);
 }
 
+// torch's assert_no_partial_overlap: an operand that shares some, but not all, of the
+// written-to elements (a[1:].add_(a[:-1])) is an error, not an order-dependent result.
+// Like torch, only dense layouts are compared (others are too hard to tell).
+void check_no_partial_overlap(const Tensor& self, const Tensor* other) {
+  if (!other || !other->defined() || other->storage() != self.storage() || self.numel() == 0 ||
+      other->numel() == 0 || !non_overlapping_and_dense(self) || !non_overlapping_and_dense(*other))
+    return;
+  const char* a = static_cast<const char*>(self.raw_data());
+  const char* b = static_cast<const char*>(other->raw_data());
+  if (a == b && self.sizes() == other->sizes() && self.strides() == other->strides()) return;
+  if (a < b + other->numel() * other->itemsize() && b < a + self.numel() * self.itemsize())
+    throw Error("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+                "single memory location. Please clone() the tensor before performing the operation.");
+}
+
 template <typename F>
 Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tensor*> others, bool needs_values,
                 const F& op, bool cpp_type_names = false) {
+  for (const Tensor* o : others) check_no_partial_overlap(self, o);
   bool track = GradMode::is_enabled() && self.requires_grad();
   for (const Tensor* o : others) track = track || any_requires_grad({o});
   if (!track) {
@@ -1090,18 +1106,54 @@ Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tens
   return self;
 }
 
+// Note [Per-op cost]: without autograd, a floating self that is contiguous and already
+// of the result dtype, with an operand of its shape (not partly overlapping it) or of
+// one element, is updated by one flat loop: no temporary, no copy back (gradient
+// accumulation, `w -= lr * g`). Anything else takes `inplace` above.
+template <typename Op>
+bool flat_inplace(Tensor& self, const Tensor& other, const Op& op) {
+  if (!is_floating(self.dtype()) || !self.is_contiguous() || any_requires_grad({&self, &other})) return false;
+  if (result_type({&self, &other}) != self.dtype()) return false;
+  const bool same = other.dtype() == self.dtype() && other.is_contiguous() && other.sizes() == self.sizes() &&
+                    (other.storage() != self.storage() || other.raw_data() == self.raw_data());
+  const bool scalar = !same && other.numel() == 1 && other.dim() <= self.dim();
+  if (!same && !scalar) return false;
+  const int64_t n = self.numel();
+  PAG_DISPATCH_FLOATING(self.dtype(), "inplace", [&] {
+    scalar_t* p = self.data<scalar_t>();
+    if (same) {
+      const scalar_t* q = other.data<scalar_t>();
+      kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
+_Pragma("omp simd") for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], q[i]);
+      });
+    } else {
+      const scalar_t v = scalar_as<scalar_t>(other);
+      kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
+_Pragma("omp simd") for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], v);
+      });
+    }
+  });
+  self.bump_version();
+  return true;
+}
+
 }  // namespace
 
 Tensor& add_(Tensor& a, const Tensor& b, double alpha) {
+  if (flat_inplace(a, b, [alpha](auto x, auto y) { return alpha == 1.0 ? x + y : x + decltype(x)(alpha) * y; }))
+    return a;
   return inplace(a, "add_", {&b}, false, [&](const Tensor& x) { return add(x, b, alpha); });
 }
 Tensor& sub_(Tensor& a, const Tensor& b, double alpha) {
+  if (flat_inplace(a, b, [alpha](auto x, auto y) { return x - decltype(x)(alpha) * y; })) return a;
   return inplace(a, "sub_", {&b}, false, [&](const Tensor& x) { return sub(x, b, alpha); });
 }
 Tensor& mul_(Tensor& a, const Tensor& b) {
+  if (flat_inplace(a, b, [](auto x, auto y) { return x * y; })) return a;
   return inplace(a, "mul_", {&b}, b.requires_grad(), [&](const Tensor& x) { return mul(x, b); });
 }
 Tensor& div_(Tensor& a, const Tensor& b, const std::string& mode) {
+  if (mode.empty() && flat_inplace(a, b, [](auto x, auto y) { return x / y; })) return a;
   return inplace(a, "div_", {&b}, b.requires_grad(), [&](const Tensor& x) { return div(x, b, mode); });
 }
 Tensor& pow_(Tensor& a, const Tensor& b) {
@@ -1132,7 +1184,14 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
                         " dimensions."));
   bool track = any_requires_grad({&a, &value});
   if (track) check_inplace(a, "fill_");
-  if (a.numel() > 0) {
+  if (a.numel() > 0 && a.is_contiguous()) {  // Note [Per-op cost]: zero_() on a gradient
+    PAG_DISPATCH_ALL(a.dtype(), "fill_", [&] {
+      const scalar_t v = scalar_as<scalar_t>(value);
+      scalar_t* p = a.data<scalar_t>();
+      kernels::parallel_for(a.numel(), kernels::kParallelGrain,
+                            [&](int64_t lo, int64_t hi) { std::fill(p + lo, p + hi, v); });
+    });
+  } else if (a.numel() > 0) {
     Tensor v = cast(value, a.dtype());
     auto g = make_geometry(a, {&v});
     auto p = operand_ptrs(a, {&v});
