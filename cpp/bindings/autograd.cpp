@@ -207,15 +207,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                       t.impl()->meta().grad = gt.impl_ptr();
                     })
       .def_property("data", [](const Tensor& t) { return alias_data(t); },
-                    [](const Tensor& t, const Tensor& d) {
-                      TensorImpl* i = t.impl();
-                      i->storage = d.storage();
-                      i->version = d.impl()->version;
-                      i->sizes = d.sizes();
-                      i->strides = d.strides();
-                      i->offset = d.offset();
-                      i->dtype = d.dtype();
-                    })
+                    [](const Tensor& t, const Tensor& d) { share_data(*t.impl(), d); })
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](py::object self) {
         Tensor t = self.cast<Tensor>();

@@ -37,6 +37,12 @@ inline const std::shared_ptr<TensorImpl>* tensor_holder(PyObject* o) {
   auto vh = inst->get_value_and_holder(nullptr, false);  // Python-side multiple inheritance
   return vh && vh.holder_constructed() ? &vh.holder<std::shared_ptr<TensorImpl>>() : nullptr;
 }
+// Reads a Tensor argument (a copy of the holder); false for anything else.
+inline bool load_tensor(PyObject* o, Tensor& out) {
+  const auto* holder = tensor_holder(o);
+  if (holder) out = Tensor(*holder);
+  return holder != nullptr;
+}
 // The Python object for `impl` (a new reference): its live one, else a new Tensor. None for null.
 PyObject* wrap_tensor(std::shared_ptr<TensorImpl> impl);
 void tensor_object_setup(PyTypeObject* type);  // Tensor's tp_dealloc (from tensor_type_setup)
@@ -135,12 +141,7 @@ namespace pybind11::detail {
 template <>
 struct type_caster<pag::Tensor> {
   PYBIND11_TYPE_CASTER(pag::Tensor, const_name("Tensor"));
-  bool load(handle src, bool) {
-    const auto* holder = pag::py_bind::tensor_holder(src.ptr());
-    if (!holder) return false;
-    value = pag::Tensor(*holder);
-    return true;
-  }
+  bool load(handle src, bool) { return pag::py_bind::load_tensor(src.ptr(), value); }
   static handle cast(const pag::Tensor& t, return_value_policy, handle) {
     return pag::py_bind::wrap_tensor(t.impl_ptr());
   }
@@ -148,7 +149,6 @@ struct type_caster<pag::Tensor> {
     return pag::py_bind::wrap_tensor(std::move(t).release_impl());
   }
 };
-
 
 // DimVec <-> a Python sequence of ints (list, tuple, Size).
 template <>

@@ -377,9 +377,9 @@ void init_index(py::module_& m, TensorClass& cls) {
   auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   type->tp_as_mapping->mp_subscript = [](PyObject* self, PyObject* index) -> PyObject* {
     try {
-      const auto* holder = tensor_holder(self);
-      if (!holder) throw TypeError("__getitem__ needs an initialized Tensor");
-      return wrap_tensor(getitem(Tensor(*holder), index).release_impl());
+      Tensor t;
+      if (!load_tensor(self, t)) throw TypeError("__getitem__ needs an initialized Tensor");
+      return wrap_tensor(getitem(t, index).release_impl());
     } catch (...) {
       py::detail::try_translate_exceptions();
       return nullptr;

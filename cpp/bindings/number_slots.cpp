@@ -8,14 +8,6 @@ namespace pag::py_bind {
 
 namespace {
 
-// Unwraps a tensor (or an instance of a subclass); anything else is left to to_operand.
-inline bool load_tensor(PyObject* o, Tensor& out) {
-  const auto* holder = tensor_holder(o);
-  if (!holder) return false;
-  out = Tensor(*holder);
-  return true;
-}
-
 inline PyObject* wrap(Tensor&& t) { return wrap_tensor(std::move(t).release_impl()); }
 
 using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);

@@ -62,14 +62,8 @@ int tensor_init(PyObject* self, PyObject* args, PyObject* kwargs) {
     py::object legacy_new = py::module_::import("pyautograd._tensor").attr("_legacy_new");
     py::object src = py::reinterpret_steal<py::object>(PyObject_Call(legacy_new.ptr(), args, kwargs));
     if (!src) throw py::error_already_set();
-    Tensor s = src.cast<Tensor>();
     auto impl = std::make_shared<TensorImpl>();
-    impl->storage = s.storage();
-    impl->version = s.impl()->version;
-    impl->sizes = s.sizes();
-    impl->strides = s.strides();
-    impl->offset = s.offset();
-    impl->dtype = s.dtype();
+    share_data(*impl, src.cast<Tensor>());
     set_holder(vh, std::move(impl));
     return 0;
   } catch (...) {
@@ -99,10 +93,7 @@ Tensor as_tensor_arg(py::handle h) {
 
 bool to_operand(py::handle h, Tensor& out) {
   PyObject* o = h.ptr();
-  if (const auto* holder = tensor_holder(o)) {
-    out = Tensor(*holder);
-    return true;
-  }
+  if (load_tensor(o, out)) return true;
   if (PyBool_Check(o)) {
     out = scalar_tensor(o == Py_True ? 1.0 : 0.0, Dtype::Bool, true);
     return true;

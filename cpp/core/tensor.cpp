@@ -139,6 +139,15 @@ Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype) {
   return out;
 }
 
+void share_data(TensorImpl& dst, const Tensor& src) {
+  dst.storage = src.storage();
+  dst.version = src.impl()->version;
+  dst.sizes = src.sizes();
+  dst.strides = src.strides();
+  dst.offset = src.offset();
+  dst.dtype = src.dtype();
+}
+
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset) {
   checked_numel(sizes);
   auto impl = std::make_shared<TensorImpl>();

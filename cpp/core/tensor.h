@@ -130,6 +130,8 @@ Tensor empty(const DimVec& sizes, Dtype dtype);
 Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype);  // dense, same dim order as `like`
 Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype);  // storage sized to fit
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset);  // no autograd
+// dst takes src's storage, version counter, geometry and dtype (`t.data = src`, Tensor(src)).
+void share_data(TensorImpl& dst, const Tensor& src);
 Tensor scalar_tensor(double v, Dtype dtype, bool wrapped = false);
 Tensor scalar_tensor_int(int64_t v, Dtype dtype, bool wrapped = false);
 Tensor from_blob(void* data, const DimVec& sizes, const DimVec& strides, Dtype dtype,
