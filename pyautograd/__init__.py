@@ -5,6 +5,9 @@ tensors, graph, backward engine and kernels are C++ (pyautograd._C)."""
 import builtins as _builtins
 
 from . import _C
+
+if _C._isa_override_error():  # Note [Forcing an ISA] (cpp/kernels/cpu.h)
+    raise ValueError(_C._isa_override_error())
 from ._C import Tensor, dtype, float32, float64, int64, get_default_dtype, is_grad_enabled, result_type, promote_types
 from ._size import Size
 from ._device import device

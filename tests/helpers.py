@@ -56,6 +56,33 @@ def assert_close(p, t, rtol=None, atol=None, check_dtype=True, msg=""):
         assert p == pytest.approx(t, rel=rtol or 1e-6, nan_ok=True), msg
 
 
+def ulp_distance(a, b):
+    """Elementwise distance in units in the last place between two float arrays of one
+    dtype (0 for equal values, +0 and -0 included; NaN against NaN counts as 0)."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.dtype.kind == "f", (a.dtype, b.dtype)
+    ints = {2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize]
+
+    def ordered(x):  # the IEEE bit patterns as integers that order like the values
+        i = x.view(ints).astype(np.int64)
+        return np.where(i < 0, np.iinfo(ints).min - i, i)
+
+    d = np.abs(ordered(a) - ordered(b))
+    return np.where(np.isnan(a) & np.isnan(b), 0, d)
+
+
+def assert_ulps(p, t, ulps, msg=""):
+    """p within `ulps` units in the last place of t, elementwise (NaN where t has NaN).
+    For results IEEE does not fix (or that torch does not round correctly on every CPU):
+    torch's own SIMD math differs by an ulp between CPU kinds, so these bounds are
+    documented where used, never 0 unless the answer is fixed."""
+    pn = p.detach().numpy() if hasattr(p, "detach") else np.asarray(p)
+    tn = t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+    assert pn.shape == tn.shape and pn.dtype == tn.dtype, f"{msg} {pn.shape} {pn.dtype} != {tn.shape} {tn.dtype}"
+    d = ulp_distance(pn, tn)
+    assert d.size == 0 or d.max() <= ulps, f"{msg} {int(d.max())} ulps apart (bound {ulps}) at {np.argmax(d)}"
+
+
 def make_inputs(shapes, dtype="float32", low=-2.0, high=2.0, seed=0, noncontig=False, requires_grad=True):
     """Seeded torch inputs; noncontig makes each >=2-D input a transposed view."""
     rng = np.random.default_rng(seed)

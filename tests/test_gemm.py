@@ -1,10 +1,13 @@
 """The GEMM kernels (through pyautograd.mm / addmm / bmm / mv / dot) against the naive
 reference kernel and numpy, for every micro-kernel this CPU can run: shapes around
 the register tile and cache blocks, every operand layout, both float dtypes."""
+import os
+
 import numpy as np
 import pytest
 
 import pyautograd as pag
+from helpers import run_python
 
 _RANK = {"generic": 0, "avx2": 1, "avx512": 2}
 ISAS = [isa for isa in _RANK if _RANK[isa] <= _RANK[pag._C._cpu_isa()]]
@@ -158,3 +161,26 @@ def test_int64_exact():
     np.testing.assert_array_equal(pag.mv(pag.tensor(a), pag.tensor(b[:, 0].copy())).numpy(), a @ b[:, 0])
     np.testing.assert_array_equal(
         pag.bmm(pag.tensor(np.stack([a, a])), pag.tensor(np.stack([b, b]))).numpy(), np.stack([a @ b, a @ b]))
+
+
+# Note [Forcing an ISA]: PYAUTOGRAD_ISA caps every kernel's ISA for the process.
+@pytest.mark.parametrize("cap", list(_RANK))
+def test_isa_override_caps_every_kernel(cap):
+    code = ("import pyautograd as p; "
+            "print(p._C._cpu_isa(), p._C._gemm_isa(), p._C._detected_isa(), "
+            "p.mm(p.ones(3, 3), p.ones(3, 3)).sum().item())")
+    env = dict(os.environ, PYAUTOGRAD_ISA=cap)
+    r = run_python(["-c", code], env=env)
+    assert r.returncode == 0, r.stderr
+    kernels, gemm, detected, total = r.stdout.split()
+    expect = min(cap, detected, key=_RANK.get)
+    assert (kernels, gemm, float(total)) == (expect, expect, 27.0)
+    assert detected == pag._C._detected_isa()
+
+
+def test_isa_override_rejects_an_unknown_name():
+    env = dict(os.environ, PYAUTOGRAD_ISA="sse9")
+    r = run_python(["-c", "import pyautograd"], env=env)
+    assert r.returncode != 0
+    assert ("ValueError: PYAUTOGRAD_ISA must be one of avx512, avx2, generic (or unset), but got 'sse9'"
+            in r.stderr)

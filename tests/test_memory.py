@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import pyautograd as pag
-from helpers import helper_test_exception, run_python
+from helpers import assert_ulps, helper_test_exception, run_python
 
 LONG = os.environ.get("PAG_LONG_TESTS", "") not in ("", "0")
 
@@ -288,7 +288,8 @@ def test_function_saving_its_output_is_freed_by_refcount():
         assert live()["TensorImpl"] == base["TensorImpl"] + 1   # x.grad
     torch_x = torch.tensor(x.detach().numpy(), requires_grad=True)
     torch_x.exp().sum().backward()
-    assert (x.grad.numpy() == torch_x.grad.numpy()).all()
+    # exp is not fixed by IEEE: torch's SIMD exp and pyautograd's differ by up to an ulp each way.
+    assert_ulps(x.grad, torch_x.grad, 2)
 
 
 class SaveIntermediate(pag.autograd.Function):

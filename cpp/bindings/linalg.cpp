@@ -53,6 +53,11 @@ void init_linalg(py::module_& m, TensorClass& cls) {
     return std::string(kernels::isa_name(kernels::gemm::set_isa(isa_from_name(name))));
   }, py::arg("isa"));
   m.def("_cpu_isa", [] { return std::string(kernels::isa_name(kernels::cpu_isa())); });
+  m.def("_detected_isa", [] { return std::string(kernels::isa_name(kernels::detected_isa())); });
+  m.def("_isa_override_error", []() -> py::object {
+    const char* e = kernels::isa_override_error();
+    return e ? py::object(py::str(e)) : py::object(py::none());
+  });
   m.def("_mm_reference", [](const Tensor& a, const Tensor& b) { return mm_reference(a, b); });
 }
 

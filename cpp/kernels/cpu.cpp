@@ -1,8 +1,39 @@
 #include "kernels/cpu.h"
 
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
 namespace pag::kernels {
 
-Isa cpu_isa() {
+namespace {
+
+struct Override {
+  bool valid = true;
+  Isa cap = Isa::Avx512;
+  std::string error;
+};
+
+const Override& isa_override() {
+  static const Override o = [] {
+    Override r;
+    const char* v = std::getenv("PYAUTOGRAD_ISA");
+    if (!v || !*v) return r;
+    for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
+      if (std::strcmp(v, isa_name(isa)) == 0) {
+        r.cap = isa;
+        return r;
+      }
+    r.valid = false;
+    r.error = std::string("PYAUTOGRAD_ISA must be one of avx512, avx2, generic (or unset), but got '") + v + "'";
+    return r;
+  }();
+  return o;
+}
+
+}  // namespace
+
+Isa detected_isa() {
   static const Isa isa = [] {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
@@ -16,6 +47,20 @@ Isa cpu_isa() {
 #endif
   }();
   return isa;
+}
+
+Isa cpu_isa() {
+  static const Isa isa = [] {
+    const Override& o = isa_override();
+    Isa hw = detected_isa();
+    return o.valid && (int)o.cap < (int)hw ? o.cap : hw;
+  }();
+  return isa;
+}
+
+const char* isa_override_error() {
+  const Override& o = isa_override();
+  return o.valid ? nullptr : o.error.c_str();
 }
 
 const char* isa_name(Isa isa) {

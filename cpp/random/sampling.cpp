@@ -1,6 +1,7 @@
 #include "random/sampling.h"
 
 #include "random/distributions.h"
+#include "kernels/cpu.h"
 
 #include <atomic>
 
@@ -102,7 +103,9 @@ __attribute__((target("avx2,fma"))) void normal_fill16_avx2(float* d, float mean
 
 #undef PAG_AVX2
 
-bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+// The hardware's ISA, not PYAUTOGRAD_ISA's cap (Note [Forcing an ISA]): the stream must be
+// the one torch draws on this CPU, and torch takes its AVX2 normal path wherever AVX2 is.
+bool cpu_has_avx2_fma() { return (int)kernels::detected_isa() >= (int)kernels::Isa::Avx2; }
 
 }  // namespace
 
