@@ -545,73 +545,6 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return _finish(t, requires_grad)
 
 
-def _non_overlapping_and_dense(shape, strides):
-    """torch's is_non_overlapping_and_dense: the strides are a permutation of contiguous ones."""
-    if len(shape) == 1:
-        return shape[0] < 2 or strides[0] == 1
-    perm = sorted(range(len(shape)), key=lambda i: (shape[i] < 2, strides[i] if shape[i] >= 2 else 0))
-    expected = 1
-    for i in perm:
-        if shape[i] < 2:
-            return True
-        if strides[i] != expected:
-            return False
-        expected *= shape[i]
-    return True
-
-
-def _dense_strides_like(shape, strides):
-    """torch's infer_dense_strides: contiguous strides laid out in the input's stride order."""
-    nd = len(shape)
-    perm = list(range(nd - 1, -1, -1))
-    for i in range(1, nd):
-        dim1 = i
-        for j in range(1, i + 1):
-            dim0 = i - j
-            a, b = perm[dim0], perm[dim1]
-            sa, sb = strides[a], strides[b]
-            if sa == 0 or sb == 0:
-                cmp = 0
-            elif sa != sb:
-                cmp = -1 if sa < sb else 1
-            else:
-                cmp = 1 if shape[a] > shape[b] else 0
-            if cmp > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif cmp < 0:
-                break
-    out = [0] * nd
-    cur = 1
-    for idx in perm:
-        out[idx] = cur
-        if shape[idx] > 1:
-            cur *= shape[idx]
-    return out
-
-
-def _contiguous_strides(shape):
-    out = [1] * len(shape)
-    for i in range(len(shape) - 2, -1, -1):
-        out[i] = out[i + 1] * max(shape[i + 1], 1)
-    return out
-
-
-def _empty_like(inp, dt):
-    """torch.empty_like with preserve_format: a dense input's strides are kept exactly, any other
-    strided input gets dense strides in the same order."""
-    shape = list(inp.shape)
-    strides = list(inp.stride())
-    if not _non_overlapping_and_dense(shape, strides):
-        strides = _dense_strides_like(shape, strides)
-    if strides == _contiguous_strides(shape):
-        return _C._empty(shape, dt)
-    numel = 1
-    for s in shape:
-        numel *= s
-    return _C._empty([numel], dt).as_strided(shape, strides)
-
-
 def _like_check(inp, fname):
     if not isinstance(inp, _C.Tensor):
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not {_tp_name(inp)}")
@@ -622,7 +555,7 @@ def _make_like(fname, fill):
         _like_check(input, fname)
         dt = _dtype_arg(dtype, fname) or input.dtype
         _check_device(device)
-        t = _empty_like(input, dt)
+        t = _C._empty_like(input, dt, memory_format, fname)
         if fill is not None:
             t.fill_(fill)
         return _finish(t, requires_grad)
@@ -642,7 +575,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_tp_name(fill_value)}")
     dt = _dtype_arg(dtype, "full_like") or input.dtype
     _check_device(device)
-    t = _empty_like(input, dt)
+    t = _C._empty_like(input, dt, memory_format, "full_like")
     t.fill_(_fill_value(_number(fill_value), dt))
     return _finish(t, requires_grad)
 

@@ -57,7 +57,7 @@ def _to(self, *args, **kwargs):
     dev = kwargs.pop("device", None)
     copy_ = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() received an invalid combination of arguments - got unexpected {list(kwargs)}")
     for a in args:
@@ -74,9 +74,7 @@ def _to(self, *args, **kwargs):
         else:
             raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
     _check_device(dev)
-    if dtype is None or dtype == self.dtype:
-        return self.clone() if copy_ else self
-    return self._to_dtype(dtype, copy_)
+    return self._to_dtype(self.dtype if dtype is None else dtype, copy_, memory_format)
 
 
 _TYPE_NAMES = {"torch.FloatTensor": _C.float32, "torch.DoubleTensor": _C.float64,

@@ -235,14 +235,14 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
               generator=None):
     _check_device(device)
     _check_generator("rand_like", generator)
-    return _finish(_C._rand_like(input, dtype or input.dtype, generator), requires_grad)
+    return _finish(_C._rand_like(input, dtype or input.dtype, generator, memory_format), requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
     _check_device(device)
     _check_generator("randn_like", generator)
-    return _finish(_C._randn_like(input, dtype or input.dtype, generator), requires_grad)
+    return _finish(_C._randn_like(input, dtype or input.dtype, generator, memory_format), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -254,7 +254,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
         low, high = 0, low
     if not _is_int(low) or not _is_int(high):
         raise TypeError(f"randint_like(): argument 'high' must be int, not {type(high).__name__}")
-    t = _C._randint_like(input, int(low), int(high), dtype or input.dtype, generator)
+    t = _C._randint_like(input, int(low), int(high), dtype or input.dtype, generator, memory_format)
     _warn_float_bounds(t.dtype, int(low), int(high) - 1)
     return _finish(t, requires_grad)
 

@@ -16,6 +16,9 @@ using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
 struct PyDtype {
   Dtype d;
 };
+struct PyMemoryFormat {
+  MemoryFormat f;
+};
 
 // Note [Tensor objects]: a Python Tensor is a pybind11 instance whose holder is the
 // shared_ptr<TensorImpl>, but tensors skip pybind11's instance registry (a hash map
@@ -68,6 +71,8 @@ DimVec seq_to_dims(py::handle h);
 // Registers, after all of name's overloads (method and function), the catch-all raising it.
 void def_arg_errors(py::module_& m, TensorClass& cls, const char* name);
 std::optional<Dtype> opt_dtype(py::handle h);
+// A memory_format argument: a pyautograd.memory_format, or None for `dflt` (torch's TypeError otherwise).
+MemoryFormat memory_format_arg(py::handle h, const char* op, MemoryFormat dflt = MemoryFormat::Preserve);
 py::object make_size(const DimVec& s);      // pyautograd.Size
 inline std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 

@@ -241,7 +241,9 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   cls.def("double", [](const Tensor& a) { return to_dtype(a, Dtype::Float64); });
   cls.def("long", [](const Tensor& a) { return to_dtype(a, Dtype::Int64); });
   cls.def("bool", [](const Tensor& a) { return to_dtype(a, Dtype::Bool); });
-  cls.def("_to_dtype", [](const Tensor& a, Dtype d, bool copy) { return to_dtype(a, d, copy); });
+  cls.def("_to_dtype", [](const Tensor& a, Dtype d, bool copy, py::handle f) {
+    return to_dtype(a, d, copy, memory_format_arg(f, "to"));
+  }, py::arg("dtype"), py::arg("copy"), py::arg("memory_format") = py::none());
   m.def("result_type", [](py::handle a, py::handle b) {
     Tensor x = operand(a, "result_type"), y = operand(b, "result_type");
     return result_type({&x, &y});

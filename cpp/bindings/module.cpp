@@ -7,8 +7,16 @@ void init_dtypes(py::module_& m);
 // Leaked on purpose: they must outlive every tensor, even at interpreter exit.
 static py::handle g_dtypes[kNumDtypes];
 static py::handle g_size_class;
+static py::handle g_memory_formats[4];
 
 py::object dtype_object(Dtype d) { return py::reinterpret_borrow<py::object>(g_dtypes[(int)d]); }
+
+MemoryFormat memory_format_arg(py::handle h, const char* op, MemoryFormat dflt) {
+  if (h.is_none()) return dflt;
+  if (!py::isinstance<PyMemoryFormat>(h))
+    throw TypeError(str_cat(op, "(): argument 'memory_format' must be torch.memory_format, not ", type_name(h)));
+  return h.cast<PyMemoryFormat&>().f;
+}
 
 py::object make_size(const DimVec& s) {
   py::tuple t(s.size());
@@ -36,6 +44,20 @@ void init_dtypes(py::module_& m) {
     m.attr(dtype_name((Dtype)i)) = g_dtypes[i];
   }
   m.def("get_default_dtype", [] { return default_dtype(); });
+
+  // torch.memory_format and its four singletons (Note [Layout propagation]).
+  py::class_<PyMemoryFormat>(m, "memory_format")
+      .def("__repr__", [](const PyMemoryFormat& f) { return std::string(memory_format_name(f.f)); })
+      .def("__reduce__", [](const PyMemoryFormat& f) { return std::string(memory_format_name(f.f) + 6); })
+      .def("__hash__", [](const PyMemoryFormat& f) { return (int)f.f + 2000; })
+      .def("__eq__", [](const PyMemoryFormat& a, py::handle b) {
+        return py::isinstance<PyMemoryFormat>(b) && a.f == b.cast<PyMemoryFormat&>().f;
+      });
+  for (MemoryFormat f : {MemoryFormat::Preserve, MemoryFormat::Contiguous, MemoryFormat::ChannelsLast,
+                         MemoryFormat::ChannelsLast3d}) {
+    g_memory_formats[(int)f] = py::cast(PyMemoryFormat{f}, py::return_value_policy::move).release();
+    m.attr(memory_format_name(f) + 6) = g_memory_formats[(int)f];  // without "torch."
+  }
   m.def("_set_default_dtype", [](Dtype d) { set_default_dtype(d); });
   m.def("_register_size_class", [](py::object cls) { g_size_class = cls.release(); });
 }

@@ -112,10 +112,14 @@ void init_random(py::module_& m, TensorClass& cls) {
   m.def("_randn", [](const DimVec& s, Dtype d, Generator* g) { return randn(s, d, g); });
   m.def("_randint", [](int64_t lo, int64_t hi, const DimVec& s, Dtype d, Generator* g) { return randint(lo, hi, s, d, g); });
   m.def("_randperm", [](int64_t n, Dtype d, Generator* g) { return randperm(n, d, g); });
-  m.def("_rand_like", [](const Tensor& t, Dtype d, Generator* g) { return rand_like(t, d, g); });
-  m.def("_randn_like", [](const Tensor& t, Dtype d, Generator* g) { return randn_like(t, d, g); });
-  m.def("_randint_like", [](const Tensor& t, int64_t lo, int64_t hi, Dtype d, Generator* g) {
-    return randint_like(t, lo, hi, d, g);
+  m.def("_rand_like", [](const Tensor& t, Dtype d, Generator* g, py::handle f) {
+    return rand_like(t, d, g, memory_format_arg(f, "rand_like"));
+  });
+  m.def("_randn_like", [](const Tensor& t, Dtype d, Generator* g, py::handle f) {
+    return randn_like(t, d, g, memory_format_arg(f, "randn_like"));
+  });
+  m.def("_randint_like", [](const Tensor& t, int64_t lo, int64_t hi, Dtype d, Generator* g, py::handle f) {
+    return randint_like(t, lo, hi, d, g, memory_format_arg(f, "randint_like"));
   });
   m.def("_bernoulli", [](const Tensor& p, Generator* g) { return bernoulli(p, g); });
   m.def("_bernoulli_p", [](const Tensor& t, double p, Generator* g) { return bernoulli(t, p, g); });

@@ -102,8 +102,11 @@ void init_shape(py::module_& m, TensorClass& cls) {
     return as_strided(a, int_list_arg(size, "as_strided", "size", 1), int_list_arg(stride, "as_strided", "stride", 2),
                       off.is_none() ? std::nullopt : std::optional<int64_t>(off.cast<int64_t>()));
   }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
-  cls.def("contiguous", [](const Tensor& a, py::kwargs) { return contiguous(a); });
-  def_both(m, cls, "clone", [](const Tensor& a, py::kwargs) { return clone(a); });
+  cls.def("contiguous", [](const Tensor& a, py::handle f) {
+    return contiguous(a, memory_format_arg(f, "contiguous", MemoryFormat::Contiguous));
+  }, py::kw_only(), py::arg("memory_format") = py::none());
+  def_both(m, cls, "clone", [](const Tensor& a, py::handle f) { return clone(a, memory_format_arg(f, "clone")); },
+           py::kw_only(), py::arg("memory_format") = py::none());
   m.def("cat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "cat"), d); }, py::arg("tensors"),
         py::arg("dim") = 0);
   m.def("concat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "concat"), d); }, py::arg("tensors"),

@@ -313,6 +313,9 @@ void init_tensor(py::module_& m, TensorClass& cls) {
   reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_name = "Tensor";
   m.def("_from_numpy", &tensor_from_numpy);
   m.def("_empty", [](const DimVec& sizes, Dtype d) { return empty(sizes, d); });
+  m.def("_empty_like", [](const Tensor& like, Dtype d, py::handle f, const char* op) {
+    return empty_like(like, d, memory_format_arg(f, op));
+  });
   m.def("_scalar_tensor", [](py::handle v, Dtype d) {
     Tensor t;
     if (!to_operand(v, t)) throw TypeError("expected a number");
@@ -337,7 +340,9 @@ void init_tensor(py::module_& m, TensorClass& cls) {
       .def("numel", [](const Tensor& t) { return t.numel(); })
       .def("nelement", [](const Tensor& t) { return t.numel(); })
       .def("element_size", [](const Tensor& t) { return t.itemsize(); })
-      .def("is_contiguous", [](const Tensor& t, py::kwargs) { return t.is_contiguous(); })
+      .def("is_contiguous", [](const Tensor& t, py::handle f) {
+        return is_contiguous_as(t, memory_format_arg(f, "is_contiguous", MemoryFormat::Contiguous));
+      }, py::kw_only(), py::arg("memory_format") = py::none())
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
       .def("is_complex", [](const Tensor&) { return false; })
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {

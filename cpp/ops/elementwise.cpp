@@ -65,7 +65,7 @@ void convert_into(const Tensor& dst, const Tensor& src) {
 
 Tensor cast(const Tensor& t, Dtype d) {
   if (t.dtype() == d) return t;
-  Tensor out = empty_like_layout(t, d);
+  Tensor out = empty_like(t, d);
   convert_into(out, t);
   out.impl()->is_wrapped_number = t.is_wrapped_number();
   return out;
@@ -73,9 +73,10 @@ Tensor cast(const Tensor& t, Dtype d) {
 
 }  // namespace
 
-Tensor to_dtype(const Tensor& t, Dtype d, bool copy) {
-  if (t.dtype() == d && !copy) return t;
-  Tensor out = empty_like_layout(t, d);
+Tensor to_dtype(const Tensor& t, Dtype d, bool copy, MemoryFormat f) {
+  // torch's to_will_alias: the tensor itself when nothing would change.
+  if (t.dtype() == d && !copy && (f == MemoryFormat::Preserve || suggest_memory_format(t) == f)) return t;
+  Tensor out = empty_like(t, d, f);
   convert_into(out, t);
   if (is_floating(d) && is_floating(t.dtype()) && any_requires_grad({&t}))
     record("ToCopyBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; },
@@ -140,10 +141,16 @@ T scalar_as(const Tensor& t) {
   return v;
 }
 
+// Which operands lay out a binary op's output (Note [Layout propagation]): both (torch's
+// binary TensorIterator, a Python number as a 0-dim operand), the first alone (ops torch
+// runs as a unary iterator with the number as a kernel argument: pow(Tensor, Scalar)),
+// or none (contiguous: pow(Scalar, Tensor)).
+enum class OutLayout { Both, First, Contiguous };
+
 // Runs `op` over broadcast(a, b) computed in `compute`, producing `out_dtype`.
 template <typename Op>
 Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, Dtype compute, Dtype out_dtype,
-                     const Op& op, bool contiguous_out = false) {
+                     const Op& op, OutLayout layout = OutLayout::Both) {
   // Fast path (Note [Per-op cost]): two contiguous operands of one shape in the compute
   // dtype, or one and a one-element tensor of any dtype (a Python number: `x * 2.0`),
   // whose value is converted once: one flat loop, no geometry, no temporaries.
@@ -151,8 +158,10 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
     const bool a_flat = a_in.dtype() == compute && a_in.is_contiguous();
     const bool b_flat = b_in.dtype() == compute && b_in.is_contiguous();
     const bool same = a_flat && b_flat && a_in.sizes() == b_in.sizes();
-    const bool b_scalar = !same && a_flat && b_in.numel() == 1 && b_in.dim() <= a_in.dim();
-    const bool a_scalar = !same && !b_scalar && b_flat && a_in.numel() == 1 && a_in.dim() <= b_in.dim();
+    // Note [Layout propagation]: a scalar's partner lays out the output alone.
+    const bool b_scalar = !same && a_flat && b_in.numel() == 1 && b_in.dim() <= a_in.dim() && has_contiguous_strides(a_in);
+    const bool a_scalar = !same && !b_scalar && b_flat && a_in.numel() == 1 && a_in.dim() <= b_in.dim() &&
+                          has_contiguous_strides(b_in);
     if (same || a_scalar || b_scalar) {
       const Tensor& big = a_scalar ? b_in : a_in;
       Tensor out = empty(big.sizes(), out_dtype);
@@ -172,7 +181,9 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
   }
   DimVec shape = a_in.sizes() == b_in.sizes() ? a_in.sizes() : broadcast_shapes(a_in.sizes(), b_in.sizes());
   Tensor a = cast(a_in, compute), b = cast(b_in, compute);
-  Tensor out = contiguous_out ? empty(shape, out_dtype) : empty_for(shape, out_dtype, a.sizes() == shape ? &a : &b);
+  Tensor out = layout == OutLayout::Contiguous ? empty(shape, out_dtype)
+               : layout == OutLayout::First    ? empty_for(shape, out_dtype, {&a_in})
+                                               : empty_for(shape, out_dtype, {&a_in, &b_in});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b});
   auto p = operand_ptrs(out, {&a, &b});
@@ -526,7 +537,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     } else {
       return int_pow(x, y);
     }
-  }, /*contiguous_out=*/a.is_wrapped_number());  // torch's pow(Scalar, Tensor) output is contiguous
+  }, a.is_wrapped_number() ? OutLayout::Contiguous : b.is_wrapped_number() ? OutLayout::First : OutLayout::Both);
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
     // PowBackward0: d/da a^e = e * a^(e-1)  (zero where e == 0)
@@ -634,7 +645,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
   DimVec shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
   Tensor x = cast(a, rt), y = cast(b, rt);
-  Tensor out = empty_for(shape, rt, x.sizes() == shape ? &x : y.sizes() == shape ? &y : &cond);
+  Tensor out = empty_for(shape, rt, {&cond, &a, &b});
   if (out.numel() > 0) {
     auto g = make_geometry(out, {&cond, &x, &y});
     auto p = operand_ptrs(out, {&cond, &x, &y});
@@ -662,7 +673,7 @@ template <typename Op>
 Tensor unary_float(const char* name, const Tensor& a, const Op& op) {
   Dtype d = is_floating(a.dtype()) ? a.dtype() : default_dtype();
   Tensor x = cast(a, d);
-  Tensor out = empty_for(x.sizes(), d, &x);
+  Tensor out = empty_for(x.sizes(), d, {&a});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&x});
   auto p = operand_ptrs(out, {&x});
@@ -673,7 +684,7 @@ Tensor unary_float(const char* name, const Tensor& a, const Op& op) {
 // Same-dtype unary (neg, abs, relu, ...).
 template <typename Op>
 Tensor unary_same(const char* name, const Tensor& a, const Op& op) {
-  Tensor out = empty_for(a.sizes(), a.dtype(), &a);
+  Tensor out = empty_for(a.sizes(), a.dtype(), {&a});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a});
   auto p = operand_ptrs(out, {&a});
@@ -684,7 +695,7 @@ Tensor unary_same(const char* name, const Tensor& a, const Op& op) {
 // Bool-valued tests of each element (isnan, isinf, isfinite): any dtype in, no graph.
 template <typename Op>
 Tensor unary_predicate(const char* name, const Tensor& a, const Op& op) {
-  Tensor out = empty_for(a.sizes(), Dtype::Bool, &a);
+  Tensor out = empty_for(a.sizes(), Dtype::Bool, {&a});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a});
   auto p = operand_ptrs(out, {&a});
@@ -957,7 +968,7 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
   if (lo && hi) {
     Tensor x = cast(a, rt), l = cast(*lo, rt), h = cast(*hi, rt);
     DimVec shape = broadcast_shapes(broadcast_shapes(a.sizes(), lo->sizes()), hi->sizes());
-    out = empty_for(shape, rt, &x);
+    out = scalar ? empty_for(shape, rt, {&a}) : empty_for(shape, rt, {&a, lo, hi});  // numbers are no operands
     if (out.numel() > 0) {
       auto g = make_geometry(out, {&x, &l, &h});
       auto p = operand_ptrs(out, {&x, &l, &h});

@@ -62,29 +62,4 @@ OperandPtrs operand_ptrs(const Tensor& out, std::initializer_list<const Tensor*>
   return r;
 }
 
-bool non_overlapping_and_dense(const Tensor& t) {
-  if (t.is_contiguous()) return true;
-  std::vector<std::pair<int64_t, int64_t>> sd;  // (stride, size) of the dims that matter
-  for (int64_t i = 0; i < t.dim(); ++i)
-    if (t.sizes()[i] != 1) sd.push_back({t.strides()[i], t.sizes()[i]});
-  std::sort(sd.begin(), sd.end());
-  int64_t span = 1;
-  for (auto& [st, n] : sd) {
-    if (st != span) return false;
-    span *= n;
-  }
-  return true;
-}
-
-Tensor empty_for(const DimVec& sizes, Dtype d, const Tensor* like) {
-  if (like && like->sizes() == sizes && like->numel() > 0 && !like->is_contiguous() && non_overlapping_and_dense(*like))
-    return empty_strided(sizes, like->strides(), d);
-  return empty(sizes, d);
-}
-
-Tensor empty_like_layout(const Tensor& like, Dtype d) {
-  if (like.numel() > 0 && non_overlapping_and_dense(like)) return empty_strided(like.sizes(), like.strides(), d);
-  return empty(like.sizes(), d);
-}
-
 }  // namespace pag

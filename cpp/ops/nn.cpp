@@ -42,7 +42,7 @@ template <typename Op>
 Tensor map1(const char* kernel, const Tensor& a_in, Dtype d, const Op& op) {
   check_floating(d, kernel);
   Tensor a = operand_as(a_in, d);
-  Tensor out = empty_for(a.sizes(), d, &a);
+  Tensor out = empty_for(a.sizes(), d, {&a_in});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a});
   auto p = operand_ptrs(out, {&a});
@@ -55,7 +55,7 @@ Tensor map2(const char* kernel, const Tensor& a_in, const Tensor& b_in, Dtype d,
   check_floating(d, kernel);
   DimVec shape = a_in.sizes() == b_in.sizes() ? a_in.sizes() : broadcast_shapes(a_in.sizes(), b_in.sizes());
   Tensor a = operand_as(a_in, d), b = operand_as(b_in, d);
-  Tensor out = empty_for(shape, d, a.sizes() == shape ? &a : &b);
+  Tensor out = empty_for(shape, d, {&a_in, &b_in});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b});
   auto p = operand_ptrs(out, {&a, &b});
@@ -70,7 +70,7 @@ Tensor map3(const char* kernel, const Tensor& a_in, const Tensor& b_in, const Te
   check_floating(d, kernel);
   DimVec shape = broadcast_shapes(broadcast_shapes(a_in.sizes(), b_in.sizes()), c_in.sizes());
   Tensor a = operand_as(a_in, d), b = operand_as(b_in, d), c = operand_as(c_in, d);
-  Tensor out = empty_for(shape, d, a.sizes() == shape ? &a : (b.sizes() == shape ? &b : &c));
+  Tensor out = empty_for(shape, d, {&a_in, &b_in, &c_in});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b, &c});
   auto p = operand_ptrs(out, {&a, &b, &c});

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/layout.h"
 #include "core/tensor.h"
 
 namespace pag {
@@ -14,7 +15,9 @@ using OptDims = std::optional<DimVec>;  // nullopt = all dims
 
 // ---- type promotion (ops/elementwise.cpp) ----
 Dtype result_type(std::initializer_list<const Tensor*> operands);
-Tensor to_dtype(const Tensor& t, Dtype d, bool copy = false);  // differentiable (ToCopyBackward0)
+// Differentiable (ToCopyBackward0); a copy is laid out by `f` (Note [Layout propagation]);
+// `t` itself when it has dtype `d`, copy is false and its layout suggests `f` (torch's to()).
+Tensor to_dtype(const Tensor& t, Dtype d, bool copy = false, MemoryFormat f = MemoryFormat::Preserve);
 
 // ---- creation (ops/factory.cpp) ----
 Tensor zeros(const DimVec& sizes, Dtype d);
@@ -146,8 +149,8 @@ Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length);
 Tensor select(const Tensor& a, int64_t dim, int64_t index);
 Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step);
 Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, std::optional<int64_t> offset);
-Tensor contiguous(const Tensor& a);
-Tensor clone(const Tensor& a);
+Tensor contiguous(const Tensor& a, MemoryFormat f = MemoryFormat::Contiguous);  // a itself when already so
+Tensor clone(const Tensor& a, MemoryFormat f = MemoryFormat::Preserve);
 Tensor detach(const Tensor& a);       // shares storage and version counter
 Tensor alias_data(const Tensor& a);   // `.data`: shares storage, fresh version counter
 Tensor cat(const std::vector<Tensor>& ts, int64_t dim);

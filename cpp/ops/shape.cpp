@@ -102,19 +102,6 @@ std::optional<DimVec> compute_stride(const DimVec& old_size, const DimVec& old_s
   return new_stride;
 }
 
-// A contiguous copy (torch's clone(memory_format=contiguous_format)), recorded as CloneBackward0.
-Tensor clone_contiguous(const Tensor& a) {
-  Tensor out = empty(a.sizes(), a.dtype());
-  {
-    AutoGradMode no(false);
-    copy_(out, a);
-  }
-  *out.impl()->version = 0;
-  if (any_requires_grad({&a}))
-    record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
-  return out;
-}
-
 // ---- as_strided's backward: geometries on the storage, packed into a node's ints.
 int64_t last_index(const DimVec& sizes, const DimVec& strides, int64_t offset) {
   int64_t m = offset;
@@ -206,7 +193,7 @@ Tensor reshape(const Tensor& a, const DimVec& sizes) {
   DimVec shape = infer_size(sizes, a.numel());
   if (compute_stride(a.sizes(), a.strides(), shape)) return view(a, shape);
   // Not viewable: a contiguous copy, viewed (torch's _unsafe_view: the result is no view).
-  Tensor c = clone_contiguous(a);
+  Tensor c = clone(a, MemoryFormat::Contiguous);
   Tensor out = make_view(c, shape, contiguous_strides(shape), c.offset());
   out.impl()->view_base.reset();
   if (any_requires_grad({&c}))
@@ -480,13 +467,17 @@ Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, s
   }, ints);
 }
 
-Tensor contiguous(const Tensor& a) {
-  if (a.is_contiguous()) return a;
-  return clone_contiguous(a);
+Tensor contiguous(const Tensor& a, MemoryFormat f) {
+  if (f == MemoryFormat::Contiguous || f == MemoryFormat::Preserve) {
+    if (a.is_contiguous()) return a;
+    if (f == MemoryFormat::Preserve) throw Error("preserve memory format is unsupported by the contiguous operator");
+    return clone(a, MemoryFormat::Contiguous);
+  }
+  return is_contiguous_as(a, f) ? a : clone(a, f);
 }
 
-Tensor clone(const Tensor& a) {
-  Tensor out = empty_like_layout(a, a.dtype());
+Tensor clone(const Tensor& a, MemoryFormat f) {
+  Tensor out = empty_like(a, a.dtype(), f);
   {
     AutoGradMode no(false);
     copy_(out, a);

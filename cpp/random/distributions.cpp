@@ -314,18 +314,18 @@ Tensor randint(int64_t low, int64_t high, const DimVec& sizes, Dtype d, Generato
   return random_(t, low, std::optional<int64_t>(high), gen);
 }
 
-Tensor rand_like(const Tensor& like, Dtype d, Generator* gen) {
-  Tensor t = empty_for(like.sizes(), d, &like);
+Tensor rand_like(const Tensor& like, Dtype d, Generator* gen, MemoryFormat f) {
+  Tensor t = empty_like(like, d, f);
   return uniform_(t, 0.0, 1.0, gen);
 }
 
-Tensor randn_like(const Tensor& like, Dtype d, Generator* gen) {
-  Tensor t = empty_for(like.sizes(), d, &like);
+Tensor randn_like(const Tensor& like, Dtype d, Generator* gen, MemoryFormat f) {
+  Tensor t = empty_like(like, d, f);
   return normal_(t, 0.0, 1.0, gen);
 }
 
-Tensor randint_like(const Tensor& like, int64_t low, int64_t high, Dtype d, Generator* gen) {
-  Tensor t = empty_for(like.sizes(), d, &like);
+Tensor randint_like(const Tensor& like, int64_t low, int64_t high, Dtype d, Generator* gen, MemoryFormat f) {
+  Tensor t = empty_like(like, d, f);
   return random_(t, low, std::optional<int64_t>(high), gen);
 }
 

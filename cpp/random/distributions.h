@@ -5,6 +5,7 @@
 #pragma once
 #include <optional>
 
+#include "core/layout.h"
 #include "core/tensor.h"
 #include "random/generator.h"
 
@@ -27,10 +28,11 @@ Tensor rand(const DimVec& sizes, Dtype d, Generator* gen = nullptr);
 Tensor randn(const DimVec& sizes, Dtype d, Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const DimVec& sizes, Dtype d, Generator* gen = nullptr);
 Tensor randperm(int64_t n, Dtype d, Generator* gen = nullptr);
-// *_like: a fresh tensor with `like`'s shape and (dense) layout, as torch's preserve_format.
-Tensor rand_like(const Tensor& like, Dtype d, Generator* gen = nullptr);
-Tensor randn_like(const Tensor& like, Dtype d, Generator* gen = nullptr);
-Tensor randint_like(const Tensor& like, int64_t low, int64_t high, Dtype d, Generator* gen = nullptr);
+// *_like: a fresh tensor with `like`'s shape, laid out as empty_like(like, f) (Note [Layout propagation]).
+Tensor rand_like(const Tensor& like, Dtype d, Generator* gen = nullptr, MemoryFormat f = MemoryFormat::Preserve);
+Tensor randn_like(const Tensor& like, Dtype d, Generator* gen = nullptr, MemoryFormat f = MemoryFormat::Preserve);
+Tensor randint_like(const Tensor& like, int64_t low, int64_t high, Dtype d, Generator* gen = nullptr,
+                    MemoryFormat f = MemoryFormat::Preserve);
 
 // torch.bernoulli(input) (input holds the probabilities) and torch.bernoulli(input, p).
 Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
