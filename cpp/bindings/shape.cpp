@@ -1,6 +1,7 @@
 // Bindings for ops/shape.cpp: views and shape ops.
 #include <utility>
 
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -24,9 +25,45 @@ std::vector<Tensor> tensor_list_arg(py::handle h, const char* op) {
   return out;
 }
 
+// narrow.Tensor's start: a 0-dim integer tensor (torch's message otherwise).
+int64_t narrow_start(const Tensor& start) {
+  if (start.dim() != 0 || is_floating(start.dtype()) || start.dtype() == Dtype::Bool)
+    throw Error("start must be an 0-dim integral Tensor.");
+  return start.item_int();
+}
+
+// Note [Op table]: the shape family's rows.
+const OpRow kShapeRows[] = {
+    {"unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return unsqueeze(a.tensor(0), a.int64(1)); }},
+    {"squeeze(Tensor(a) self) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return squeeze(a.tensor(0), std::nullopt); }},
+    {"squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return squeeze_dim(a.tensor(0), a.int64(1)); }},
+    {"squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return squeeze(a.tensor(0), a.int_list(1)); }},
+    {"transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return transpose(a.tensor(0), a.int64(1), a.int64(2)); }},
+    {"swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return transpose(a.tensor(0), a.int64(1), a.int64(2)); }},
+    {"swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return transpose(a.tensor(0), a.int64(1), a.int64(2)); }},
+    {"t(Tensor(a) self) -> Tensor(a)", kFunction | kMethod, [](const Args& a) { return t(a.tensor(0)); }},
+    {"flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return flatten(a.tensor(0), a.int64(1), a.int64(2)); }},
+    {"select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return select(a.tensor(0), a.int64(1), a.int64(2)); }},
+    // torch's narrow.Tensor takes a 0-dim integer tensor as start
+    {"narrow.Tensor(Tensor(a) self, int dim, Tensor start, SymInt length) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return narrow(a.tensor(0), a.int64(1), narrow_start(a.tensor(2)), a.int64(3)); }},
+    {"narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return narrow(a.tensor(0), a.int64(1), a.int64(2), a.int64(3)); }},
+};
+
 }  // namespace
 
 void init_shape(py::module_& m, TensorClass& cls) {
+  def_rows(m, cls, kShapeRows);
   cls.def("view", [](const Tensor& a, py::args args) {
     if (args.size() == 1 && py::isinstance<PyDtype>(args[0]))
       throw NotImplementedError("view(dtype) is not supported");
@@ -43,25 +80,9 @@ void init_shape(py::module_& m, TensorClass& cls) {
   m.def("reshape", [](const Tensor& a, py::object shape) { return reshape(a, int_list_arg(shape, "reshape", "shape", 2)); },
         py::arg("input"), py::arg("shape"));
   cls.def("reshape_as", [](const Tensor& a, const Tensor& o) { return reshape(a, o.sizes()); }, py::arg("other"));
-  def_both(m, cls, "flatten", [](const Tensor& a, int64_t s, int64_t e) { return flatten(a, s, e); },
-           py::arg("start_dim") = 0, py::arg("end_dim") = -1);
-  def_arg_errors(m, cls, "flatten");
   def_both(m, cls, "unflatten", [](const Tensor& a, int64_t d, py::object sizes) {
     return unflatten(a, d, int_list_arg(sizes, "unflatten", "sizes", 2));
   }, py::arg("dim"), py::arg("sizes"));
-  def_both(m, cls, "unsqueeze", [](const Tensor& a, int64_t d) { return unsqueeze(a, d); }, py::arg("dim"));
-  def_arg_errors(m, cls, "unsqueeze");
-  def_both(m, cls, "squeeze", [](const Tensor& a, py::object d) {
-    if (PyLong_Check(d.ptr())) return squeeze_dim(a, d.cast<int64_t>());
-    return squeeze(a, parse_dims(d, "squeeze", "dim", 1));
-  }, py::arg("dim") = py::none());
-  def_both(m, cls, "transpose", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
-           py::arg("dim0"), py::arg("dim1"));
-  def_arg_errors(m, cls, "transpose");
-  def_both(m, cls, "swapaxes", [](const Tensor& a, int64_t x, int64_t y) { return transpose(a, x, y); },
-           py::arg("axis0"), py::arg("axis1"));
-  def_arg_errors(m, cls, "swapaxes");
-  def_both(m, cls, "t", [](const Tensor& a) { return t(a); });
   cls.def_property_readonly("T", [](const Tensor& a) {
     // torch warns once per process (TORCH_WARN_ONCE)
     static bool warned_0d = false, warned_nd = false;
@@ -92,12 +113,6 @@ void init_shape(py::module_& m, TensorClass& cls) {
   cls.def("broadcast_to", [](const Tensor& a, py::object s) {
     return expand(a, int_list_arg(s, "broadcast_to", "size", 1));
   }, py::arg("size"));
-  def_both(m, cls, "narrow", [](const Tensor& a, int64_t d, py::handle start, int64_t len) {
-    return narrow(a, d, is_tensor(start) ? start.cast<Tensor>().item_int() : start.cast<int64_t>(), len);
-  }, py::arg("dim"), py::arg("start"), py::arg("length"));
-  def_both(m, cls, "select", [](const Tensor& a, int64_t d, int64_t i) { return select(a, d, i); },
-           py::arg("dim"), py::arg("index"));
-  def_arg_errors(m, cls, "select");
   def_both(m, cls, "as_strided", [](const Tensor& a, py::object size, py::object stride, py::object off) {
     return as_strided(a, int_list_arg(size, "as_strided", "size", 1), int_list_arg(stride, "as_strided", "stride", 2),
                       off.is_none() ? std::nullopt : std::optional<int64_t>(off.cast<int64_t>()));

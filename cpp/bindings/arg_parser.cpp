@@ -1,0 +1,596 @@
+// The op table's argument parser (Note [Op table]); its messages are torch's
+// (python_arg_parser.cpp for one signature, invalid_arguments.cpp for several).
+#include "bindings/arg_parser.h"
+
+#include <map>
+
+namespace pag::py_bind {
+
+namespace {
+
+std::string tp_name(PyObject* o) {
+  if (is_tensor(o)) return Py_TYPE(o) == g_tensor_type ? "Tensor" : Py_TYPE(o)->tp_name;
+  return Py_TYPE(o)->tp_name;
+}
+
+bool is_int(PyObject* o) {
+  int64_t v;
+  return int_like(o, v);
+}
+
+// torch's FunctionParameter::check. `failed` is set to the index of a list's first bad
+// element (torch looks at the first element only) when the list itself is the problem.
+bool check(const Param& p, PyObject* o, int& failed) {
+  failed = -1;
+  switch (p.kind) {
+    case ArgKind::Tensor: return is_tensor(o);
+    case ArgKind::Int: return is_int(o);
+    case ArgKind::Bool: return PyBool_Check(o) || std::string_view(Py_TYPE(o)->tp_name) == "numpy.bool";
+    case ArgKind::Float:
+    case ArgKind::Scalar:
+      if (is_tensor(o)) return py::reinterpret_borrow<py::object>(o).cast<Tensor>().dim() == 0;
+      if (PyComplex_Check(o)) return p.kind == ArgKind::Scalar;
+      return PyFloat_Check(o) || PyLong_Check(o) || PyIndex_Check(o) ||
+             (PyNumber_Check(o) && !PyUnicode_Check(o) && !PySequence_Check(o));
+    case ArgKind::Dtype: return py::isinstance<PyDtype>(o);
+    case ArgKind::Str: return PyUnicode_Check(o);
+    case ArgKind::MemoryFormat: return py::isinstance<PyMemoryFormat>(o);
+    case ArgKind::IntList:
+      if (PyTuple_Check(o) || PyList_Check(o)) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+        if (n == 0 || is_int(PySequence_Fast_GET_ITEM(o, 0))) return true;
+        failed = 0;
+        return false;
+      }
+      return p.list_size > 0 && is_int(o);
+  }
+  return false;
+}
+
+[[noreturn]] void unpack_error(const std::string& op, const Param& p, size_t i, PyObject* x) {
+  throw TypeError(str_cat(op, "(): argument '", p.name, "' failed to unpack the object at pos ", i + 1,
+                          " with error \"type must be tuple of ints,but got ", tp_name(x), "\""));
+}
+
+// The parameters a Python form sees (self dropped from a method), without copying them.
+struct ParamView {
+  const Param* first;
+  size_t n;
+  size_t size() const { return n; }
+  const Param* operator[](size_t i) const { return first + i; }
+};
+
+struct Form {  // one signature as a Python form sees it
+  const Signature* sig;
+  ParamView params;
+  int first_slot;  // Args slot of params[0]
+  size_t min_args, max_pos_args;
+  Form(const Signature& s)
+      : sig(&s),
+        params{s.params.data() + (s.method ? 1 : 0), s.params.size() - (s.method ? 1 : 0)},
+        first_slot(s.method ? 1 : 0),
+        min_args(s.min_args),
+        max_pos_args(s.max_pos_args) {}
+  size_t max_args() const { return params.size(); }
+
+  TypeError extra_args(size_t nargs) const {
+    const std::string& name = sig->name;
+    if (min_args != max_pos_args)
+      return TypeError(str_cat(name, "() takes from ", min_args, " to ", max_pos_args,
+                               " positional arguments but ", nargs, " were given"));
+    return TypeError(str_cat(name, "() takes ", max_pos_args, " positional argument", max_pos_args == 1 ? "" : "s",
+                             " but ", nargs, " ", nargs == 1 ? "was" : "were", " given"));
+  }
+
+  // torch's FunctionSignature::parse: true when the call fits (filling out), else false
+  // with `err` its first problem.
+  bool parse(PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out, std::string& err) const {
+    const bool varargs = max_pos_args == 1 && params.size() >= 1 && params[0]->kind == ArgKind::IntList;
+    if (nargs > max_pos_args && !(varargs && is_int(args[0]))) {
+      err = extra_args(nargs).what();
+      return false;
+    }
+    size_t arg_pos = 0, used_kwargs = 0;
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Param& p = *params[i];
+      const int slot = first_slot + (int)i;
+      const bool is_kwd = arg_pos >= nargs;
+      PyObject* o = nullptr;
+      if (!is_kwd) {
+        if (p.keyword_only) {
+          err = extra_args(nargs).what();
+          return false;
+        }
+        o = args[arg_pos];
+      } else if (kwargs) {
+        o = PyDict_GetItemString(kwargs, p.name.c_str());
+      }
+      if ((!o && p.optional()) || (o == Py_None && p.allow_none)) {
+        out.v[slot] = o;
+      } else if (!o) {
+        std::string names;
+        size_t missing = 0;
+        for (size_t j = i; j < params.size(); ++j)
+          if (!params[j]->optional()) {
+            names += (missing++ ? ", \"" : "\"") + params[j]->name + "\"";
+          }
+        // torch's message says "1 ... arguments" and "2 ... argument"
+        err = str_cat(sig->name, "() missing ", missing, " required positional argument", missing == 1 ? "s" : "",
+                      ": ", names);
+        return false;
+      } else if (varargs && arg_pos == 0 && !is_kwd && nargs > 1 && is_int(o)) {
+        // expand(2, 3) as expand((2, 3)): the positional arguments as one tuple
+        out.packed = py::reinterpret_steal<py::tuple>(PyTuple_New((Py_ssize_t)nargs));
+        for (size_t k = 0; k < nargs; ++k) {
+          Py_INCREF(args[k]);
+          PyTuple_SET_ITEM(out.packed.ptr(), (Py_ssize_t)k, args[k]);
+        }
+        out.v[slot] = out.packed.ptr();
+        arg_pos = nargs;
+        continue;
+      } else {
+        int failed;
+        if (!check(p, o, failed)) {
+          if (is_kwd)
+            err = str_cat(sig->name, "(): argument '", p.name, "' must be ", p.type_name, ", not ", tp_name(o));
+          else if (failed != -1)
+            err = str_cat(sig->name, "(): argument '", p.name, "' (position ", arg_pos + 1, ") must be ", p.type_name,
+                          ", but found element of type ", tp_name(PySequence_Fast_GET_ITEM(o, failed)), " at pos ",
+                          failed);
+          else
+            err = str_cat(sig->name, "(): argument '", p.name, "' (position ", arg_pos + 1, ") must be ", p.type_name,
+                          ", not ", tp_name(o));
+          return false;
+        }
+        out.v[slot] = o;
+      }
+      if (!is_kwd) ++arg_pos;
+      else if (o) ++used_kwargs;
+    }
+    if (kwargs && used_kwargs < (size_t)PyDict_Size(kwargs)) {
+      PyObject *key, *value;
+      Py_ssize_t pos = 0;
+      while (PyDict_Next(kwargs, &pos, &key, &value)) {
+        std::string k = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : "";
+        size_t idx = params.size();
+        for (size_t j = 0; j < params.size(); ++j)
+          if (params[j]->name == k) idx = j;
+        if (idx == params.size()) {
+          err = str_cat(sig->name, "() got an unexpected keyword argument '", k, "'");
+          return false;
+        }
+        if (idx < nargs) {
+          err = str_cat(sig->name, "() got multiple values for argument '", k, "'");
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // torch checks only an int list's first element when matching; unpacking it afterwards
+  // fails on any later element that is not an int.
+  void check_unpack(const Args& out) const {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Param& p = *params[i];
+      PyObject* o = out.v[first_slot + i];
+      if (p.kind != ArgKind::IntList || !o || !(PyTuple_Check(o) || PyList_Check(o))) continue;
+      for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
+        if (!is_int(PySequence_Fast_GET_ITEM(o, k))) unpack_error(sig->name, p, (size_t)k, PySequence_Fast_GET_ITEM(o, k));
+    }
+  }
+};
+
+// ---------------------------------------------------------------- invalid_arguments.cpp
+std::string desc_type(PyObject* o) {
+  if (PyTuple_Check(o) || PyList_Check(o)) {
+    std::string inner;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    for (Py_ssize_t i = 0; i < n; ++i) inner += (i ? ", " : "") + tp_name(PySequence_Fast_GET_ITEM(o, i));
+    if (PyTuple_Check(o)) return tp_name(o) + " of (" + inner + (n == 1 ? "," : "") + ")";
+    return tp_name(o) + " of [" + inner + "]";
+  }
+  return tp_name(o);
+}
+
+// invalid_arguments.cpp reads a printed signature back: every ', '-separated piece (the
+// '*' too) is an argument whose type is all before its last space.
+std::vector<std::pair<std::string, std::string>> option_args(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string inner = text.substr(1, text.size() - 2);
+  size_t start = 0;
+  while (true) {
+    size_t end = inner.find(", ", start);
+    std::string piece = inner.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    size_t eq = piece.find(" = ");
+    std::string decl = eq == std::string::npos ? piece : piece.substr(0, eq);
+    size_t sp = decl.rfind(' ');
+    if (sp == std::string::npos) out.push_back({"", decl});
+    else out.push_back({decl.substr(0, sp), decl.substr(sp + 1)});
+    if (end == std::string::npos) break;
+    start = end + 2;
+  }
+  return out;
+}
+
+bool matches(const std::string& type_name, PyObject* o) {
+  std::string t = tp_name(o);
+  if (type_name == "float") return t == "float" || t == "int" || t == "long";
+  if (type_name == "int") return t == "int" || t == "long";
+  return t == type_name;
+}
+
+struct CallArgs {
+  PyObject* const* args;
+  size_t nargs;
+  std::vector<std::pair<std::string, PyObject*>> kwargs;
+  size_t size() const { return nargs + kwargs.size(); }
+};
+
+std::string formatted_arg_desc(const std::vector<std::pair<std::string, std::string>>& option, const CallArgs& c) {
+  std::string out;
+  for (size_t i = 0; i < c.size(); ++i) {
+    const bool is_kwarg = i >= c.nargs;
+    PyObject* o;
+    if (is_kwarg) {
+      o = c.kwargs[i - c.nargs].second;
+      if (i < option.size())
+        for (auto& [k, v] : c.kwargs)
+          if (k == option[i].second) o = v;
+    } else {
+      o = c.args[i];
+    }
+    const bool ok = i < option.size() && matches(option[i].first, o);
+    std::string s = (is_kwarg && i < option.size() ? option[i].second + "=" : "") + desc_type(o);
+    out += (i ? ", " : "") + (ok ? s : "!" + s + "!");
+  }
+  if (!c.nargs && c.size()) out += ", ";
+  return "(" + out + ")";
+}
+
+std::string arg_desc(const CallArgs& c) {
+  std::string out;
+  for (size_t i = 0; i < c.nargs; ++i) out += (i ? ", " : "") + tp_name(c.args[i]);
+  for (size_t i = 0; i < c.kwargs.size(); ++i)
+    out += (c.nargs || i ? ", " : "") + c.kwargs[i].first + "=" + tp_name(c.kwargs[i].second);
+  if (!c.nargs && c.size()) out += ", ";
+  return "(" + out + ")";
+}
+
+std::vector<std::string> unmatched_kwargs(const std::vector<std::pair<std::string, std::string>>& option,
+                                          const CallArgs& c) {
+  size_t start = option.size() > c.kwargs.size() ? option.size() - c.kwargs.size() : 0;
+  std::vector<std::string> out;
+  for (auto& [k, v] : c.kwargs) {
+    bool found = false;
+    for (size_t i = start; i < option.size(); ++i) found = found || option[i].second == k;
+    if (!found) out.push_back(k);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out;
+}
+
+std::string format_invalid_args(const std::string& name, const std::vector<std::string>& options, const CallArgs& c) {
+  std::string msg = name + "() received an invalid combination of arguments - ";
+  if (options.size() == 1) {
+    auto option = option_args(options[0]);
+    auto unmatched = c.kwargs.empty() ? std::vector<std::string>{} : unmatched_kwargs(option, c);
+    if (!unmatched.empty()) return msg + "got unrecognized keyword arguments: " + join(unmatched);
+    bool count_ok = c.size() == option.size();
+    return msg + "got " + (count_ok ? formatted_arg_desc(option, c) : arg_desc(c)) + ", but expected " + options[0];
+  }
+  msg += "got " + arg_desc(c) + ", but expected one of:\n";
+  for (const auto& text : options) {
+    auto option = option_args(text);
+    msg += " * " + text + "\n";
+    if (c.size() == option.size()) {
+      auto unmatched = c.kwargs.empty() ? std::vector<std::string>{} : unmatched_kwargs(option, c);
+      if (!unmatched.empty())
+        msg += "      didn't match because some of the keywords were incorrect: " + join(unmatched) + "\n";
+      else
+        msg += "      didn't match because some of the arguments have invalid types: " + formatted_arg_desc(option, c) +
+               "\n";
+    }
+  }
+  return msg;
+}
+
+// ---------------------------------------------------------------- schema strings
+std::string trim(std::string_view s) {
+  size_t a = s.find_first_not_of(' '), b = s.find_last_not_of(' ');
+  return a == std::string_view::npos ? "" : std::string(s.substr(a, b - a + 1));
+}
+
+Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method) {
+  Param p;
+  p.keyword_only = keyword_only;
+  size_t eq = decl.find('=');
+  std::string dflt;
+  if (eq != std::string::npos) {
+    dflt = trim(std::string_view(decl).substr(eq + 1));
+    decl = trim(std::string_view(decl).substr(0, eq));
+  }
+  size_t sp = decl.rfind(' ');
+  if (sp == std::string::npos) throw std::logic_error("op table: bad schema argument '" + decl + "'");
+  std::string type = decl.substr(0, sp);
+  p.name = is_self && !method ? "input" : decl.substr(sp + 1);
+  if (size_t paren = type.find('('); paren != std::string::npos) {  // Tensor(a) -> Tensor
+    size_t close = type.find(')', paren);
+    type = type.substr(0, paren) + type.substr(close + 1);
+  }
+  if (!type.empty() && type.back() == '?') {
+    p.allow_none = true;
+    type.pop_back();
+  }
+  if (type == "Tensor") {
+    p.kind = ArgKind::Tensor, p.type_name = "Tensor";
+  } else if (type == "int" || type == "SymInt") {
+    p.kind = ArgKind::Int, p.type_name = "int";
+  } else if (type.rfind("int[", 0) == 0 || type.rfind("SymInt[", 0) == 0) {
+    p.kind = ArgKind::IntList, p.type_name = "tuple of ints";
+    std::string n = type.substr(type.find('[') + 1);
+    p.list_size = n.size() > 1 ? std::stoi(n) : 0;
+  } else if (type == "bool") {
+    p.kind = ArgKind::Bool, p.type_name = "bool";
+  } else if (type == "float") {
+    p.kind = ArgKind::Float, p.type_name = "float";
+  } else if (type == "Scalar") {
+    p.kind = ArgKind::Scalar, p.type_name = "Number";
+  } else if (type == "ScalarType") {
+    p.kind = ArgKind::Dtype, p.type_name = "torch.dtype";
+  } else if (type == "str") {
+    p.kind = ArgKind::Str, p.type_name = "str";
+  } else if (type == "MemoryFormat") {
+    p.kind = ArgKind::MemoryFormat, p.type_name = "torch.memory_format";
+  } else {
+    throw std::logic_error("op table: unknown schema type '" + type + "'");
+  }
+  if (!dflt.empty()) {
+    if (dflt == "None") {
+      p.default_text = "None";
+    } else if (p.kind == ArgKind::Bool) {
+      p.default_bool = dflt == "True";
+      p.default_text = dflt;
+    } else if (p.kind == ArgKind::Int) {
+      p.default_int = std::stoll(dflt);
+      p.default_text = dflt;
+    } else if (p.kind == ArgKind::Float || p.kind == ArgKind::Scalar) {
+      p.default_float = std::stod(dflt);
+      p.default_text = dflt;
+    } else {
+      p.default_text = dflt;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+Signature parse_schema(std::string_view schema, bool method) {
+  Signature s;
+  s.method = method;
+  size_t open = schema.find('('), close = open;
+  for (int depth = 0; close < schema.size(); ++close) {  // the parenthesis matching `open`
+    depth += schema[close] == '(' ? 1 : schema[close] == ')' ? -1 : 0;
+    if (depth == 0) break;
+  }
+  std::string full(schema.substr(0, open));
+  s.name = full.substr(0, full.find('.'));
+  std::string_view inner = schema.substr(open + 1, close - open - 1);
+  bool keyword_only = false;
+  size_t start = 0;
+  bool first = true;
+  while (start <= inner.size() && !inner.empty()) {
+    size_t end = inner.find(',', start);
+    std::string piece = trim(inner.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (piece == "*") {
+      keyword_only = true;
+    } else if (!piece.empty()) {
+      s.params.push_back(parse_param(piece, keyword_only, first, method));
+      first = false;
+    }
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  if (s.params.size() > (size_t)Args::kMax) throw std::logic_error("op table: too many arguments in " + s.name);
+  for (size_t i = method ? 1 : 0; i < s.params.size(); ++i) {
+    s.min_args += !s.params[i].optional();
+    s.max_pos_args += !s.params[i].keyword_only;
+  }
+  return s;
+}
+
+std::string Signature::text() const {
+  std::string out;
+  bool star = false;
+  for (size_t i = method ? 1 : 0; i < params.size(); ++i) {
+    const Param& p = params[i];
+    if (!out.empty()) out += ", ";
+    if (p.keyword_only && !star) {
+      out += "*, ";
+      star = true;
+    }
+    out += p.type_name + " " + p.name;
+    if (p.optional()) out += " = " + p.default_text;
+  }
+  return "(" + out + ")";
+}
+
+int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const {
+  std::vector<std::string> errs;
+  for (size_t i = 0; i < sigs.size(); ++i) {
+    Form f(sigs[i]);
+    out.params = sigs[i].params.data();
+    out.n = (int)sigs[i].params.size();
+    out.op = name.c_str();
+    std::fill(out.v, out.v + Args::kMax, nullptr);
+    if (self) out.v[0] = self;
+    std::string err;
+    if (f.parse(args, nargs, kwargs, out, err)) {
+      f.check_unpack(out);
+      return (int)i;
+    }
+    errs.push_back(std::move(err));
+  }
+  if (sigs.size() == 1) throw TypeError(errs[0]);
+  CallArgs c{args, nargs, {}};
+  if (kwargs) {
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(kwargs, &pos, &key, &value)) c.kwargs.push_back({PyUnicode_AsUTF8(key), value});
+  }
+  int plausible = -1, count = 0;
+  for (size_t i = 0; i < sigs.size(); ++i) {
+    Form f(sigs[i]);
+    if (f.min_args <= c.size() && c.size() <= f.max_args()) {
+      plausible = (int)i;
+      ++count;
+    }
+  }
+  if (count == 1) throw TypeError(errs[plausible]);
+  std::vector<std::string> texts;
+  for (const auto& s : sigs) texts.push_back(s.text());
+  throw TypeError(format_invalid_args(name, texts, c));
+}
+
+// ---------------------------------------------------------------- Args
+Tensor Args::tensor(int i) const { return py::reinterpret_borrow<py::object>(v[i]).cast<Tensor>(); }
+
+int64_t Args::int64(int i) const {
+  if (!v[i]) return params[i].default_int;
+  int64_t out;
+  int_like(v[i], out);
+  return out;
+}
+
+std::optional<int64_t> Args::opt_int64(int i) const {
+  if (!given(i)) return std::nullopt;
+  return int64(i);
+}
+
+DimVec Args::int_list(int i) const {
+  PyObject* o = v[i];
+  int64_t x;
+  if (int_like(o, x)) return DimVec{x};
+  DimVec out;
+  for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k) {
+    int_like(PySequence_Fast_GET_ITEM(o, k), x);
+    out.push_back(x);
+  }
+  return out;
+}
+
+bool Args::boolean(int i) const { return v[i] ? PyObject_IsTrue(v[i]) == 1 : params[i].default_bool; }
+
+double Args::float64(int i) const {
+  if (!v[i]) return params[i].default_float;
+  return py::reinterpret_borrow<py::object>(v[i]).cast<double>();
+}
+
+std::optional<Dtype> Args::dtype(int i) const {
+  if (!given(i)) return std::nullopt;
+  return py::reinterpret_borrow<py::object>(v[i]).cast<PyDtype&>().d;
+}
+
+MemoryFormat Args::memory_format(int i, MemoryFormat dflt) const { return memory_format_arg(obj(i), op, dflt); }
+
+// ---------------------------------------------------------------- binding the rows
+namespace {
+
+std::vector<std::string>& function_names() {
+  static std::vector<std::string> names;
+  return names;
+}
+
+struct Bound {
+  Overloads ov;
+  std::vector<OpFn> fns;
+  bool method = false;
+  bool no_args = false;  // a method whose only overload takes nothing but self
+  PyMethodDef def{};
+};
+
+// The one entry point of every table op (METH_FASTCALL): `capsule` holds the Bound; a
+// method's tensor comes first in args (the function is an instancemethod on Tensor).
+PyObject* call_row(PyObject* capsule, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  const Bound* b = static_cast<const Bound*>(PyCapsule_GetPointer(capsule, nullptr));
+  try {
+    const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    py::object kwargs;  // only when keywords were given
+    if (nkw) {
+      kwargs = py::reinterpret_steal<py::object>(PyDict_New());
+      for (Py_ssize_t k = 0; k < nkw; ++k)
+        if (PyDict_SetItem(kwargs.ptr(), PyTuple_GET_ITEM(kwnames, k), args[nargs + k]) < 0)
+          throw py::error_already_set();
+    }
+    Args a;
+    PyObject* self = b->method ? args[0] : nullptr;
+    const size_t skip = b->method ? 1 : 0;
+    if (b->no_args) {  // torch binds these methods as METH_NOARGS: CPython's messages
+      if (nkw) throw TypeError(str_cat("TensorBase.", b->ov.name, "() takes no keyword arguments"));
+      if (nargs > 1) throw TypeError(str_cat("TensorBase.", b->ov.name, "() takes no arguments (", nargs - 1, " given)"));
+    }
+    int k = b->ov.parse(self, args + skip, (size_t)nargs - skip, kwargs.ptr(), a);
+    Tensor out = b->fns[k](a);
+    return py::cast(std::move(out)).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<std::string>& table_functions() { return function_names(); }
+
+void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
+  // name -> (function form, method form), keeping the rows' order within each
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<Bound*, Bound*>> by_name;
+  for (size_t i = 0; i < n; ++i) {
+    for (uint8_t variant : {kFunction, kMethod}) {
+      if (!(rows[i].variants & variant)) continue;
+      Signature s = parse_schema(rows[i].schema, variant == kMethod);
+      auto& slot = by_name[s.name];
+      if (!slot.first && !slot.second) order.push_back(s.name);
+      Bound*& b = variant == kMethod ? slot.second : slot.first;
+      if (!b) {
+        b = new Bound();  // lives as long as the process (the functions point at it)
+        b->ov.name = s.name;
+        b->method = variant == kMethod;
+      }
+      b->ov.sigs.push_back(std::move(s));
+      b->fns.push_back(rows[i].fn);
+    }
+  }
+  for (const auto& name : order) {
+    auto [fn_form, method_form] = by_name[name];
+    for (Bound* b : {fn_form, method_form}) {
+      if (!b) continue;
+      b->no_args = b->method && b->ov.sigs.size() == 1 && b->ov.sigs[0].params.size() == 1;
+      b->def.ml_name = b->ov.name.c_str();
+      b->def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_row));
+      b->def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+      py::capsule cap(static_cast<void*>(b));
+      py::object f = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&b->def, cap.ptr(), m.ptr()));
+      if (!f) throw py::error_already_set();
+      if (b->method) {
+        py::object meth = py::reinterpret_steal<py::object>(PyInstanceMethod_New(f.ptr()));
+        if (!meth) throw py::error_already_set();
+        cls.attr(name.c_str()) = meth;
+      } else {
+        function_names().push_back(name);
+        m.attr(name.c_str()) = f;
+      }
+    }
+  }
+}
+
+}  // namespace pag::py_bind

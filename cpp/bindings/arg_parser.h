@@ -1,0 +1,109 @@
+// Note [Op table]: each public op is one row: torch's schema string (as
+// native_functions.yaml writes it), its variants (function, method) and the C++ call.
+// One parser, written once here, reads the schemas and applies torch's argument rules
+// to every call (torch/csrc/utils/python_arg_parser.cpp): a bool is not an int; an int
+// list is a tuple, list or Size of ints (or one int where the schema gives a size, as
+// int[1]); optional arguments take None; arguments after `*` are keyword-only; a
+// single int list parameter also takes its ints as separate arguments (expand(2, 3)).
+// When no overload fits, the TypeError is torch's, word for word (one signature: its
+// first problem; several: every signature with the arguments that did not fit,
+// invalid_arguments.cpp). Rows with the same name before the '.' are one Python
+// callable with those overloads, tried in order.
+//
+//   const OpRow kRows[] = {
+//       {"unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", kFunction | kMethod,
+//        [](const Args& a) { return unsqueeze(a.tensor(0), a.int64(1)); }},
+//   };
+//   def_rows(m, cls, kRows);
+//
+// In the C++ call, argument i is the schema's i-th (self is 0 in both variants).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bindings/common.h"
+
+namespace pag::py_bind {
+
+enum class ArgKind : uint8_t { Tensor, Int, IntList, Bool, Float, Scalar, Dtype, Str, MemoryFormat };
+
+struct Param {
+  ArgKind kind;
+  std::string name;
+  std::string type_name;     // as torch prints it: "int", "tuple of ints", "Tensor", ...
+  std::string default_text;  // as printed ("0", "-1", "False", "None"); empty: required
+  bool allow_none = false;   // `Type?` in the schema
+  bool keyword_only = false;
+  int list_size = 0;  // int[N]: N (a single int is taken for the list)
+  // the parsed default
+  int64_t default_int = 0;
+  bool default_bool = false;
+  double default_float = 0;
+  bool optional() const { return !default_text.empty(); }
+};
+
+// The parsed arguments of one call: slot i holds the schema's i-th argument (a borrowed
+// reference; null where it was not given, and None where None was given).
+class Args {
+ public:
+  static constexpr int kMax = 12;
+  const Param* params = nullptr;
+  int n = 0;
+  PyObject* v[kMax] = {};
+
+  bool given(int i) const { return v[i] && v[i] != Py_None; }
+  Tensor tensor(int i) const;
+  int64_t int64(int i) const;
+  std::optional<int64_t> opt_int64(int i) const;
+  DimVec int_list(int i) const;
+  bool boolean(int i) const;
+  double float64(int i) const;
+  std::optional<Dtype> dtype(int i) const;
+  MemoryFormat memory_format(int i, MemoryFormat dflt) const;
+  py::handle obj(int i) const { return v[i] ? py::handle(v[i]) : py::none(); }
+  const char* op = "";  // for messages
+  py::object packed;  // int-list varargs (expand(2, 3)) packed into one tuple
+};
+
+struct Signature {
+  std::string name;          // the Python name ("unsqueeze")
+  std::vector<Param> params;  // self first (the method form skips it)
+  bool method = false;
+  size_t min_args = 0, max_pos_args = 0;  // of the Python form
+  // torch's printed signature of the Python form: "(int dim)" or "(Tensor input, int dim)".
+  std::string text() const;
+};
+
+// Parses "name.overload(Type arg, ..., *, Type arg=default) -> Ret".
+Signature parse_schema(std::string_view schema, bool method);
+
+// An op's overloads in one Python form (method or function).
+struct Overloads {
+  std::string name;
+  std::vector<Signature> sigs;
+  // The index of the first overload that fits (args after self for a method), with
+  // `out` filled; raises torch's TypeError when none does.
+  int parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const;
+};
+
+using OpFn = Tensor (*)(const Args&);
+enum : uint8_t { kFunction = 1, kMethod = 2 };
+
+struct OpRow {
+  const char* schema;
+  uint8_t variants;
+  OpFn fn;
+};
+
+// Binds every row: one Python callable per name and variant.
+void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n);
+template <size_t N>
+void def_rows(py::module_& m, TensorClass& cls, const OpRow (&rows)[N]) {
+  def_rows(m, cls, rows, N);
+}
+
+// The names the op table exports as functions (pyautograd's public namespace takes these).
+const std::vector<std::string>& table_functions();
+
+}  // namespace pag::py_bind
