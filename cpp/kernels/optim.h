@@ -95,6 +95,17 @@ inline T madd(T a, T b, T c) {
   else return a * b + c;
 }
 
+// torch's lerp(start, end, w) with lw = w for |w| < 0.5 (start + w*(end-start)), else
+// lw = w - 1 (end + (w-1)*(end-start)); small_w = lerp_small(w).
+template <bool kFma, typename T>
+inline T lerp(T start, T end, T lw, bool small_w) {
+  return madd<kFma>(lw, end - start, small_w ? start : end);
+}
+template <typename T>
+inline bool lerp_small(T w) {
+  return (w < T(0) ? -w : w) < T(0.5);
+}
+
 // Runs fn(tensor_index, begin, end) over the concatenation of all tensors' elements
 // (kernels/optim/update.cpp; Note [Multi-tensor split]).
 void multi_tensor_apply(const std::vector<int64_t>& sizes,

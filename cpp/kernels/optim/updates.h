@@ -85,9 +85,8 @@ struct AdamUpdate {
   };
   template <typename T>
   static Hyper<T> hyper(const Args& a, double step) {
-    // torch's lerp: start + w*(end-start) for |w| < 0.5, else end + (w-1)*(end-start)
     const T w = (T)(1 - a.beta1);
-    const bool small_w = (w < T(0) ? -w : w) < T(0.5);
+    const bool small_w = optim_impl::lerp_small(w);
     const double step_size = a.lr / (1 - std::pow(a.beta1, step));
     const double bc2_sqrt = std::pow(1 - std::pow(a.beta2, step), 0.5);
     return {a.maximize ? T(-1) : T(1), (T)a.weight_decay, (T)(1 - a.lr * a.weight_decay), small_w ? w : w - T(1),
@@ -110,7 +109,7 @@ struct AdamUpdate {
       else d = madd<kFma>(h.wd, pv, d);
     }
     const T m0 = m_[i];
-    const T m = madd<kFma>(h.lw, d - m0, h.small_w ? m0 : d);
+    const T m = optim_impl::lerp<kFma>(m0, d, h.lw, h.small_w);
     m_[i] = m;
     const T v = madd<kFma>(h.c2 * d, d, v_[i] * h.b2);
     v_[i] = v;
@@ -125,7 +124,73 @@ struct AdamUpdate {
   }
 };
 
+// torch.optim.RMSprop (_single_tensor_rmsprop):
+//   step += 1; g = maximize ? -grad : grad; g = g.add(p, alpha=wd);
+//   sq.mul_(alpha).addcmul_(g, g, value=1-alpha);
+//   centered: ga.lerp_(g, 1-alpha); avg = sq.addcmul(ga, ga, value=-1).sqrt_()  else avg = sq.sqrt();
+//   avg.add_(eps);
+//   momentum > 0: buf.mul_(momentum).addcdiv_(g, avg); p.add_(buf, alpha=-lr)
+//   else:         p.addcdiv_(g, avg, value=-lr)
+struct RmspropUpdate {
+  static constexpr OptimSpec kSpec{"rmsprop", true, 3,
+                                   {{"square_avg", "square_avgs"}, {"momentum_buffer", "momentum buffers"},
+                                    {"grad_avg", "grad_avgs"}}};
+
+  struct Args {
+    double lr, alpha, eps, weight_decay, momentum;
+    bool centered, maximize;
+    explicit Args(const OptimOptions& o)
+        : lr(o.get("lr")), alpha(o.get("alpha")), eps(o.get("eps")), weight_decay(o.get("weight_decay")),
+          momentum(o.get("momentum")), centered(o.flag("centered")), maximize(o.flag("maximize")) {}
+  };
+  static unsigned states_used(const Args& a) { return 1u | (a.momentum > 0) << 1 | a.centered << 2; }
+
+  template <typename T>
+  struct Hyper {
+    T sign, wd, alpha, c, lw, eps, mom, neg_lr;
+    bool small_w;
+  };
+  template <typename T>
+  static Hyper<T> hyper(const Args& a, double) {
+    const T w = (T)(1 - a.alpha);
+    const bool small_w = optim_impl::lerp_small(w);
+    return {a.maximize ? T(-1) : T(1), (T)a.weight_decay, (T)a.alpha, w, small_w ? w : w - T(1),
+            (T)a.eps, (T)a.momentum, (T)(-a.lr), small_w};
+  }
+
+  static constexpr int kFlags = 3;
+  static unsigned flags(const Args& a, unsigned) {
+    return (a.weight_decay != 0) | (a.momentum > 0) << 1 | a.centered << 2;
+  }
+
+  template <bool kFma, bool kWd, bool kMomentum, bool kCentered, typename T>
+  static void element(const Hyper<T>& h, int64_t i, T* p, const T* g, T* sq_, T* buf, T* ga_) {
+    using optim_impl::madd;
+    T d = h.sign * g[i];
+    const T pv = p[i];
+    if constexpr (kWd) d = madd<kFma>(h.wd, pv, d);
+    const T sq = madd<kFma>(h.c * d, d, sq_[i] * h.alpha);
+    sq_[i] = sq;
+    T avg;
+    if constexpr (kCentered) {
+      const T ga = optim_impl::lerp<kFma>(ga_[i], d, h.lw, h.small_w);
+      ga_[i] = ga;
+      avg = std::sqrt(madd<kFma>(-ga, ga, sq));
+    } else {
+      avg = std::sqrt(sq);
+    }
+    avg = avg + h.eps;
+    if constexpr (kMomentum) {
+      const T b = buf[i] * h.mom + d / avg;
+      buf[i] = b;
+      p[i] = madd<kFma>(h.neg_lr, b, pv);
+    } else {
+      p[i] = pv + (h.neg_lr * d) / avg;
+    }
+  }
+};
+
 // Every update the driver runs, by kSpec.name (kernels/optim/update.cpp, update_avx2.cpp).
-#define PAG_OPTIM_UPDATES(X) X(SgdUpdate) X(AdamUpdate)
+#define PAG_OPTIM_UPDATES(X) X(SgdUpdate) X(AdamUpdate) X(RmspropUpdate)
 
 }  // namespace pag::kernels
