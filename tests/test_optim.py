@@ -234,8 +234,7 @@ def fma_on_both():
 
 @pytest.mark.skipif(not fma_on_both(), reason="bit-exact only where pag and torch both use FMA")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("cfg", [dict(lr=0.1, momentum=0.9), dict(lr=0.05, momentum=0.8, dampening=0.2,
-                                                                  weight_decay=0.01, maximize=True),
+@pytest.mark.parametrize("cfg", [dict(lr=0.05, momentum=0.8, dampening=0.2, weight_decay=0.01, maximize=True),
                                  dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.05), dict(lr=0.1)],
                          ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_sgd_bit_exact_60_steps(cfg, dtype):
@@ -311,8 +310,8 @@ def test_sqrt_updates_bit_exact_against_torch_ops(name, cfg, dtype):
     # Note [Optimizer rounding]: with torch's own ops and a correctly rounded sqrt in place of
     # VML's, the functors reproduce torch's update bit for bit over 60 steps
     r = np.random.default_rng(4)
-    p0 = r.standard_normal(70001).astype(dtype)
-    grads = [r.standard_normal(70001).astype(dtype) for _ in range(60)]
+    p0 = r.standard_normal(4099).astype(dtype)
+    grads = [r.standard_normal(4099).astype(dtype) for _ in range(60)]
     pp = pag.tensor(p0.copy(), requires_grad=True)
     opt = getattr(pag.optim, name)([pp], **cfg)
     for g in grads:
