@@ -1,4 +1,4 @@
-"""pyautograd.optim against torch.optim: trajectories of SGD / Adam / AdamW over a
+"""pyautograd.optim against torch.optim: trajectories of SGD / Adam / AdamW / RMSprop over a
 grid of options, state_dict round trips, param groups, zero_grad, errors, repr,
 and the lr schedulers' sequences. Every test runs torch on the same values."""
 import copy
@@ -60,7 +60,7 @@ def close(p, t, dtype=np.float32, msg="", **kw):
     np.testing.assert_allclose(p.detach().numpy(), t.detach().numpy(), err_msg=msg, **(kw or tol(dtype)))
 
 
-def compare_states(popt, topt, pparams, tparams, dtype=np.float32):
+def compare_states(popt, topt, pparams, tparams, dtype=np.float32, t=None):
     assert len(popt.state) == len(topt.state)
     for pp, tp in zip(pparams, tparams):
         ps, ts = popt.state[pp], topt.state[tp]
@@ -72,19 +72,19 @@ def compare_states(popt, topt, pparams, tparams, dtype=np.float32):
                 # states accumulate gradients, whose autograd rounding differs near cancellations:
                 # tolerances relative to the state's scale
                 scale = float(ts[k].abs().max()) if ts[k].numel() else 0.0
-                t = tol(dtype)
+                t = t or tol(dtype)
                 close(ps[k], ts[k], dtype, msg=k, rtol=t["rtol"], atol=t["atol"] + t["rtol"] * scale)
             else:
                 assert ps[k] == ts[k]
 
 
-def check_trajectory(make_opt, dtype=np.float32, steps=100):
+def check_trajectory(make_opt, dtype=np.float32, steps=100, t=None):
     tparams, topt = train(torch, make_opt, steps, dtype)
     pparams, popt = train(pag, make_opt, steps, dtype)
     for i, (pp, tp) in enumerate(zip(pparams, tparams)):
-        close(pp, tp, dtype, msg=f"param {i}")
+        close(pp, tp, dtype, msg=f"param {i}", **(t or {}))
         assert pp.is_leaf and pp.grad_fn is None and pp.requires_grad
-    compare_states(popt, topt, pparams, tparams, dtype)
+    compare_states(popt, topt, pparams, tparams, dtype, t)
 
 
 # ---------------------------------------------------------------- trajectories
@@ -112,6 +112,21 @@ ADAM_CONFIGS = [
 ]
 
 
+# alpha stays near 1 here: with a short average (alpha=0.3) RMSprop is nearly sign descent,
+# where a last-bit difference of autograd's rounding in a near-zero gradient flips a whole
+# step; the fixed-gradient grid below covers small alphas
+RMSPROP_CONFIGS = [
+    dict(),
+    dict(lr=0.005, alpha=0.995),
+    dict(lr=0.005, momentum=0.9),
+    dict(lr=0.005, centered=True),
+    dict(lr=0.005, weight_decay=0.1),
+    dict(lr=0.002, momentum=0.5, centered=True, weight_decay=0.05),
+    dict(lr=0.005, eps=1e-3, maximize=True),
+    dict(lr=0.002, momentum=0.8, centered=True, maximize=True, weight_decay=0.01),
+]
+
+
 @pytest.mark.parametrize("cfg", SGD_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_sgd_trajectory(cfg):
     check_trajectory(lambda fw, ps: fw.optim.SGD(ps, **cfg))
@@ -128,9 +143,19 @@ def test_adamw_trajectory(cfg):
     check_trajectory(lambda fw, ps: fw.optim.AdamW(ps, **cfg))
 
 
+@pytest.mark.parametrize("cfg", RMSPROP_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
+def test_rmsprop_trajectory(cfg):
+    # RMSprop's step lr * g / sqrt(v) does not shrink with the gradient, so the last-bit
+    # differences of autograd's sums reach the parameters at their relative size: over 100
+    # float32 steps a few elements differ by up to about 1e-5
+    check_trajectory(lambda fw, ps: fw.optim.RMSprop(ps, **cfg), t=dict(rtol=1e-4, atol=2e-5))
+
+
 @pytest.mark.parametrize("name,cfg", [("SGD", dict(lr=0.05, momentum=0.9, weight_decay=0.01)),
                                       ("Adam", dict(lr=0.01, amsgrad=True)),
-                                      ("AdamW", dict(lr=0.01))])
+                                      ("AdamW", dict(lr=0.01)),
+                                      ("RMSprop", dict(lr=0.005)),
+                                      ("RMSprop", dict(lr=0.002, momentum=0.9, centered=True, weight_decay=0.01))])
 def test_trajectory_float64(name, cfg):
     check_trajectory(lambda fw, ps: getattr(fw.optim, name)(ps, **cfg), dtype=np.float64)
 
@@ -165,6 +190,12 @@ def adam_grid():
         yield dict(lr=0.01, betas=betas, eps=eps, amsgrad=ams, weight_decay=wd, maximize=maxi)
 
 
+def rmsprop_grid():
+    for alpha, mom, cen, wd, maxi in itertools.product([0.99, 0.3], [0, 0.9], [False, True], [0, 0.1],
+                                                       [False, True]):
+        yield dict(lr=0.01, alpha=alpha, momentum=mom, centered=cen, weight_decay=wd, maximize=maxi)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sgd_grid_fixed_grads(dtype):
     # Note [Optimizer rounding]: SGD's update is the same sequence of roundings as torch's (bit for bit
@@ -185,8 +216,119 @@ def test_adam_grid_fixed_grads(name, dtype):
             close(pp, tp, dtype, msg=str(cfg))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rmsprop_grid_fixed_grads(dtype):
+    # Note [Optimizer rounding]: RMSprop divides by a sqrt, which torch takes from MKL's VML;
+    # over 60 steps the trajectories agree to a few ulps of the update
+    t = dict(rtol=1e-4, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    for cfg in rmsprop_grid():
+        make = lambda fw, ps: fw.optim.RMSprop(ps, **cfg)  # noqa: E731
+        for pp, tp in zip(run_fixed(pag, make, dtype, 60), run_fixed(torch, make, dtype, 60)):
+            close(pp, tp, dtype, msg=str(cfg), **t)
+
+
+def fma_on_both():
+    # pag's update loops and torch's kernels both use FMA (Note [Optimizer rounding])
+    return torch.backends.cpu.get_cpu_capability() != "DEFAULT" and pag._C._gemm_isa() != "generic"
+
+
+@pytest.mark.skipif(not fma_on_both(), reason="bit-exact only where pag and torch both use FMA")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cfg", [dict(lr=0.05, momentum=0.8, dampening=0.2, weight_decay=0.01, maximize=True),
+                                 dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.05), dict(lr=0.1)],
+                         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_sgd_bit_exact_60_steps(cfg, dtype):
+    # torch's SGD and the driver's SGD functor agree bit for bit, threaded spans included
+    make = lambda fw, ps: fw.optim.SGD(ps, **cfg)  # noqa: E731
+    shapes = GRID_SHAPES + [(70001,)]
+    for pp, tp in zip(run_fixed(pag, make, dtype, 60, shapes), run_fixed(torch, make, dtype, 60, shapes)):
+        np.testing.assert_array_equal(pp.detach().numpy(), tp.detach().numpy(), err_msg=str(cfg))
+
+
+def correctly_rounded_sqrt(x):
+    return torch.from_numpy(np.sqrt(x.numpy()))
+
+
+def torch_ops_rmsprop(p, grads, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    # torch's _single_tensor_rmsprop, op by op, with the sqrt correctly rounded
+    sq, ga, buf = torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p)
+    for g in grads:
+        g = -g if maximize else g
+        if weight_decay != 0:
+            g = g.add(p, alpha=weight_decay)
+        sq.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+        if centered:
+            ga.lerp_(g, 1 - alpha)
+            avg = correctly_rounded_sqrt(sq.addcmul(ga, ga, value=-1))
+        else:
+            avg = correctly_rounded_sqrt(sq)
+        avg = avg.add_(eps)
+        if momentum > 0:
+            buf.mul_(momentum).addcdiv_(g, avg)
+            p.add_(buf, alpha=-lr)
+        else:
+            p.addcdiv_(g, avg, value=-lr)
+    return p
+
+
+def torch_ops_adam(p, grads, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled):
+    # torch's _single_tensor_adam, op by op, with the sqrt correctly rounded
+    m, v, vmax = torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p)
+    beta1, beta2 = betas
+    for step, g in enumerate(grads, 1):
+        g = -g if maximize else g
+        if weight_decay != 0:
+            if decoupled:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                g = g.add(p, alpha=weight_decay)
+        m.lerp_(g, 1 - beta1)
+        v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        if amsgrad:
+            torch.maximum(vmax, v, out=vmax)
+            denom = (correctly_rounded_sqrt(vmax) / bias_correction2_sqrt).add_(eps)
+        else:
+            denom = (correctly_rounded_sqrt(v) / bias_correction2_sqrt).add_(eps)
+        p.addcdiv_(m, denom, value=-step_size)
+    return p
+
+
+@pytest.mark.skipif(not fma_on_both(), reason="bit-exact only where pag and torch both use FMA")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,cfg", [
+    ("RMSprop", dict(lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)),
+    ("RMSprop", dict(lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.1, momentum=0.9, centered=True, maximize=True)),
+    ("RMSprop", dict(lr=0.01, alpha=0.3, eps=1e-6, weight_decay=0.05, momentum=0.5, centered=False, maximize=False)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0, momentum=0, centered=True, maximize=False)),
+    ("Adam", dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)),
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.6), eps=1e-3, weight_decay=0.1, amsgrad=True, maximize=True)),
+    ("AdamW", dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, amsgrad=True, maximize=False)),
+], ids=lambda c: c if isinstance(c, str) else ",".join(f"{k}={v}" for k, v in c.items()))
+def test_sqrt_updates_bit_exact_against_torch_ops(name, cfg, dtype):
+    # Note [Optimizer rounding]: with torch's own ops and a correctly rounded sqrt in place of
+    # VML's, the functors reproduce torch's update bit for bit over 60 steps
+    r = np.random.default_rng(4)
+    p0 = r.standard_normal(4099).astype(dtype)
+    grads = [r.standard_normal(4099).astype(dtype) for _ in range(60)]
+    pp = pag.tensor(p0.copy(), requires_grad=True)
+    opt = getattr(pag.optim, name)([pp], **cfg)
+    for g in grads:
+        pp.grad = pag.tensor(g)
+        opt.step()
+    tgrads = [torch.tensor(g) for g in grads]
+    with torch.no_grad():
+        if name == "RMSprop":
+            tp = torch_ops_rmsprop(torch.tensor(p0.copy()), tgrads, **cfg)
+        else:
+            tp = torch_ops_adam(torch.tensor(p0.copy()), tgrads, **cfg, decoupled=name == "AdamW")
+    np.testing.assert_array_equal(pp.detach().numpy(), tp.numpy())
+
+
 @pytest.mark.parametrize("name,cfg", [("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
-                                      ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.01))])
+                                      ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.01)),
+                                      ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.01))])
 def test_large_tensors_threaded(name, cfg):
     # above the parallel grain the flat range is split across threads (Note [Multi-tensor split])
     make = lambda fw, ps: getattr(fw.optim, name)(ps, **cfg)  # noqa: E731
@@ -195,7 +337,8 @@ def test_large_tensors_threaded(name, cfg):
         close(pp, tp)
 
 
-@pytest.mark.parametrize("name,cfg", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True))])
+@pytest.mark.parametrize("name,cfg", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                                      ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True))])
 def test_noncontiguous_and_mixed_dtype_params(name, cfg):
     # a transposed leaf (its state and grad laid out differently) and a float64 param in one group
     r = np.random.default_rng(3)
@@ -221,7 +364,7 @@ def test_noncontiguous_and_mixed_dtype_params(name, cfg):
 
 # ---------------------------------------------------------------- semantics
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
 def test_tensor_lr_with_scheduler(name):
     # a Tensor lr stays a tensor; the scheduler fills it in place
     out = []
@@ -277,7 +420,10 @@ def test_step_bumps_versions_and_records_nothing():
 def test_state_entries_like_torch():
     for name, cfg, keys in [("SGD", dict(lr=0.1, momentum=0.9), ["momentum_buffer"]), ("SGD", dict(lr=0.1), []),
                             ("Adam", dict(amsgrad=True), ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
-                            ("AdamW", {}, ["step", "exp_avg", "exp_avg_sq"])]:
+                            ("AdamW", {}, ["step", "exp_avg", "exp_avg_sq"]),
+                            ("RMSprop", {}, ["step", "square_avg"]),
+                            ("RMSprop", dict(momentum=0.9, centered=True),
+                             ["step", "square_avg", "momentum_buffer", "grad_avg"])]:
         tparams, topt = train(torch, lambda fw, ps: getattr(fw.optim, name)(ps, **cfg), steps=3)
         pparams, popt = train(pag, lambda fw, ps: getattr(fw.optim, name)(ps, **cfg), steps=3)
         for pp, tp in zip(pparams, tparams):
@@ -362,7 +508,8 @@ def test_param_groups_different_lrs():
 
 
 @pytest.mark.parametrize("name,cfg", [("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
-                                      ("Adam", dict(lr=0.01, amsgrad=True)), ("AdamW", dict(lr=0.01))])
+                                      ("Adam", dict(lr=0.01, amsgrad=True)), ("AdamW", dict(lr=0.01)),
+                                      ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True))])
 def test_state_dict_round_trip(name, cfg):
     def make(fw, ps):
         return getattr(fw.optim, name)([{"params": ps[:1], "lr": cfg["lr"] * 2}, {"params": ps[1:]}], **cfg)
@@ -444,6 +591,12 @@ def test_validation_errors():
         lambda fw, p: fw.optim.AdamW([p], lr=-1.0),
         lambda fw, p: fw.optim.AdamW([p], betas=(0.9, 1)),
         lambda fw, p: fw.optim.Adam([p], lr=fw.tensor([0.1, 0.2])),
+        lambda fw, p: fw.optim.RMSprop([p], lr=-1),
+        lambda fw, p: fw.optim.RMSprop([p], eps=-1e-8),
+        lambda fw, p: fw.optim.RMSprop([p], momentum=-0.9),
+        lambda fw, p: fw.optim.RMSprop([p], weight_decay=-0.1),
+        lambda fw, p: fw.optim.RMSprop([p], alpha=-0.5),
+        lambda fw, p: fw.optim.RMSprop([p], lr=fw.tensor([0.1, 0.2])),
         lambda fw, p: fw.optim.Optimizer([p], {}).step(),
         lambda fw, p: fw.optim.lr_scheduler.StepLR(object(), 3),
     ]
@@ -451,11 +604,12 @@ def test_validation_errors():
         helper_test_exception(*both(f))
 
 
-def test_adam_capturable_needs_an_accelerator():
+@pytest.mark.parametrize("name", ["Adam", "RMSprop"])
+def test_capturable_needs_an_accelerator(name):
     def f(fw):
         p = fw.zeros(2, requires_grad=True)
         p.grad = fw.ones(2)
-        fw.optim.Adam([p], capturable=True).step()
+        getattr(fw.optim, name)([p], capturable=True).step()
     helper_test_exception(lambda: f(torch), lambda: f(pag))
 
 
@@ -473,7 +627,8 @@ def test_repr_like_torch():
                 fw.optim.Adam([a]), fw.optim.Adam([{"params": [a]}, {"params": [b], "lr": 0.1}], amsgrad=True,
                                                   betas=(0.8, 0.9), eps=1e-6, weight_decay=1e-4),
                 fw.optim.AdamW([a, b], lr=3e-4, fused=True), fw.optim.SGD([a], lr=0.1, foreach=False),
-                fw.optim.AdamW([a], lr=fw.tensor(0.01), capturable=True)]
+                fw.optim.AdamW([a], lr=fw.tensor(0.01), capturable=True), fw.optim.RMSprop([a]),
+                fw.optim.RMSprop([{"params": [a]}, {"params": [b], "lr": 0.1}], momentum=0.9, centered=True)]
         fw.optim.lr_scheduler.StepLR(opts[0], 3)
         fw.optim.lr_scheduler.CosineAnnealingLR(opts[3], 10)
         return [repr(o) for o in opts]

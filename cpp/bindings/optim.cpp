@@ -1,7 +1,8 @@
-// Bindings for ops/optim.cpp: the fused steps behind pyautograd.optim (private names).
+// Bindings for ops/optim.cpp: the one fused step behind pyautograd.optim (a private name).
 #include <optional>
 
 #include "bindings/common.h"
+#include "kernels/optim.h"
 
 namespace pag::py_bind {
 
@@ -18,18 +19,28 @@ std::vector<Tensor> optional_list(const std::vector<std::optional<Tensor>>& v) {
 }  // namespace
 
 void init_optim(py::module_& m) {
-  m.def("_sgd_step", [](const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                        const std::vector<std::optional<Tensor>>& momentum_buffers, double lr, double momentum,
-                        double dampening, double weight_decay, bool nesterov, bool maximize) {
-    return sgd_step_(params, grads, optional_list(momentum_buffers), lr, momentum, dampening, weight_decay, nesterov,
-                     maximize);
-  }, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::kw_only(), py::arg("lr"),
-        py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"),
-        py::call_guard<py::gil_scoped_release>());  // Note [GIL release]: pure C++ between the conversions
-  m.def("_adam_step", &adam_step_, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"),
-        py::arg("max_exp_avg_sqs"), py::arg("state_steps"), py::kw_only(), py::arg("lr"), py::arg("beta1"),
-        py::arg("beta2"), py::arg("weight_decay"), py::arg("eps"), py::arg("amsgrad"), py::arg("maximize"),
-        py::arg("decoupled_weight_decay"), py::call_guard<py::gil_scoped_release>());
+  // _optimizer_step(name, params, grads, states, state_steps, **hyper): `states` one list
+  // per state buffer of the update (Note [Optimizer driver]); returns the state lists
+  // when it created any entry (None entries), else None. Hyper-parameters are numbers
+  // or bools, by the names the update reads.
+  m.def("_optimizer_step", [](const std::string& name, const std::vector<Tensor>& params,
+                              const std::vector<Tensor>& grads,
+                              const std::vector<std::vector<std::optional<Tensor>>>& states,
+                              const std::vector<Tensor>& state_steps, const py::kwargs& hyper) -> py::object {
+    kernels::OptimOptions options;
+    options.items.reserve(hyper.size());
+    for (auto [k, v] : hyper) options.items.emplace_back(py::cast<std::string>(k), py::cast<double>(v));
+    std::vector<std::vector<Tensor>> lists;
+    lists.reserve(states.size());
+    for (const auto& s : states) lists.push_back(optional_list(s));
+    std::vector<std::vector<Tensor>> created;
+    {
+      py::gil_scoped_release release;  // Note [GIL release]: pure C++ between the conversions
+      created = optimizer_step_(name, params, grads, std::move(lists), state_steps, options);
+    }
+    if (created.empty()) return py::none();
+    return py::cast(created);
+  }, py::arg("name"), py::arg("params"), py::arg("grads"), py::arg("states"), py::arg("state_steps"));
 }
 
 }  // namespace pag::py_bind

@@ -186,17 +186,17 @@ Tensor alias(const Tensor& a);  // x[...]: a new view of the whole tensor (Alias
 Tensor index_put_slice_grad(Tensor z, Tensor region, const Tensor& g);
 
 // ---- optimizers (ops/optim.cpp): fused multi-tensor updates in place, never recorded ----
-// One call updates every parameter of a param group (torch's SGD / Adam / AdamW step).
-// Returns the momentum buffers, a new one wherever momentum_buffers[i] is undefined;
-// nothing when momentum == 0.
-std::vector<Tensor> sgd_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                              const std::vector<Tensor>& momentum_buffers, double lr, double momentum,
-                              double dampening, double weight_decay, bool nesterov, bool maximize);
-// state_steps: 0-dim float tensors, incremented here; max_exp_avg_sqs is used only with amsgrad.
-void adam_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
-                const std::vector<Tensor>& max_exp_avg_sqs, const std::vector<Tensor>& state_steps, double lr,
-                double beta1, double beta2, double weight_decay, double eps, bool amsgrad, bool maximize,
-                bool decoupled_weight_decay);
+// One call updates every parameter of a param group with the update functor `name`
+// (kernels/optim/updates.h; Note [Optimizer driver]): `states` holds one list per state
+// buffer the update uses with these options (an empty list for one it does not use);
+// `state_steps` one 0-dim floating point tensor per parameter, incremented here, when
+// the update keeps a step. An undefined state entry is created (torch's lazily created
+// momentum buffer); the state lists are returned when any was, nothing otherwise.
+namespace kernels { struct OptimOptions; }  // kernels/optim.h: hyper-parameters by name
+std::vector<std::vector<Tensor>> optimizer_step_(const std::string& name, const std::vector<Tensor>& params,
+                                                 const std::vector<Tensor>& grads,
+                                                 std::vector<std::vector<Tensor>> states,
+                                                 const std::vector<Tensor>& state_steps,
+                                                 const kernels::OptimOptions& options);
 
 }  // namespace pag

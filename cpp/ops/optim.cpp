@@ -1,7 +1,7 @@
-// Optimizer steps: one call updates a whole param group in place through the fused
-// multi-tensor kernels (kernels/optim.h). They write parameters and state directly,
-// outside autograd (torch runs its step under no_grad), and bump the version
-// counters of what they write.
+// Optimizer steps: one call updates a whole param group in place through the
+// generic multi-tensor driver and the named update functor (Note [Optimizer driver]).
+// It writes parameters and state directly, outside autograd (torch runs its step
+// under no_grad), and bumps the version counters of what it writes.
 #include <algorithm>
 #include <cmath>
 
@@ -90,110 +90,88 @@ std::vector<std::pair<Dtype, std::vector<size_t>>> by_dtype(const std::vector<Te
 
 }  // namespace
 
-std::vector<Tensor> sgd_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                              const std::vector<Tensor>& momentum_buffers, double lr, double momentum,
-                              double dampening, double weight_decay, bool nesterov, bool maximize) {
-  const char* op = "sgd";
-  const bool has_mom = momentum != 0;
-  check_lists(op, "gradients", params.size(), grads.size());
-  if (has_mom) check_lists(op, "momentum buffers", params.size(), momentum_buffers.size());
-  for (size_t i = 0; i < params.size(); ++i) {
-    check_param(op, i, params[i]);
-    check_operand(op, "gradient", i, params[i], grads[i]);
-    if (has_mom && momentum_buffers[i].defined()) check_operand(op, "momentum_buffer", i, params[i], momentum_buffers[i]);
-  }
-  AutoGradMode no_grad(false);
-  std::vector<Tensor> bufs;
-  if (has_mom) {
-    bufs = momentum_buffers;
-    for (size_t i = 0; i < params.size(); ++i)
-      if (!bufs[i].defined())
-        bufs[i] = non_overlapping_and_dense(params[i]) ? empty_strided_like_layout(params[i], params[i].dtype())
-                                      : empty(params[i].sizes(), params[i].dtype());
-  }
-  const kernels::SgdArgs args{lr, momentum, dampening, weight_decay, nesterov, maximize};
-  for (auto& [dtype, idx] : by_dtype(params)) {
-    Staging st;
-    std::vector<kernels::SgdTensor> ts;
-    for (size_t i : idx) {
-      const Tensor& p = params[i];
-      if (p.numel() == 0) continue;
-      const bool direct = non_overlapping_and_dense(p) && same_layout(p, grads[i]) && (!has_mom || same_layout(p, bufs[i]));
-      kernels::SgdTensor t{};
-      t.param = st.use(p, direct, true);
-      t.grad = st.use(grads[i], direct, false);
-      if (has_mom) {
-        t.init_buffer = !momentum_buffers[i].defined();
-        t.momentum_buffer = st.use(bufs[i], direct, true);
-      }
-      t.n = p.numel();
-      ts.push_back(t);
-    }
-    kernels::sgd_update(dtype, args, ts);
-    st.finish();
-  }
-  return bufs;
-}
-
-void adam_step_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
-                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
-                const std::vector<Tensor>& max_exp_avg_sqs, const std::vector<Tensor>& state_steps, double lr,
-                double beta1, double beta2, double weight_decay, double eps, bool amsgrad, bool maximize,
-                bool decoupled_weight_decay) {
-  const char* op = "adam";
+std::vector<std::vector<Tensor>> optimizer_step_(const std::string& name, const std::vector<Tensor>& params,
+                                                 const std::vector<Tensor>& grads,
+                                                 std::vector<std::vector<Tensor>> states,
+                                                 const std::vector<Tensor>& state_steps,
+                                                 const kernels::OptimOptions& options) {
+  const kernels::OptimUpdate* u = kernels::find_optim_update(name);
+  if (!u) throw Error(str_cat("optimizer step: no update named '", name, "'"));
+  const kernels::OptimSpec& spec = *u->spec;
+  const char* op = spec.name;
   const size_t n = params.size();
+  if (states.size() > (size_t)spec.num_states)
+    throw Error(str_cat(op, ": expected at most ", spec.num_states, " state lists, got ", states.size()));
+  states.resize(spec.num_states);
+  const unsigned used = u->states_used(options);
+  auto uses = [&](int k) { return (used >> k & 1u) != 0; };
   check_lists(op, "gradients", n, grads.size());
-  check_lists(op, "exp_avgs", n, exp_avgs.size());
-  check_lists(op, "exp_avg_sqs", n, exp_avg_sqs.size());
-  check_lists(op, "state steps", n, state_steps.size());
-  if (amsgrad) check_lists(op, "max_exp_avg_sqs", n, max_exp_avg_sqs.size());
+  for (int k = 0; k < spec.num_states; ++k)
+    if (uses(k)) check_lists(op, spec.states[k].list_name, n, states[k].size());
+  if (spec.has_step) check_lists(op, "state steps", n, state_steps.size());
   for (size_t i = 0; i < n; ++i) {
     check_param(op, i, params[i]);
     check_operand(op, "gradient", i, params[i], grads[i]);
-    check_operand(op, "exp_avg", i, params[i], exp_avgs[i]);
-    check_operand(op, "exp_avg_sq", i, params[i], exp_avg_sqs[i]);
-    if (amsgrad) check_operand(op, "max_exp_avg_sq", i, params[i], max_exp_avg_sqs[i]);
-    const Tensor& s = state_steps[i];
-    if (!s.defined() || s.numel() != 1 || !is_floating(s.dtype()))
-      throw Error(str_cat(op, ": the step of parameter ", i, " must be a 1-element floating point tensor"));
+    for (int k = 0; k < spec.num_states; ++k)
+      if (uses(k) && states[k][i].defined()) check_operand(op, spec.states[k].name, i, params[i], states[k][i]);
+    if (spec.has_step) {
+      const Tensor& s = state_steps[i];
+      if (!s.defined() || s.numel() != 1 || !is_floating(s.dtype()))
+        throw Error(str_cat(op, ": the step of parameter ", i, " must be a 1-element floating point tensor"));
+    }
   }
   AutoGradMode no_grad(false);
-  // The step counters and bias corrections, in double as torch's Python code computes them.
-  std::vector<double> step_size(n), bc2_sqrt(n);
-  for (size_t i = 0; i < n; ++i) {
-    const Tensor& s = state_steps[i];
-    double step = PAG_DISPATCH_FLOATING(s.dtype(), "adam", [&] {
-      scalar_t* v = s.data<scalar_t>();
-      *v += scalar_t(1);
-      return (double)*v;
-    });
-    s.bump_version();
-    step_size[i] = lr / (1 - std::pow(beta1, step));
-    bc2_sqrt[i] = std::pow(1 - std::pow(beta2, step), 0.5);
+  // The step counters, in double as torch's Python code reads them.
+  std::vector<double> steps(n, 0.0);
+  if (spec.has_step)
+    for (size_t i = 0; i < n; ++i) {
+      const Tensor& s = state_steps[i];
+      steps[i] = PAG_DISPATCH_FLOATING(s.dtype(), "optimizer step", [&] {
+        scalar_t* v = s.data<scalar_t>();
+        *v += scalar_t(1);
+        return (double)*v;
+      });
+      s.bump_version();
+    }
+  // Lazily created state (SGD's momentum buffer): laid out like its parameter, filled by the update.
+  std::vector<unsigned> fresh(n, 0u);
+  bool created = false;
+  for (int k = 0; k < spec.num_states; ++k) {
+    if (!uses(k)) continue;
+    for (size_t i = 0; i < n; ++i) {
+      Tensor& t = states[k][i];
+      if (t.defined()) continue;
+      const Tensor& p = params[i];
+      t = non_overlapping_and_dense(p) ? empty_strided_like_layout(p, p.dtype()) : empty(p.sizes(), p.dtype());
+      fresh[i] |= 1u << k;
+      created = true;
+    }
   }
-  const kernels::AdamArgs args{lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay};
   for (auto& [dtype, idx] : by_dtype(params)) {
     Staging st;
-    std::vector<kernels::AdamTensor> ts;
+    std::vector<kernels::OptimTensor> ts;
+    ts.reserve(idx.size());
     for (size_t i : idx) {
       const Tensor& p = params[i];
       if (p.numel() == 0) continue;
-      const bool direct = non_overlapping_and_dense(p) && same_layout(p, grads[i]) && same_layout(p, exp_avgs[i]) &&
-                          same_layout(p, exp_avg_sqs[i]) && (!amsgrad || same_layout(p, max_exp_avg_sqs[i]));
-      kernels::AdamTensor t{};
+      bool direct = non_overlapping_and_dense(p) && same_layout(p, grads[i]);
+      for (int k = 0; k < spec.num_states; ++k)
+        if (uses(k)) direct = direct && same_layout(p, states[k][i]);
+      kernels::OptimTensor t{};
       t.param = st.use(p, direct, true);
       t.grad = st.use(grads[i], direct, false);
-      t.exp_avg = st.use(exp_avgs[i], direct, true);
-      t.exp_avg_sq = st.use(exp_avg_sqs[i], direct, true);
-      t.max_exp_avg_sq = amsgrad ? st.use(max_exp_avg_sqs[i], direct, true) : nullptr;
+      for (int k = 0; k < spec.num_states; ++k)
+        if (uses(k)) t.state[k] = st.use(states[k][i], direct, true);
       t.n = p.numel();
-      t.step_size = step_size[i];
-      t.bias_correction2_sqrt = bc2_sqrt[i];
+      t.step = steps[i];
+      t.fresh = fresh[i];
       ts.push_back(t);
     }
-    kernels::adam_update(dtype, args, ts);
+    u->update(dtype, options, ts);
     st.finish();
   }
+  if (!created) return {};
+  return states;
 }
 
 }  // namespace pag

@@ -136,9 +136,9 @@ class Adam(Optimizer):
                 raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
                                      "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
             beta1, beta2 = group["betas"]
-            _C._adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps,
-                          lr=_get_value(group["lr"]), beta1=_get_value(beta1), beta2=_get_value(beta2),
-                          weight_decay=_get_value(group["weight_decay"]), eps=group["eps"],
-                          amsgrad=group["amsgrad"], maximize=group["maximize"],
-                          decoupled_weight_decay=group["decoupled_weight_decay"])
+            _C._optimizer_step("adam", params, grads, [exp_avgs, exp_avg_sqs, max_exp_avg_sqs], state_steps,
+                               lr=_get_value(group["lr"]), beta1=_get_value(beta1), beta2=_get_value(beta2),
+                               weight_decay=_get_value(group["weight_decay"]), eps=group["eps"],
+                               amsgrad=group["amsgrad"], maximize=group["maximize"],
+                               decoupled_weight_decay=group["decoupled_weight_decay"])
         return loss

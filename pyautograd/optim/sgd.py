@@ -86,11 +86,12 @@ class SGD(Optimizer):
                         bufs.append(state[p].get("momentum_buffer"))
             if not params:
                 continue
-            new_bufs = _C._sgd_step(params, grads, bufs, lr=_get_value(group["lr"]), momentum=momentum,
-                                    dampening=group["dampening"], weight_decay=_get_value(group["weight_decay"]),
-                                    nesterov=group["nesterov"], maximize=group["maximize"])
-            if momentum != 0 and any(b is None for b in bufs):
-                for p, old, new in zip(params, bufs, new_bufs):
+            created = _C._optimizer_step("sgd", params, grads, [bufs], [], lr=_get_value(group["lr"]),
+                                         momentum=momentum, dampening=group["dampening"],
+                                         weight_decay=_get_value(group["weight_decay"]),
+                                         nesterov=group["nesterov"], maximize=group["maximize"])
+            if created is not None:
+                for p, old, new in zip(params, bufs, created[0]):
                     if old is None:
                         state[p]["momentum_buffer"] = new
         return loss

@@ -1,28 +1,22 @@
-// The multi-tensor driver of the optimizer updates and the choice between the
-// span loops built for any x86-64 (no FMA, as torch's DEFAULT kernels) and for
-// AVX2 + FMA (Note [Optimizer rounding]).
+// The multi-tensor driver of the optimizer updates (Note [Optimizer driver]): the
+// registry of update functors, the per-tensor scalars, the split into parallel spans
+// and the choice between the loops built for any x86-64 (no FMA, as torch's DEFAULT
+// kernels) and for AVX2 + FMA (Note [Optimizer rounding]).
 #include <algorithm>
+#include <cstring>
 
+#include "core/error.h"
+#include "kernels/cpu.h"
 #include "kernels/loops.h"
-#include "kernels/optim.h"
+#include "kernels/optim/updates.h"
 
 namespace pag::kernels {
 
-void sgd_span_avx2(Dtype d, const SgdArgs& a, const SgdTensor& t, int64_t lo, int64_t hi);
-void adam_span_avx2(Dtype d, const AdamArgs& a, const AdamTensor& t, int64_t lo, int64_t hi);
-
-namespace {
-
-bool use_avx2_fma() {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-#else
-  return false;
-#endif
+double OptimOptions::get(const char* name) const {
+  for (const auto& [k, v] : items)
+    if (k == name) return v;
+  throw Error(str_cat("optimizer step: missing hyper-parameter '", name, "'"));
 }
-
-}  // namespace
 
 namespace optim_impl {
 
@@ -64,18 +58,49 @@ void multi_tensor_apply(const std::vector<int64_t>& sizes,
 
 }  // namespace optim_impl
 
-void sgd_update(Dtype dtype, const SgdArgs& args, const std::vector<SgdTensor>& ts) {
+namespace {
+
+// One dtype: each tensor's scalars and loop flags once, then the spans.
+template <class U, typename T>
+void update_as(const typename U::Args& a, const std::vector<OptimTensor>& ts) {
+  std::vector<typename U::template Hyper<T>> hyper;
+  std::vector<unsigned> flags;
   std::vector<int64_t> sizes;
-  for (const auto& t : ts) sizes.push_back(t.n);
-  auto span = use_avx2_fma() ? &sgd_span_avx2 : &optim_impl::sgd_span_any<false>;
-  optim_impl::multi_tensor_apply(sizes, [&](size_t i, int64_t lo, int64_t hi) { span(dtype, args, ts[i], lo, hi); });
+  hyper.reserve(ts.size());
+  flags.reserve(ts.size());
+  sizes.reserve(ts.size());
+  for (const OptimTensor& t : ts) {
+    hyper.push_back(U::template hyper<T>(a, t.step));
+    flags.push_back(U::flags(a, t.fresh));
+    sizes.push_back(t.n);
+  }
+  auto span = cpu_isa() >= Isa::Avx2 ? &span_avx2<U, T> : &optim_impl::span<U, false, T>;
+  optim_impl::multi_tensor_apply(sizes,
+                                 [&](size_t i, int64_t lo, int64_t hi) { span(hyper[i], flags[i], ts[i], lo, hi); });
 }
 
-void adam_update(Dtype dtype, const AdamArgs& args, const std::vector<AdamTensor>& ts) {
-  std::vector<int64_t> sizes;
-  for (const auto& t : ts) sizes.push_back(t.n);
-  auto span = use_avx2_fma() ? &adam_span_avx2 : &optim_impl::adam_span_any<false>;
-  optim_impl::multi_tensor_apply(sizes, [&](size_t i, int64_t lo, int64_t hi) { span(dtype, args, ts[i], lo, hi); });
+template <class U>
+void update(Dtype dtype, const OptimOptions& o, const std::vector<OptimTensor>& ts) {
+  const typename U::Args a(o);
+  if (dtype == Dtype::Float64) update_as<U, double>(a, ts);
+  else update_as<U, float>(a, ts);
+}
+
+template <class U>
+unsigned states_used(const OptimOptions& o) {
+  return U::states_used(typename U::Args(o));
+}
+
+#define PAG_OPTIM_REGISTER(U) {&U::kSpec, &states_used<U>, &update<U>},
+const OptimUpdate kUpdates[] = {PAG_OPTIM_UPDATES(PAG_OPTIM_REGISTER)};
+#undef PAG_OPTIM_REGISTER
+
+}  // namespace
+
+const OptimUpdate* find_optim_update(const std::string& name) {
+  for (const OptimUpdate& u : kUpdates)
+    if (name == u.spec->name) return &u;
+  return nullptr;
 }
 
 }  // namespace pag::kernels
