@@ -110,26 +110,6 @@ Tensor empty(const DimVec& sizes, Dtype dtype) {
   return Tensor(std::move(impl));
 }
 
-Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype) {
-  // Dense tensor whose dimension order (by stride) matches `like`'s, as torch's
-  // empty_like with preserve_format does for non-overlapping dense inputs.
-  int64_t nd = like.dim();
-  std::vector<int64_t> perm(nd);
-  for (int64_t i = 0; i < nd; ++i) perm[i] = i;
-  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
-    return like.strides()[a] > like.strides()[b];
-  });
-  Tensor out = empty(like.sizes(), dtype);
-  DimVec st(nd);
-  int64_t acc = 1;
-  for (int64_t k = nd - 1; k >= 0; --k) {
-    st[perm[k]] = acc;
-    acc *= std::max<int64_t>(like.sizes()[perm[k]], 1);
-  }
-  out.impl()->strides = st;
-  return out;
-}
-
 Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype) {
   int64_t extent = numel_of(sizes) == 0 ? 0 : 1;
   for (size_t i = 0; i < sizes.size() && extent; ++i) extent += (sizes[i] - 1) * strides[i];

@@ -127,7 +127,6 @@ class Tensor {
 
 // Allocation and metadata helpers (core/tensor.cpp).
 Tensor empty(const DimVec& sizes, Dtype dtype);
-Tensor empty_strided_like_layout(const Tensor& like, Dtype dtype);  // dense, same dim order as `like`
 Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype);  // storage sized to fit
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset);  // no autograd
 // dst takes src's storage, version counter, geometry and dtype (`t.data = src`, Tensor(src)).

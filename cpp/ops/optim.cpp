@@ -133,7 +133,8 @@ std::vector<std::vector<Tensor>> optimizer_step_(const std::string& name, const 
       });
       s.bump_version();
     }
-  // Lazily created state (SGD's momentum buffer): laid out like its parameter, filled by the update.
+  // Lazily created state (SGD's momentum buffer, torch's clone of the gradient): laid out as
+  // the gradient's layout contract gives, the parameter's strides when it is dense.
   std::vector<unsigned> fresh(n, 0u);
   bool created = false;
   for (int k = 0; k < spec.num_states; ++k) {
@@ -142,7 +143,7 @@ std::vector<std::vector<Tensor>> optimizer_step_(const std::string& name, const 
       Tensor& t = states[k][i];
       if (t.defined()) continue;
       const Tensor& p = params[i];
-      t = non_overlapping_and_dense(p) ? empty_strided_like_layout(p, p.dtype()) : empty(p.sizes(), p.dtype());
+      t = non_overlapping_and_dense(p) ? empty_like(p, p.dtype()) : empty(p.sizes(), p.dtype());
       fresh[i] |= 1u << k;
       created = true;
     }
