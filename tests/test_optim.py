@@ -219,8 +219,11 @@ def test_adam_grid_fixed_grads(name, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_rmsprop_grid_fixed_grads(dtype):
     # Note [Optimizer rounding]: RMSprop divides by a sqrt, which torch takes from MKL's VML;
-    # over 60 steps the trajectories agree to a few ulps of the update
-    t = dict(rtol=1e-4, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    # over 60 steps the trajectories agree to a few ulps of the update. The parameters are
+    # O(1), so the absolute bound is some ulps of 1 per step: a centered square average
+    # (sq - ga**2) cancels and shows a rounding difference at that size, as it does with
+    # PYAUTOGRAD_ISA=generic (no FMA) against torch's FMA kernels.
+    t = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
     for cfg in rmsprop_grid():
         make = lambda fw, ps: fw.optim.RMSprop(ps, **cfg)  # noqa: E731
         for pp, tp in zip(run_fixed(pag, make, dtype, 60), run_fixed(torch, make, dtype, 60)):
