@@ -65,3 +65,51 @@ def test_gradients_through_table_ops():
         y = L.flatten(x.t().unsqueeze(0).narrow(2, 1, 2).select(1, 0).squeeze(0).transpose(0, 0))
         (y * y).sum().backward()
     assert_close(p.grad, t.grad)
+
+
+UNARY_ROWS = ["neg", "negative", "abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "exp", "log", "log1p", "erf",
+              "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "square", "floor", "ceil", "isnan", "isinf",
+              "isfinite"]
+
+
+@pytest.mark.parametrize("name", UNARY_ROWS)
+def test_unary_rows_match_torch(name):
+    from helpers import helper_test_op
+    positive = name in ("sqrt", "rsqrt", "log", "log1p", "reciprocal")
+    smooth = name not in ("sign", "sgn", "floor", "ceil", "isnan", "isinf", "isfinite")
+    for dtype in ("float32", "float64"):
+        helper_test_op([(3, 5)], lambda x: getattr(x, name)(), dtype=dtype, low=0.1 if positive else -2.0,
+                       grad=smooth)
+        helper_test_op([(4, 3)], lambda x: getattr(torch, name)(x.t()), lambda x: getattr(pag, name)(x.t()),
+                       dtype=dtype, low=0.1 if positive else -2.0, grad=smooth)
+    for call in ("L.{n}(1)", "L.{n}(x, 1)", "L.{n}()", "L.{n}(x, foo=1)", "x.{n}(1)", "x.{n}(a=1)", "L.{n}(True)"):
+        c = call.format(n=name)
+        helper_test_exception(lambda: eval(c, {"L": torch, "x": torch.ones(2)}),
+                              lambda: eval(c, {"L": pag, "x": pag.ones(2)}))
+    assert getattr(pag, name)(input=pag.ones(2)).shape == (2,)
+
+
+def test_erf_values_gradients_and_second_derivatives():
+    from helpers import assert_ulps
+    x = torch.linspace(-6, 6, 2001, dtype=torch.float64)
+    p = pag.tensor(x.numpy())
+    # erf is not fixed by IEEE; libm's and torch's float64 erf agree to an ulp or two
+    assert_ulps(pag.erf(p), torch.erf(x), 2)
+    xf = x.float()
+    assert_ulps(pag.erf(pag.tensor(xf.numpy())), torch.erf(xf), 2)
+    specials = torch.tensor([float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 1e-45], dtype=torch.float32)
+    got, want = pag.erf(pag.tensor(specials.numpy())).numpy(), torch.erf(specials).numpy()
+    import numpy as np
+    np.testing.assert_array_equal(got, want)
+    assert np.signbit(got[4]) and not np.signbit(got[3])
+    # the gradient's graph, and double backward through it (create_graph)
+    t = torch.linspace(-2, 2, 7, dtype=torch.float64).requires_grad_()
+    q = pag.tensor(t.detach().numpy()).requires_grad_()
+    for L, v in ((torch, t), (pag, q)):
+        (g,) = L.autograd.grad(L.erf(v).sum(), v, create_graph=True)
+        g.sum().backward()
+    assert pag.erf(q).grad_fn.name() == "ErfBackward0"
+    assert_close(q.grad, t.grad, rtol=1e-12, atol=1e-14)
+    assert pag.autograd.gradgradcheck(pag.erf, (pag.tensor(t.detach().numpy()).requires_grad_(),))
+    # integer inputs compute in the default float dtype, as torch's
+    assert_close(pag.erf(pag.tensor([0, 1, -2])), torch.erf(torch.tensor([0, 1, -2])))

@@ -96,6 +96,13 @@ struct OpRow {
   OpFn fn;
 };
 
+// Runs op(args...) without the GIL when the first argument is a large tensor (the
+// arguments are read from Python first, with it).
+template <typename F, typename... A>
+Tensor nogil(F op, const Tensor& first, A&&... rest) {
+  return release_gil_if(gil_worth_releasing(first), [&] { return op(first, rest...); });
+}
+
 // Binds every row: one Python callable per name and variant.
 void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n);
 template <size_t N>

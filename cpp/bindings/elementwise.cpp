@@ -1,6 +1,7 @@
 // Bindings for ops/elementwise.cpp: functions, Tensor methods and operators.
 // Each is one pybind11 call straight into the op (Note [Per-op cost]).
 #include "autograd/grad_mode.h"
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -50,6 +51,21 @@ void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
   if (!lo.is_none()) l = operand(lo, "clamp");
   if (!hi.is_none()) h = operand(hi, "clamp");
 }
+
+// Note [Op table]: the unary rows (Tensor -> Tensor, without the GIL on large tensors).
+#define PAG_UNARY_ROW(name, fn) \
+  {#name "(Tensor self) -> Tensor", kFunction | kMethod, [](const Args& a) { return nogil(fn, a.tensor(0)); }}
+const OpRow kUnaryRows[] = {
+    PAG_UNARY_ROW(neg, neg),        PAG_UNARY_ROW(negative, neg),     PAG_UNARY_ROW(abs, abs),
+    PAG_UNARY_ROW(absolute, abs),   PAG_UNARY_ROW(sign, sign),        PAG_UNARY_ROW(sgn, sgn),
+    PAG_UNARY_ROW(sqrt, sqrt),      PAG_UNARY_ROW(rsqrt, rsqrt),      PAG_UNARY_ROW(exp, exp),
+    PAG_UNARY_ROW(log, log),        PAG_UNARY_ROW(log1p, log1p),      PAG_UNARY_ROW(erf, erf),
+    PAG_UNARY_ROW(sin, sin),        PAG_UNARY_ROW(cos, cos),          PAG_UNARY_ROW(tanh, tanh),
+    PAG_UNARY_ROW(sigmoid, sigmoid), PAG_UNARY_ROW(relu, relu),       PAG_UNARY_ROW(reciprocal, reciprocal),
+    PAG_UNARY_ROW(square, square),  PAG_UNARY_ROW(floor, floor),      PAG_UNARY_ROW(ceil, ceil),
+    PAG_UNARY_ROW(isnan, isnan),    PAG_UNARY_ROW(isinf, isinf),      PAG_UNARY_ROW(isfinite, isfinite),
+};
+#undef PAG_UNARY_ROW
 
 }  // namespace
 
@@ -166,15 +182,9 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   }, py::arg("condition"), py::arg("other"));
 
   // ---- unary
-#define PAG_UNARY(name) \
-  def_both(m, cls, #name, [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return name(a); }); });
-  PAG_UNARY(neg) PAG_UNARY(abs) PAG_UNARY(sign) PAG_UNARY(sgn) PAG_UNARY(sqrt) PAG_UNARY(rsqrt) PAG_UNARY(exp) PAG_UNARY(log)
-  PAG_UNARY(log1p) PAG_UNARY(sin) PAG_UNARY(cos) PAG_UNARY(tanh) PAG_UNARY(sigmoid) PAG_UNARY(relu)
-  PAG_UNARY(reciprocal) PAG_UNARY(square) PAG_UNARY(floor) PAG_UNARY(ceil) PAG_UNARY(round)
-  PAG_UNARY(isnan) PAG_UNARY(isinf) PAG_UNARY(isfinite)
-#undef PAG_UNARY
-  def_both(m, cls, "negative", [](const Tensor& a) { return neg(a); });
-  def_both(m, cls, "absolute", [](const Tensor& a) { return abs(a); });
+  def_rows(m, cls, kUnaryRows);
+  // round keeps its own binding until its decimals overload (round.decimals) is a row
+  def_both(m, cls, "round", [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return round(a); }); });
   auto clamp_fn = [](const Tensor& a, py::object lo, py::object hi) {
     Tensor l, h;
     clamp_bounds(lo, hi, l, h);

@@ -795,6 +795,16 @@ Tensor log1p(const Tensor& a) {
   return out;
 }
 
+Tensor erf(const Tensor& a) {
+  Tensor out = unary_float("erf", a, [](auto x) { return std::erf(x); });
+  // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)
+  record_unary("ErfBackward0", a, out, true, false, [](FunctionNode& n, const Tensor& g) {
+    Tensor x = n.saved_tensor(0);
+    return mul(g, mul_scalar(exp(neg(mul(x, x))), 1.1283791670955126));
+  });
+  return out;
+}
+
 Tensor sin(const Tensor& a) {
   Tensor out = unary_float("sin", a, [](auto x) { return std::sin(x); });
   record_unary("SinBackward0", a, out, true, false,

@@ -66,6 +66,7 @@ Tensor rsqrt(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 Tensor log1p(const Tensor& a);
+Tensor erf(const Tensor& a);
 Tensor sin(const Tensor& a);
 Tensor cos(const Tensor& a);
 Tensor tanh(const Tensor& a);
