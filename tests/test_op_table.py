@@ -113,3 +113,11 @@ def test_erf_values_gradients_and_second_derivatives():
     assert pag.autograd.gradgradcheck(pag.erf, (pag.tensor(t.detach().numpy()).requires_grad_(),))
     # integer inputs compute in the default float dtype, as torch's
     assert_close(pag.erf(pag.tensor([0, 1, -2])), torch.erf(torch.tensor([0, 1, -2])))
+
+
+def test_public_namespace_has_only_torch_names():
+    """Every public name pyautograd exports is one torch has (torch.linear does not exist:
+    linear is torch.nn.functional.linear)."""
+    extra = [n for n in dir(pag) if not n.startswith("_") and not hasattr(torch, n)]
+    assert extra == []
+    assert not hasattr(pag, "linear") and callable(pag.nn.functional.linear)

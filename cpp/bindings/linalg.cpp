@@ -39,7 +39,7 @@ void init_linalg(py::module_& m, TensorClass& cls) {
   }, py::is_operator());
 
   // nn.functional.linear calls this.
-  m.def("linear", [](const Tensor& x, const Tensor& w, std::optional<Tensor> bias) {
+  m.def("_linear", [](const Tensor& x, const Tensor& w, std::optional<Tensor> bias) {
     return linear(x, w, bias ? &*bias : nullptr);
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
 

@@ -115,11 +115,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 # ---------------------------------------------------------------- linear and dropout
 def linear(input, weight, bias=None):
-    fused = getattr(_C, "linear", None)
-    if fused is not None:
-        return fused(input, weight, bias)
-    out = input.matmul(weight.t())
-    return out if bias is None else out + bias
+    return _C._linear(input, weight, bias)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
