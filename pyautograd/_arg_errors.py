@@ -67,7 +67,6 @@ SIGNATURES = {
     "view": (("(torch.dtype dtype)", "(tuple of ints size)"), ()),
     "maximum": (("(Tensor other)",), ("(Tensor input, Tensor other, *, Tensor out = None)",)),
     "minimum": (("(Tensor other)",), ("(Tensor input, Tensor other, *, Tensor out = None)",)),
-    "matmul": (("(Tensor other)",), ("(Tensor input, Tensor other, *, Tensor out = None)",)),
     "gather": (("(int dim, Tensor index, *, bool sparse_grad = False)",),
                ("(Tensor input, int dim, Tensor index, *, bool sparse_grad = False, Tensor out = None)",)),
     "index_select": (("(int dim, Tensor index)",), ("(Tensor input, int dim, Tensor index, *, Tensor out = None)",)),

@@ -51,7 +51,7 @@ def test_empty(op, sa, sb):
     p_in = [to_pag(t).requires_grad_() for t in t_in]
     for t in t_in:
         t.requires_grad_()
-    t_fn, p_fn = (F.linear, pag._C.linear) if op == "linear" else (getattr(torch, op), getattr(pag, op))
+    t_fn, p_fn = (F.linear, pag.nn.functional.linear) if op == "linear" else (getattr(torch, op), getattr(pag, op))
     t_out, p_out = t_fn(*t_in), p_fn(*p_in)
     assert_close(p_out, t_out)
     t_out.backward(torch.ones_like(t_out))
@@ -193,7 +193,7 @@ LINEAR_CASES = [
 @pytest.mark.parametrize("noncontig", [False, True])
 def test_linear(sx, sw, sb, noncontig):
     shapes = [sx, sw] + ([sb if sb != () else torch.tensor(0.75)] if sb is not None else [])
-    helper_test_op(shapes, F.linear, pag._C.linear, noncontig=noncontig)
+    helper_test_op(shapes, F.linear, pag.nn.functional.linear, noncontig=noncontig)
 
 
 @pytest.mark.parametrize("sx,sw,sb", LINEAR_CASES, ids=[str(c) for c in LINEAR_CASES])
@@ -208,7 +208,7 @@ def test_linear_records_torch_nodes(sx, sw, sb, noncontig):
     for t, p in zip(t_in, p_in):
         t.requires_grad_(True)
         p.requires_grad_(True)
-    assert _names(pag._C.linear(*p_in), 3) == _names(F.linear(*t_in), 3)
+    assert _names(pag.nn.functional.linear(*p_in), 3) == _names(F.linear(*t_in), 3)
 
 
 def test_operators_and_methods():
@@ -352,7 +352,7 @@ ERRORS = [
 
 
 def _linear(L):
-    return F.linear if L is torch else pag._C.linear
+    return F.linear if L is torch else pag.nn.functional.linear
 
 
 LINEAR_ERRORS = [

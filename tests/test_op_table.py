@@ -121,3 +121,20 @@ def test_public_namespace_has_only_torch_names():
     extra = [n for n in dir(pag) if not n.startswith("_") and not hasattr(torch, n)]
     assert extra == []
     assert not hasattr(pag, "linear") and callable(pag.nn.functional.linear)
+
+
+LINALG_CALLS = ["x.matmul(y)", "L.matmul(x, y)", "x.matmul(1)", "L.matmul(x)", "L.matmul(x, y, 1)",
+                "L.matmul(x, other=y)", "x.matmul(other=y, foo=1)", "x @ y", "x.mv(y[:, 0])", "L.mv(x, vec=y[0])",
+                "x.mv(1)", "x.dot(1)", "L.dot(x[0], y[1])", "L.dot(x[0], y[1], 1)", "x[0].dot(tensor=y[0])"]
+
+
+@pytest.mark.parametrize("call", LINALG_CALLS)
+def test_linalg_rows_match_torch(call):
+    def run(L):
+        return eval(call, {"L": L, "x": L.arange(9.0).reshape(3, 3), "y": L.ones(3, 3) * 2})
+    try:
+        want = run(torch)
+    except Exception:
+        helper_test_exception(lambda: run(torch), lambda: run(pag))
+        return
+    assert_close(run(pag), want)

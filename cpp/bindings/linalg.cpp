@@ -1,4 +1,5 @@
 // Bindings for ops/linalg.cpp, and the GEMM kernel's introspection hooks.
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 #include "kernels/gemm/gemm.h"
 
@@ -15,15 +16,24 @@ kernels::Isa isa_from_name(const std::string& s) {
   throw ValueError("unknown ISA '" + s + "' (expected 'avx512', 'avx2' or 'generic')");
 }
 
+// Note [Op table]: the linear-algebra rows (without the GIL on large operands). mm, bmm
+// and addmm wait for their out_dtype overloads and addmm's hidden deprecated signatures,
+// which torch's messages depend on.
+const OpRow kLinalgRows[] = {
+    {"matmul(Tensor self, Tensor other) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return nogil([](const Tensor& x, const Tensor& y) { return matmul(x, y); }, a.tensor(0), a.tensor(1)); }},
+    {"mv(Tensor self, Tensor vec) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return nogil([](const Tensor& x, const Tensor& y) { return mv(x, y); }, a.tensor(0), a.tensor(1)); }},
+    {"dot(Tensor self, Tensor tensor) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return nogil([](const Tensor& x, const Tensor& y) { return dot(x, y); }, a.tensor(0), a.tensor(1)); }},
+};
+
 }  // namespace
 
 void init_linalg(py::module_& m, TensorClass& cls) {
-  def_both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::arg("other"));
-  def_arg_errors(m, cls, "matmul");
+  def_rows(m, cls, kLinalgRows);
   def_both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); }, py::arg("mat2"));
   def_both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); }, py::arg("mat2"));
-  def_both(m, cls, "mv", [](const Tensor& a, const Tensor& b) { return mv(a, b); }, py::arg("vec"));
-  def_both(m, cls, "dot", [](const Tensor& a, const Tensor& b) { return dot(a, b); }, py::arg("tensor"));
   def_both(m, cls, "addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b, double beta, double alpha) {
     return addmm(bias, a, b, beta, alpha);
   }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1.0, py::arg("alpha") = 1.0);
