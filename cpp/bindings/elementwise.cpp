@@ -241,6 +241,12 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   cls.def("double", [](const Tensor& a) { return to_dtype(a, Dtype::Float64); });
   cls.def("long", [](const Tensor& a) { return to_dtype(a, Dtype::Int64); });
   cls.def("bool", [](const Tensor& a) { return to_dtype(a, Dtype::Bool); });
+  cls.def("half", [](const Tensor& a) { return to_dtype(a, Dtype::Float16); });
+  cls.def("bfloat16", [](const Tensor& a) { return to_dtype(a, Dtype::BFloat16); });
+  cls.def("int", [](const Tensor& a) { return to_dtype(a, Dtype::Int32); });
+  cls.def("short", [](const Tensor& a) { return to_dtype(a, Dtype::Int16); });
+  cls.def("char", [](const Tensor& a) { return to_dtype(a, Dtype::Int8); });
+  cls.def("byte", [](const Tensor& a) { return to_dtype(a, Dtype::UInt8); });
   cls.def("_to_dtype", [](const Tensor& a, Dtype d, bool copy) { return to_dtype(a, d, copy); });
   m.def("result_type", [](py::handle a, py::handle b) {
     Tensor x = operand(a, "result_type"), y = operand(b, "result_type");

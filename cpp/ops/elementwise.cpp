@@ -2,6 +2,7 @@
 // Each op's backward is written with differentiable ops, so create_graph=True gives
 // higher derivatives; broadcasting and dtype are undone in FunctionNode::apply.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "autograd/grad_mode.h"
@@ -55,10 +56,8 @@ void convert_into(const Tensor& dst, const Tensor& src) {
   PAG_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
     using out_t = scalar_t;
     PAG_DISPATCH_ALL(src.dtype(), "copy_", [&] {
-      if constexpr (std::is_same_v<out_t, bool>)
-        kernels::unary_loop<out_t, scalar_t>(g, p.p, [](scalar_t v) { return v != scalar_t(0); });
-      else
-        kernels::unary_loop<out_t, scalar_t>(g, p.p, [](scalar_t v) { return static_cast<out_t>(v); });
+      using in_t = scalar_t;
+      kernels::unary_loop<out_t, in_t>(g, p.p, [](auto v) { return convert<out_t>(v); });
     });
   });
 }
@@ -121,14 +120,15 @@ template <typename out_t, typename in_t, typename Op>
 void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, const Op& op) {
   kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)op(pa[i], pb[i]);
+    for (int64_t i = lo; i < hi; ++i) po[i] = kernels::store<out_t>(op(kernels::load(pa[i]), kernels::load(pb[i])));
   });
 }
 template <bool ScalarFirst, typename out_t, typename in_t, typename Op>
-void flat_binary_scalar(out_t* po, const in_t* p, in_t v, int64_t n, const Op& op) {
+void flat_binary_scalar(out_t* po, const in_t* p, opmath_t<in_t> v, int64_t n, const Op& op) {
   kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)(ScalarFirst ? op(v, p[i]) : op(p[i], v));
+    for (int64_t i = lo; i < hi; ++i)
+      po[i] = kernels::store<out_t>(ScalarFirst ? op(v, kernels::load(p[i])) : op(kernels::load(p[i]), v));
   });
 }
 
@@ -136,8 +136,26 @@ void flat_binary_scalar(out_t* po, const in_t* p, in_t v, int64_t n, const Op& o
 template <typename T>
 T scalar_as(const Tensor& t) {
   T v{};
-  PAG_DISPATCH_ALL(t.dtype(), "scalar", [&] { v = static_cast<T>(*t.data<scalar_t>()); });
+  PAG_DISPATCH_ALL(t.dtype(), "scalar", [&] { v = convert<T>(*t.data<scalar_t>()); });
   return v;
+}
+
+// A one-element operand's value in the compute type: float16/bfloat16 kernels read a scalar
+// operand's original value into float without rounding it to the storage type first (torch's
+// original_scalar_value); the others convert it to the compute dtype as cast() would.
+// Of the binary kernels only mul, div and div_floor do so (asked of torch 2.13: add, sub,
+// maximum, comparisons, remainder... see the scalar rounded to float16 first).
+bool reads_original_scalar(const char* name) {
+  return !std::strcmp(name, "mul") || !std::strcmp(name, "div") || !std::strcmp(name, "div_floor");
+}
+template <typename T>
+opmath_t<T> scalar_op(const Tensor& t, const char* name) {
+  if constexpr (is_reduced_float_v<T>) {
+    if (reads_original_scalar(name)) return scalar_as<float>(t);
+    return static_cast<float>(scalar_as<T>(t));
+  } else {
+    return scalar_as<T>(t);
+  }
 }
 
 // Runs `op` over broadcast(a, b) computed in `compute`, producing `out_dtype`.
@@ -161,8 +179,8 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
       PAG_DISPATCH_ALL(compute, name, [&] {
         auto run = [&](auto* po) {
           if (same) flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
-          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_as<scalar_t>(b_in), n, op);
-          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_as<scalar_t>(a_in), n, op);
+          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_op<scalar_t>(b_in, name), n, op);
+          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_op<scalar_t>(a_in, name), n, op);
         };
         if (out_dtype == Dtype::Bool && compute != Dtype::Bool) run(out.data<bool>());
         else run(out.data<scalar_t>());
@@ -171,16 +189,26 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
     }
   }
   DimVec shape = a_in.sizes() == b_in.sizes() ? a_in.sizes() : broadcast_shapes(a_in.sizes(), b_in.sizes());
-  Tensor a = cast(a_in, compute), b = cast(b_in, compute);
+  const Tensor &a = a_in, &b = b_in;
   Tensor out = contiguous_out ? empty(shape, out_dtype) : empty_for(shape, out_dtype, a.sizes() == shape ? &a : &b);
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b});
   auto p = operand_ptrs(out, {&a, &b});
+  const bool mixed = a.dtype() != compute || b.dtype() != compute;
+  const bool direct = is_reduced_float(compute) && reads_original_scalar(name);
   PAG_DISPATCH_ALL(compute, name, [&] {
+    using opm = opmath_t<scalar_t>;
+    auto run = [&](auto out_tag, const auto& f) {
+      using o_t = decltype(out_tag);
+      if (mixed)
+        kernels::binary_loop_mixed<o_t, scalar_t>(g, p.p, a.dtype(), b.dtype(), direct && a.numel() == 1,
+                                                   direct && b.numel() == 1, f);
+      else kernels::binary_loop<o_t, scalar_t>(g, p.p, f);
+    };
     if (out_dtype == Dtype::Bool && compute != Dtype::Bool)
-      kernels::binary_loop<bool, scalar_t>(g, p.p, [&](scalar_t x, scalar_t y) { return (bool)op(x, y); });
+      run(bool{}, [&](opm x, opm y) { return (bool)op(x, y); });
     else
-      kernels::binary_loop<scalar_t, scalar_t>(g, p.p, [&](scalar_t x, scalar_t y) { return (scalar_t)op(x, y); });
+      run(scalar_t{}, [&](opm x, opm y) { return (opm)op(x, y); });
   });
   return out;
 }
@@ -256,13 +284,19 @@ T int_pow(T base, T exp) {
 }
 
 void check_int_division(const Tensor& b, Dtype compute) {
-  if (compute != Dtype::Int64) return;
-  Tensor bb = cast(b, Dtype::Int64);
+  if (!is_integral(compute, false)) return;
   bool zero = false;
-  auto g = make_geometry(bb, {});
-  auto p = operand_ptrs(bb, {});
-  kernels::run_range(g, p.p, 0, bb.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) zero = zero || *reinterpret_cast<int64_t*>(ptr[0] + i * s[0]) == 0;
+  auto g = make_geometry(b, {});
+  auto p = operand_ptrs(b, {});
+  PAG_DISPATCH_ALL(compute, "ZeroDivisionError", [&] {
+    kernels::run_range(g, p.p, 0, b.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
+      scalar_t buf[64];
+      for (int64_t i = 0; i < n; i += 64) {
+        const int64_t m = std::min<int64_t>(64, n - i);
+        kernels::load_chunk<scalar_t>(b.dtype(), ptr[0] + i * s[0], s[0], m, buf);
+        for (int64_t j = 0; j < m; ++j) zero = zero || buf[j] == scalar_t(0);
+      }
+    });
   });
   if (zero) throw Error("ZeroDivisionError");
 }
@@ -965,7 +999,7 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
         // Signed zeros follow torch: number bounds keep an element equal to a bound,
         // tensor bounds give the bound (its vectorized maximum/minimum).
         kernels::ternary_loop<scalar_t, scalar_t, scalar_t, scalar_t>(g, p.p, [scalar](scalar_t v, scalar_t l, scalar_t h) {
-          if constexpr (std::is_floating_point_v<scalar_t>) {
+          if constexpr (is_float_v<scalar_t>) {
             if (std::isnan(v) || std::isnan(l) || std::isnan(h)) return std::numeric_limits<scalar_t>::quiet_NaN();
           }
           if (scalar) return std::min(std::max(v, l), h);
