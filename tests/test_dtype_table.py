@@ -242,3 +242,107 @@ def test_reduced_float_rounds_once_per_op(name):
     bits_equal(pa / pb, ta / tb, "div")
     bits_equal(pa * pb + pa, ta * tb + ta, "mul+add")
     bits_equal(pa * 0.1, ta * 0.1, "scalar")
+
+
+# ---------------------------------------------------------------- bitwise
+INTEGRAL = ["uint8", "int8", "int16", "int32", "int64", "bool"]
+
+
+@pytest.mark.parametrize("a", INTEGRAL)
+@pytest.mark.parametrize("op", ["bitwise_and", "bitwise_or", "bitwise_xor"])
+def test_bitwise_every_integral_pair(op, a):
+    ta = sample(a, seed=7)
+    for b in INTEGRAL:
+        tb = sample(b, seed=8)
+        bits_equal(getattr(pag, op)(to_pag(ta), to_pag(tb)), getattr(torch, op)(ta, tb), f"{op}({a}, {b})")
+        bits_equal(getattr(to_pag(ta), op)(to_pag(tb)[0]), getattr(ta, op)(tb[0]), f"{op}({a}, {b} 0-d)")
+    sym = {"bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^"}[op]
+    for s in (5, True):
+        bits_equal(eval(f"x {sym} s", {"x": to_pag(ta), "s": s}), eval(f"x {sym} s", {"x": ta, "s": s}), sym)
+    bits_equal(~to_pag(ta), ~ta, "~")
+    bits_equal(pag.bitwise_not(to_pag(ta)), torch.bitwise_not(ta), "bitwise_not")
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16", "float32", "float64"])
+def test_bitwise_on_floats_raises_as_torch(name):
+    t, p = torch.ones(2, dtype=T(name)), pag.ones(2, dtype=P(name))
+    helper_test_exception(lambda: t & t, lambda: p & p)
+    helper_test_exception(lambda: t | 1, lambda: p | 1)
+    helper_test_exception(lambda: torch.bitwise_or(t, t), lambda: pag.bitwise_or(p, p))
+    helper_test_exception(lambda: torch.bitwise_not(t), lambda: pag.bitwise_not(p))
+    helper_test_exception(lambda: ~t, lambda: ~p)
+    ti, pi = torch.ones(2, dtype=torch.int32), pag.ones(2, dtype=pag.int32)
+    helper_test_exception(lambda: ti ^ 1.5, lambda: pi ^ 1.5)
+
+
+# ---------------------------------------------------------------- reductions
+REDUCTIONS = ["x.sum()", "x.sum(0)", "x.sum(1, keepdim=True)", "x.prod(1)", "x.cumsum(0)", "x.cumsum(1)",
+              "x.max()", "x.min()", "x.amax(0)", "x.amin(1)", "x.argmax()", "x.argmin(1)", "x.max(1).values",
+              "x.max(1).indices", "x.sum(0, dtype=d)"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reductions_accumulate_as_torch(name):
+    tx = sample(name, 48, seed=9).reshape(6, 8)
+    if not T(name).is_floating_point and name != "bool":
+        tx = tx % 5 - 2 if T(name).is_signed else tx % 5  # keep products of 8 in range
+    for expr in REDUCTIONS:
+        try:
+            want = eval(expr, {"x": tx, "torch": torch, "d": T(name)})
+        except RuntimeError:  # argmax of bool: the same error
+            helper_test_exception(lambda: eval(expr, {"x": tx, "d": T(name)}),
+                                  lambda: eval(expr, {"x": to_pag(tx), "d": P(name)}))
+            continue
+        got = eval(expr, {"x": to_pag(tx), "torch": pag, "d": P(name)})
+        if want.dtype in (torch.float32, torch.float64):
+            assert str(got.dtype) == str(want.dtype), expr
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5, err_msg=expr)
+        else:
+            bits_equal(got, want, f"{name}: {expr}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mean_dtype_rules(name):
+    t, p = sample(name, 12, seed=10), to_pag(sample(name, 12, seed=10))
+    if T(name).is_floating_point:
+        want, got = t.mean(), p.mean()
+        if t.dtype in (torch.float16, torch.bfloat16):
+            bits_equal(got, want, "mean")
+        else:
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    else:
+        helper_test_exception(lambda: t.mean(), lambda: p.mean())
+
+
+def test_reduced_float_sum_accumulates_in_float32():
+    # 4096 ones in float16: a float16 accumulator would stop at 2048
+    for name in ("float16", "bfloat16"):
+        t, p = torch.ones(4096, dtype=T(name)), pag.ones(4096, dtype=P(name))
+        bits_equal(p.sum(), t.sum(), name)
+        bits_equal(p.cumsum(0), t.cumsum(0), name)
+
+
+# ---------------------------------------------------------------- autograd
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_reduced_float_gradients(name):
+    tx = sample(name, 16, seed=11).requires_grad_()
+    ty = sample(name, 16, seed=12).requires_grad_()
+    px = to_pag(tx.detach()).requires_grad_()
+    py = to_pag(ty.detach()).requires_grad_()
+    for f in (lambda x, y: (x * y + x).sum(), lambda x, y: (x * 0.5 - y).sum(),
+              lambda x, y: (x * x).mean()):
+        tx.grad = ty.grad = None
+        px.grad = py.grad = None
+        tl, pl = f(tx, ty), f(px, py)
+        bits_equal(pl.detach(), tl.detach(), "loss")
+        tl.backward()
+        pl.backward()
+        bits_equal(px.grad, tx.grad, "x.grad")
+        if ty.grad is not None:
+            bits_equal(py.grad, ty.grad, "y.grad")
+    # a conversion passes the gradient back in the source dtype
+    tz = tx.detach().requires_grad_()
+    pz = px.detach().requires_grad_()
+    (tz.float() * 3).sum().backward()
+    (pz.float() * 3).sum().backward()
+    bits_equal(pz.grad, tz.grad, "to float32")

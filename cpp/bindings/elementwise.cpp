@@ -79,24 +79,13 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_binop(cls, "__le__", [](const Tensor& a, const Tensor& b) { return le(a, b); });
   def_binop(cls, "__gt__", [](const Tensor& a, const Tensor& b) { return gt(a, b); });
   def_binop(cls, "__ge__", [](const Tensor& a, const Tensor& b) { return ge(a, b); });
-  def_binop(cls, "__and__", [](const Tensor& a, const Tensor& b) {
-    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
-      throw NotImplementedError("bitwise_and is only implemented here for bool tensors");
-    return logical_and(a, b);
-  });
-  def_binop(cls, "__or__", [](const Tensor& a, const Tensor& b) {
-    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
-      throw NotImplementedError("bitwise_or is only implemented here for bool tensors");
-    return logical_or(a, b);
-  });
-  def_binop(cls, "__xor__", [](const Tensor& a, const Tensor& b) {
-    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
-      throw NotImplementedError("bitwise_xor is only implemented here for bool tensors");
-    return ne(a, b);
-  });
+  def_binop(cls, "__and__", [](const Tensor& a, const Tensor& b) { return bitwise_and(a, b); });
+  def_binop(cls, "__or__", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); });
+  def_binop(cls, "__xor__", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); });
   cls.def("__invert__", [](const Tensor& a) {
-    if (a.dtype() != Dtype::Bool) throw NotImplementedError("bitwise_not is only implemented here for bool tensors");
-    return logical_not(a);
+    if (!is_integral(a.dtype(), true))
+      throw TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors");
+    return bitwise_not(a);
   });
   cls.def("__neg__", [](const Tensor& a) { return neg(a); });
   cls.def("__pos__", [](const Tensor& a) { return a; });
@@ -157,6 +146,10 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); }, py::arg("other"));
   def_both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, py::arg("other"));
   def_both(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
+  def_both(m, cls, "bitwise_and", [](const Tensor& a, const Tensor& b) { return bitwise_and(a, b); }, py::arg("other"));
+  def_both(m, cls, "bitwise_or", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); }, py::arg("other"));
+  def_both(m, cls, "bitwise_xor", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); }, py::arg("other"));
+  def_both(m, cls, "bitwise_not", [](const Tensor& a) { return bitwise_not(a); });
   // torch.where(condition, input, other); Tensor.where(condition, other) with self as input
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     return where(cond, operand(a, "where"), operand(b, "where"));

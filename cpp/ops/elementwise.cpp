@@ -1253,4 +1253,38 @@ Tensor& fill_(Tensor& a, const Tensor& value) {
 
 Tensor& zero_(Tensor& a) { return fill_impl(a, scalar_tensor(0.0, a.dtype(), true), "ZeroBackward0"); }
 
+// ---------------------------------------------------------------- bitwise
+// On the integer types and bool only, in the promoted dtype (uint8 & int8 -> int16), as torch;
+// other dtypes raise torch's "bitwise_and_cpu" not implemented for 'Float'.
+namespace {
+template <typename Op>
+Tensor bitwise_binary(const char* kernel, const Tensor& a, const Tensor& b, const Op& op) {
+  Dtype rt = result_type({&a, &b});
+  if (!is_integral(rt, true)) PAG_DISPATCH_NOT_IMPLEMENTED(rt, kernel);
+  return binary_kernel(kernel, a, b, rt, rt, [op](auto x, auto y) {
+    if constexpr (is_float_v<decltype(x)>) return x;  // never reached: rt is integral
+    else return op(x, y);
+  });
+}
+}  // namespace
+
+Tensor bitwise_and(const Tensor& a, const Tensor& b) {
+  return bitwise_binary("bitwise_and_cpu", a, b, [](auto x, auto y) { return x & y; });
+}
+Tensor bitwise_or(const Tensor& a, const Tensor& b) {
+  return bitwise_binary("bitwise_or_cpu", a, b, [](auto x, auto y) { return x | y; });
+}
+Tensor bitwise_xor(const Tensor& a, const Tensor& b) {
+  return bitwise_binary("bitwise_xor_cpu", a, b, [](auto x, auto y) { return x ^ y; });
+}
+Tensor bitwise_not(const Tensor& a) {
+  if (!is_integral(a.dtype(), true)) PAG_DISPATCH_NOT_IMPLEMENTED(a.dtype(), "bitwise_not_cpu");
+  return unary_same("bitwise_not_cpu", a, [](auto x) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>) return !x;
+    else if constexpr (is_float_v<T>) return x;  // never reached
+    else return T(~x);
+  });
+}
+
 }  // namespace pag

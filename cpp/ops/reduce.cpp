@@ -614,7 +614,9 @@ Tensor prod_others(const Tensor& x, int64_t dim, const Tensor& result) {
 
 template <typename scalar_t>
 void prod_kernel(const Tensor& x, const Tensor& outk, const std::vector<bool>& mask) {
-  using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>;
+  // float16/bfloat16 products round at every step, as torch's (asked of torch 2.13)
+  using acc_t = std::conditional_t<is_reduced_float_v<scalar_t>, scalar_t,
+                                   std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>>;
   run_reduce<scalar_t, acc_t>(x, {&outk}, mask, ProdOps<scalar_t, acc_t>{});
 }
 
