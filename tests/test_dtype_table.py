@@ -346,3 +346,25 @@ def test_reduced_float_gradients(name):
     (tz.float() * 3).sum().backward()
     (pz.float() * 3).sum().backward()
     bits_equal(pz.grad, tz.grad, "to float32")
+
+
+@pytest.mark.parametrize("a", INTEGRAL)
+def test_shifts_every_integral_dtype(a):
+    ta = sample(a, seed=13)
+    counts = [-1, 0, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64]
+    for s in counts:
+        bits_equal(to_pag(ta) << s, ta << s, f"{a} << {s}")
+        bits_equal(to_pag(ta) >> s, ta >> s, f"{a} >> {s}")
+    for b in INTEGRAL:
+        tb = sample(b, seed=14).abs() % 9 if b != "bool" else sample(b, seed=14)
+        if a == b == "bool":  # torch has no bool shift kernel
+            helper_test_exception(lambda: torch.bitwise_left_shift(ta, tb),
+                                  lambda: pag.bitwise_left_shift(to_pag(ta), to_pag(tb)))
+            continue
+        bits_equal(pag.bitwise_left_shift(to_pag(ta), to_pag(tb)), torch.bitwise_left_shift(ta, tb), f"{a} << {b}")
+        bits_equal(pag.bitwise_right_shift(to_pag(ta), to_pag(tb)), torch.bitwise_right_shift(ta, tb), f"{a} >> {b}")
+
+
+def test_shift_on_float_raises_as_torch():
+    helper_test_exception(lambda: torch.ones(2) << 1, lambda: pag.ones(2) << 1)
+    helper_test_exception(lambda: torch.ones(2, dtype=torch.float16) >> 1, lambda: pag.ones(2, dtype=pag.float16) >> 1)

@@ -82,6 +82,8 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_binop(cls, "__and__", [](const Tensor& a, const Tensor& b) { return bitwise_and(a, b); });
   def_binop(cls, "__or__", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); });
   def_binop(cls, "__xor__", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); });
+  def_binop(cls, "__lshift__", [](const Tensor& a, const Tensor& b) { return bitwise_left_shift(a, b); });
+  def_binop(cls, "__rshift__", [](const Tensor& a, const Tensor& b) { return bitwise_right_shift(a, b); });
   cls.def("__invert__", [](const Tensor& a) {
     if (!is_integral(a.dtype(), true))
       throw TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors");
@@ -150,6 +152,10 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "bitwise_or", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); }, py::arg("other"));
   def_both(m, cls, "bitwise_xor", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); }, py::arg("other"));
   def_both(m, cls, "bitwise_not", [](const Tensor& a) { return bitwise_not(a); });
+  def_both(m, cls, "bitwise_left_shift", [](const Tensor& a, const Tensor& b) { return bitwise_left_shift(a, b); },
+           py::arg("other"));
+  def_both(m, cls, "bitwise_right_shift", [](const Tensor& a, const Tensor& b) { return bitwise_right_shift(a, b); },
+           py::arg("other"));
   // torch.where(condition, input, other); Tensor.where(condition, other) with self as input
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     return where(cond, operand(a, "where"), operand(b, "where"));

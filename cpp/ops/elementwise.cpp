@@ -1277,6 +1277,34 @@ Tensor bitwise_or(const Tensor& a, const Tensor& b) {
 Tensor bitwise_xor(const Tensor& a, const Tensor& b) {
   return bitwise_binary("bitwise_xor_cpu", a, b, [](auto x, auto y) { return x ^ y; });
 }
+// torch's shift kernels: a shift by a negative count or by the width or more gives 0 to the
+// left, and the sign fill (0 for unsigned) to the right.
+Tensor bitwise_left_shift(const Tensor& a, const Tensor& b) {
+  if (result_type({&a, &b}) == Dtype::Bool) PAG_DISPATCH_NOT_IMPLEMENTED(Dtype::Bool, "lshift_cpu");
+  return bitwise_binary("lshift_cpu", a, b, [](auto x, auto y) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>) {
+      return (bool)((int)x << (int)y);
+    } else {
+      constexpr int64_t bits = sizeof(T) * 8;
+      if ((int64_t)y < 0 || (int64_t)y >= bits) return T(0);
+      return T(static_cast<std::make_unsigned_t<T>>(x) << y);
+    }
+  });
+}
+Tensor bitwise_right_shift(const Tensor& a, const Tensor& b) {
+  if (result_type({&a, &b}) == Dtype::Bool) PAG_DISPATCH_NOT_IMPLEMENTED(Dtype::Bool, "rshift_cpu");
+  return bitwise_binary("rshift_cpu", a, b, [](auto x, auto y) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>) {
+      return (bool)((int)x >> (int)y);
+    } else {
+      constexpr int64_t bits = sizeof(T) * 8;
+      if ((int64_t)y < 0 || (int64_t)y >= bits) return std::is_signed_v<T> ? T(x >> (bits - 1)) : T(0);
+      return T(x >> y);
+    }
+  });
+}
 Tensor bitwise_not(const Tensor& a) {
   if (!is_integral(a.dtype(), true)) PAG_DISPATCH_NOT_IMPLEMENTED(a.dtype(), "bitwise_not_cpu");
   return unary_same("bitwise_not_cpu", a, [](auto x) {
