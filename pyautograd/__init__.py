@@ -8,14 +8,19 @@ from . import _C
 
 if _C._isa_override_error():  # Note [Forcing an ISA] (cpp/kernels/cpu.h)
     raise ValueError(_C._isa_override_error())
-from ._C import Tensor, dtype, float32, float64, int64, get_default_dtype, is_grad_enabled, result_type, promote_types
+from ._C import (Tensor, dtype, uint8, int8, int16, int32, int64, float16, float32, float64, bfloat16,  # noqa: F401
+                 get_default_dtype, is_grad_enabled, result_type, promote_types)
 from ._size import Size
+from ._type_info import finfo, iinfo
 from ._device import device
 
 _C._register_size_class(Size)
 
 float = float32
 double = float64
+half = float16
+short = int16
+int = int32
 long = int64
 bool = _C.bool
 strided = "torch.strided"

@@ -16,19 +16,20 @@ import numpy as np
 from . import _C
 from ._device import _check_device
 
-_F32, _F64, _I64, _BOOL = _C.float32, _C.float64, _C.int64, _C.bool
+_F32, _F64, _I64, _BOOL, _BF16 = _C.float32, _C.float64, _C.int64, _C.bool, _C.bfloat16
 
 _NP_TO_DTYPE = {
+    np.dtype(np.uint8): _C.uint8,
+    np.dtype(np.int8): _C.int8,
+    np.dtype(np.int16): _C.int16,
+    np.dtype(np.int32): _C.int32,
+    np.dtype(np.int64): _I64,
+    np.dtype(np.float16): _C.float16,
     np.dtype(np.float32): _F32,
     np.dtype(np.float64): _F64,
-    np.dtype(np.int64): _I64,
     np.dtype(np.bool_): _BOOL,
 }
 _DTYPE_TO_NP = {v: k for k, v in _NP_TO_DTYPE.items()}
-
-# Our four dtypes are totally ordered by promotion: bool < int64 < float32 < float64.
-_RANK = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 3}
-_BY_RANK = (_BOOL, _I64, _F32, _F64)
 _PLAIN = frozenset((float, int, builtins.bool))
 _MAX_DIMS = 128
 _INT64_MIN, _INT64_END = -(2 ** 63), 2 ** 63
@@ -46,15 +47,13 @@ def _tp_name(obj):
     return tp.__name__
 
 
-def _default_rank():
-    return _RANK[_C.get_default_dtype()]
 
 
 # ---------------------------------------------------------------- numpy dtypes
 def _numpy_source_dtype(arr):
-    """The dtype a copy of numpy array `arr` gets. Note [numpy dtypes]: numpy integer and float16
-    arrays, which torch keeps as int32/uint8/float16/..., become our int64/float32 (values kept);
-    types torch cannot take either raise torch's TypeError."""
+    """The dtype a copy of numpy array `arr` gets. Note [numpy dtypes]: every numpy type with a
+    pyautograd dtype maps as torch maps it; uint16/uint32/uint64, which torch keeps as its own
+    unsigned types, become int64 (values kept); types torch cannot take either raise its TypeError."""
     dt = arr.dtype
     d = _NP_TO_DTYPE.get(dt)
     if d is not None:
@@ -64,8 +63,6 @@ def _numpy_source_dtype(arr):
     kind = dt.kind
     if kind in "iu":
         d = _I64
-    elif kind == "f" and dt.itemsize == 2:
-        d = _F32
     elif kind == "c":
         raise TypeError(f"can't convert np.ndarray of type numpy.{dt.name}: pyautograd has no complex dtype. "
                         "The supported types are: float64, float32, float16, int64, int32, int16, int8, uint64, "
@@ -104,6 +101,8 @@ def _tensor_from_ndarray(arr, dtype):
     src = _numpy_source_dtype(arr)
     _check_numpy_layout(arr)
     target = dtype or src
+    if target is _BF16:  # numpy has no bfloat16: through float32, rounded once as .to() rounds
+        return _tensor_from_ndarray(arr, _F32)._to_dtype(_BF16, False)
     with np.errstate(all="ignore"):
         out = np.array(arr, dtype=_DTYPE_TO_NP[target], order="K", copy=True)
     return _C._from_numpy(out)
@@ -136,28 +135,28 @@ def _compute_sizes(seq):
 
 
 def _infer_rank(obj):
-    """torch's infer_scalar_type, as a rank in _BY_RANK."""
+    """torch's infer_scalar_type."""
     tp = type(obj)
     if tp is list or tp is tuple:
         return _infer_seq_rank(obj)
     if tp is float:
-        return _default_rank()
+        return _C.get_default_dtype()
     if tp is int:
-        return 1
+        return _I64
     if tp is builtins.bool:
-        return 0
+        return _BOOL
     if isinstance(obj, np.ndarray):
-        return _RANK[_numpy_source_dtype(obj)]
+        return _numpy_source_dtype(obj)
     if isinstance(obj, np.generic):
-        return _RANK[_numpy_source_dtype(np.asarray(obj))]
+        return _numpy_source_dtype(np.asarray(obj))
     if isinstance(obj, float):
-        return _default_rank()
+        return _C.get_default_dtype()
     if isinstance(obj, int):
-        return 0 if isinstance(obj, builtins.bool) else 1
+        return _BOOL if isinstance(obj, builtins.bool) else _I64
     if isinstance(obj, complex):
         raise TypeError("pyautograd has no complex dtype: cannot create a tensor from a complex number")
     if isinstance(obj, _C.Tensor):
-        return _RANK[obj.dtype]
+        return obj.dtype
     if isinstance(obj, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{_tp_name(obj)}'")
     if _is_sequence(obj):
@@ -168,22 +167,21 @@ def _infer_rank(obj):
 def _infer_seq_rank(seq):
     n = len(seq)
     if n == 0:
-        return _default_rank()
+        return _C.get_default_dtype()
     if type(seq) is list or type(seq) is tuple:
         types = set(map(type, seq))
         if types <= _PLAIN:
             if float in types:
-                return _default_rank()
-            return 1 if int in types else 0
-    rank = -1
+                return _C.get_default_dtype()
+            return _I64 if int in types else _BOOL
+    d = None
     for i in range(n):
         item = seq[i]
         if item is seq:
             raise TypeError("new(): self-referential lists are incompatible")
         r = _infer_rank(item)
-        if r > rank:
-            rank = r
-    return rank
+        d = r if d is None else _C.promote_types(d, r)
+    return d
 
 
 _warned_ndarray_list = False
@@ -264,21 +262,32 @@ def _convert_leaves(flat, dtype):
     """The flat leaves as a 1-D numpy array of `dtype`, with torch's per-leaf conversion rules."""
     types = set(map(type, flat))
     plain = types <= _PLAIN
-    if dtype is _F32 or dtype is _F64:
+    if dtype.is_floating_point:
         vals = flat if plain else [_leaf_float(v) for v in flat]
-        # float32 goes through double as in torch (Python number -> double -> float)
+        # float32 goes through double as in torch (Python number -> double -> float); float16 and
+        # bfloat16 are rounded from that float32 by the caller, as c10's Half(float) rounds.
         arr = np.array(vals, dtype=np.float64)
-        if dtype is _F32:
+        if dtype is not _F64:
             with np.errstate(over="ignore"):
                 arr = arr.astype(np.float32)
         return arr
-    if dtype is _I64:
+    if dtype is not _BOOL:
+        arr = None
         if plain and float not in types:
             try:
-                return np.array(flat, dtype=np.int64)
+                arr = np.array(flat, dtype=np.int64)
             except OverflowError:
                 pass
-        return np.array([_leaf_int(v) for v in flat], dtype=np.int64)
+        if arr is None:
+            arr = np.array([_leaf_int(v) for v in flat], dtype=np.int64)
+        if dtype is _I64:
+            return arr
+        info = np.iinfo(_DTYPE_TO_NP[dtype])
+        # c10's checked_convert: an unsigned type also takes negatives down to -max (they wrap)
+        low = -info.max if info.min == 0 else info.min
+        if arr.size and (arr.min() < low or arr.max() > info.max):
+            raise RuntimeError(f"value cannot be converted to type {str(dtype)[6:]} without overflow")
+        return arr.astype(_DTYPE_TO_NP[dtype])
     if plain:
         return np.array(flat, dtype=np.bool_) if types <= {builtins.bool} else np.array(flat, dtype=np.float64) != 0
     return np.array([_leaf_bool(v) for v in flat], dtype=np.bool_)
@@ -290,7 +299,7 @@ def _tensor_from_data(data, dtype):
     if tp is list or tp is tuple:
         sizes = _compute_sizes(data)
         if dtype is None:
-            dtype = _BY_RANK[_infer_seq_rank(data)]
+            dtype = _infer_seq_rank(data)
         if len(sizes) == 1:
             flat = data
         else:
@@ -306,7 +315,7 @@ def _tensor_from_data(data, dtype):
             raise TypeError(f"new(): invalid data type '{_tp_name(data)}'")
         sizes = _compute_sizes(data)
         if dtype is None:
-            dtype = _BY_RANK[_infer_rank(data)]
+            dtype = _infer_rank(data)
         if not sizes:
             flat = [data]
         else:
@@ -317,6 +326,8 @@ def _tensor_from_data(data, dtype):
     if t is None:
         arr = _convert_leaves(flat, dtype)
         t = _C._from_numpy(arr.reshape(sizes))
+        if t.dtype != dtype:  # a float16/bfloat16 target, from float32 (rounded once, as torch)
+            t = t._to_dtype(dtype, False)
     return t
 
 
@@ -462,7 +473,7 @@ def from_numpy(ndarray):
     if dt not in _NP_TO_DTYPE:
         _numpy_source_dtype(ndarray)  # raises for types torch rejects too
         raise TypeError(f"can't convert np.ndarray of type {_np_type_name(dt)}. pyautograd shares memory only with "
-                        "these types: float64, float32, int64, and bool.")
+                        "these types: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
     _check_numpy_layout(ndarray)
     return _C._from_numpy(ndarray)
 

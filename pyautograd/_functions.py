@@ -48,14 +48,13 @@ def _bool_arg(fn, name, x):
     return x
 
 
-_TYPE_NAMES = {"torch.float32": "Float", "torch.float64": "Double", "torch.int64": "Long", "torch.bool": "Bool"}
 
 
 def _isclose(input, other, rtol, atol, equal_nan):
     # torch's isclose: |input - other| <= atol + rtol * |other| where that error is finite, exact
     # equality elsewhere (infinities), NaN == NaN with equal_nan; bools compare as the default float.
     if input.dtype != other.dtype:
-        raise RuntimeError(f"{_TYPE_NAMES[repr(input.dtype)]} did not match {_TYPE_NAMES[repr(other.dtype)]}")
+        raise RuntimeError(f"{input.dtype._scalar_type} did not match {other.dtype._scalar_type}")
     if not rtol >= 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol:g}")
     if not atol >= 0:

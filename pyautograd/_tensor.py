@@ -77,8 +77,8 @@ def _to(self, *args, **kwargs):
     return self._to_dtype(self.dtype if dtype is None else dtype, copy_, memory_format)
 
 
-_TYPE_NAMES = {"torch.FloatTensor": _C.float32, "torch.DoubleTensor": _C.float64,
-               "torch.LongTensor": _C.int64, "torch.BoolTensor": _C.bool}
+_TYPE_NAMES = {d._legacy_type: d for d in (_C.uint8, _C.int8, _C.int16, _C.int32, _C.int64, _C.float16, _C.float32,
+                                           _C.float64, _C.bool, _C.bfloat16)}
 _TYPE_OF = {v: k for k, v in _TYPE_NAMES.items()}
 
 

@@ -1,4 +1,4 @@
-"""Tensor printing, a port of torch/_tensor_str.py (strided CPU tensors of our four dtypes).
+"""Tensor printing, a port of torch/_tensor_str.py (strided CPU tensors of every dtype).
 
 Note [Printing through numpy]: the values are read through a zero-copy numpy view of the
 tensor, so slicing, summarizing and `tolist()` here cost no tensor ops and no autograd
@@ -232,6 +232,8 @@ def _tensor_str(t, indent):
     """The bracketed contents of tensor `t` as torch prints them, indented for a prefix of `indent` chars."""
     if t.numel() == 0:
         return "[]"
+    if t.dtype is _C.float16 or t.dtype is _C.bfloat16:  # torch formats these through float32
+        t = t.detach()._to_dtype(_C.float32, False)
     a = _numpy_view(t)
     summarize = a.size > PRINT_OPTS.threshold
     formatter = _Formatter((_summarized_data(a) if summarize else a).reshape(-1), t.dtype.is_floating_point)

@@ -452,21 +452,27 @@ def test_factories_match_torch(expr):
     _compare(expr)
 
 
-# numpy dtypes torch keeps but pyautograd does not have become int64 / float32 (Note [numpy dtypes]).
+# numpy dtypes map as torch maps them; those pyautograd lacks become int64 (Note [numpy dtypes]).
 @pytest.mark.parametrize("npdt", [np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32, np.float16])
-def test_numpy_narrow_dtypes_widen(npdt):
+def test_numpy_narrow_dtypes(npdt):
     a = np.array([[1, 2], [3, 4]], dtype=npdt)
     t = torch.tensor(a)
     p = pag.tensor(a)
-    want = "torch.float32" if t.dtype.is_floating_point else "torch.int64"
+    # every numpy type with a pyautograd dtype maps as torch maps it; torch's own unsigned
+    # uint16/uint32 (which pyautograd lacks) widen to int64
+    want = "torch.int64" if npdt in (np.uint16, np.uint32) else str(t.dtype)
     assert str(p.dtype) == want and tuple(p.shape) == tuple(t.shape)
     np.testing.assert_array_equal(p.numpy(), t.numpy())
     # promotion with a Python float gives the default dtype on both sides
     assert str(pag.tensor([a[0, 0], 1.5]).dtype) == str(torch.tensor([a[0, 0], 1.5]).dtype)
-    # as_tensor copies (no shared memory possible); from_numpy refuses
     assert str(pag.as_tensor(a).dtype) == want
-    with pytest.raises(TypeError, match="shares memory only with"):
-        pag.from_numpy(a)
+    if npdt in (np.uint16, np.uint32):  # no shared memory possible: from_numpy refuses
+        with pytest.raises(TypeError, match="shares memory only with"):
+            pag.from_numpy(a)
+    else:  # from_numpy shares the array's memory, as torch's does
+        p = pag.from_numpy(a)
+        a[0, 0] = 9
+        assert p[0, 0].item() == 9 and str(p.dtype) == str(torch.from_numpy(a).dtype)
 
 
 def test_from_numpy_shares_memory_both_ways():

@@ -95,24 +95,15 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_binop(cls, "__le__", [](const Tensor& a, const Tensor& b) { return le(a, b); });
   def_binop(cls, "__gt__", [](const Tensor& a, const Tensor& b) { return gt(a, b); });
   def_binop(cls, "__ge__", [](const Tensor& a, const Tensor& b) { return ge(a, b); });
-  def_binop(cls, "__and__", [](const Tensor& a, const Tensor& b) {
-    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
-      throw NotImplementedError("bitwise_and is only implemented here for bool tensors");
-    return logical_and(a, b);
-  });
-  def_binop(cls, "__or__", [](const Tensor& a, const Tensor& b) {
-    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
-      throw NotImplementedError("bitwise_or is only implemented here for bool tensors");
-    return logical_or(a, b);
-  });
-  def_binop(cls, "__xor__", [](const Tensor& a, const Tensor& b) {
-    if (a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool)
-      throw NotImplementedError("bitwise_xor is only implemented here for bool tensors");
-    return ne(a, b);
-  });
+  def_binop(cls, "__and__", [](const Tensor& a, const Tensor& b) { return bitwise_and(a, b); });
+  def_binop(cls, "__or__", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); });
+  def_binop(cls, "__xor__", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); });
+  def_binop(cls, "__lshift__", [](const Tensor& a, const Tensor& b) { return bitwise_left_shift(a, b); });
+  def_binop(cls, "__rshift__", [](const Tensor& a, const Tensor& b) { return bitwise_right_shift(a, b); });
   cls.def("__invert__", [](const Tensor& a) {
-    if (a.dtype() != Dtype::Bool) throw NotImplementedError("bitwise_not is only implemented here for bool tensors");
-    return logical_not(a);
+    if (!is_integral(a.dtype(), true))
+      throw TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors");
+    return bitwise_not(a);
   });
   cls.def("__neg__", [](const Tensor& a) { return neg(a); });
   cls.def("__pos__", [](const Tensor& a) { return a; });
@@ -173,6 +164,14 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); }, py::arg("other"));
   def_both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, py::arg("other"));
   def_both(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
+  def_both(m, cls, "bitwise_and", [](const Tensor& a, const Tensor& b) { return bitwise_and(a, b); }, py::arg("other"));
+  def_both(m, cls, "bitwise_or", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); }, py::arg("other"));
+  def_both(m, cls, "bitwise_xor", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); }, py::arg("other"));
+  def_both(m, cls, "bitwise_not", [](const Tensor& a) { return bitwise_not(a); });
+  def_both(m, cls, "bitwise_left_shift", [](const Tensor& a, const Tensor& b) { return bitwise_left_shift(a, b); },
+           py::arg("other"));
+  def_both(m, cls, "bitwise_right_shift", [](const Tensor& a, const Tensor& b) { return bitwise_right_shift(a, b); },
+           py::arg("other"));
   // torch.where(condition, input, other); Tensor.where(condition, other) with self as input
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     return where(cond, operand(a, "where"), operand(b, "where"));
@@ -251,6 +250,12 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   cls.def("double", [](const Tensor& a) { return to_dtype(a, Dtype::Float64); });
   cls.def("long", [](const Tensor& a) { return to_dtype(a, Dtype::Int64); });
   cls.def("bool", [](const Tensor& a) { return to_dtype(a, Dtype::Bool); });
+  cls.def("half", [](const Tensor& a) { return to_dtype(a, Dtype::Float16); });
+  cls.def("bfloat16", [](const Tensor& a) { return to_dtype(a, Dtype::BFloat16); });
+  cls.def("int", [](const Tensor& a) { return to_dtype(a, Dtype::Int32); });
+  cls.def("short", [](const Tensor& a) { return to_dtype(a, Dtype::Int16); });
+  cls.def("char", [](const Tensor& a) { return to_dtype(a, Dtype::Int8); });
+  cls.def("byte", [](const Tensor& a) { return to_dtype(a, Dtype::UInt8); });
   cls.def("_to_dtype", [](const Tensor& a, Dtype d, bool copy, py::handle f) {
     return to_dtype(a, d, copy, memory_format_arg(f, "to"));
   }, py::arg("dtype"), py::arg("copy"), py::arg("memory_format") = py::none());

@@ -8,7 +8,7 @@ void init_factory(py::module_& m, TensorClass& cls) {
   m.def("_full", [](const DimVec& sizes, py::handle v, Dtype d) {
     Tensor t;
     if (!to_operand(v, t)) throw TypeError("full(): fill_value must be a number");
-    if (d == Dtype::Int64 || d == Dtype::Bool) {
+    if (!is_floating(d)) {
       if (t.dtype() == Dtype::Float64 && !is_floating(d)) return full(sizes, t.item_double(), d);
       Tensor out = empty(sizes, d);
       fill_(out, t);
@@ -36,14 +36,14 @@ void init_factory(py::module_& m, TensorClass& cls) {
       scalar_t* p = t.data<scalar_t>();
       for (Py_ssize_t i = 0; i < n; ++i) {
         PyObject* o = items[i];
-        if constexpr (std::is_floating_point_v<scalar_t>) {
+        if constexpr (is_float_v<scalar_t>) {
           double v;
           if (PyFloat_CheckExact(o)) v = PyFloat_AS_DOUBLE(o);
           else if (PyLong_CheckExact(o) || PyBool_Check(o)) {
             v = PyLong_AsDouble(o);  // torch's PyFloat_AsDouble: Python's OverflowError past double
             if (v == -1.0 && PyErr_Occurred()) throw py::error_already_set();
           } else return false;
-          p[i] = static_cast<scalar_t>(v);
+          p[i] = convert<scalar_t>(v);
         } else if constexpr (std::is_same_v<scalar_t, bool>) {
           if (PyBool_Check(o)) p[i] = o == Py_True;
           else if (PyFloat_CheckExact(o)) p[i] = PyFloat_AS_DOUBLE(o) != 0.0;
@@ -54,6 +54,13 @@ void init_factory(py::module_& m, TensorClass& cls) {
           int overflow = 0;
           long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
           if (overflow) return false;
+          if constexpr (!std::is_same_v<scalar_t, int64_t>) {  // torch's checked_convert: Python's slow path raises
+            if (std::is_signed_v<scalar_t> ? (v < std::numeric_limits<scalar_t>::lowest() ||
+                                              v > std::numeric_limits<scalar_t>::max())
+                                           : (v > (long long)std::numeric_limits<scalar_t>::max() ||
+                                              -v > (long long)std::numeric_limits<scalar_t>::max()))
+              return false;
+          }
           p[i] = static_cast<scalar_t>(v);
         }
       }

@@ -29,8 +29,11 @@ void init_dtypes(py::module_& m) {
   py::class_<PyDtype>(m, "dtype")
       .def_property_readonly("is_floating_point", [](const PyDtype& d) { return is_floating(d.d); })
       .def_property_readonly("is_complex", [](const PyDtype&) { return false; })
-      .def_property_readonly("is_signed", [](const PyDtype& d) { return d.d != Dtype::Bool; })
+      .def_property_readonly("is_signed", [](const PyDtype& d) { return is_signed(d.d); })
       .def_property_readonly("itemsize", [](const PyDtype& d) { return itemsize(d.d); })
+      // The table's names for the Python side's messages: "Float", "torch.FloatTensor".
+      .def_property_readonly("_scalar_type", [](const PyDtype& d) { return scalar_type_name(d.d); })
+      .def_property_readonly("_legacy_type", [](const PyDtype& d) { return legacy_type_name(d.d); })
       .def("__repr__", [](const PyDtype& d) { return std::string("torch.") + dtype_name(d.d); })
       .def("__reduce__", [](const PyDtype& d) { return std::string(dtype_name(d.d)); })
       .def("to_real", [](const PyDtype& d) { return d.d; })

@@ -235,12 +235,18 @@ namespace {
 
 py::dtype np_dtype(Dtype d) {
   switch (d) {
-    case Dtype::Float32: return py::dtype::of<float>();
-    case Dtype::Float64: return py::dtype::of<double>();
-    case Dtype::Int64: return py::dtype::of<int64_t>();
-    case Dtype::Bool: return py::dtype::of<bool>();
+    case Dtype::UInt8: return py::dtype("uint8");
+    case Dtype::Int8: return py::dtype("int8");
+    case Dtype::Int16: return py::dtype("int16");
+    case Dtype::Int32: return py::dtype("int32");
+    case Dtype::Int64: return py::dtype("int64");
+    case Dtype::Float16: return py::dtype("float16");
+    case Dtype::Float32: return py::dtype("float32");
+    case Dtype::Float64: return py::dtype("float64");
+    case Dtype::Bool: return py::dtype("bool");
+    case Dtype::BFloat16: break;  // numpy has no bfloat16
   }
-  return py::dtype::of<float>();
+  throw TypeError(str_cat("Got unsupported ScalarType ", scalar_type_name(d)));
 }
 
 py::array to_numpy(const Tensor& t) {
@@ -259,13 +265,19 @@ Tensor tensor_from_numpy(py::array arr) {
   Dtype d;
   char kind = arr.dtype().kind();
   int64_t isz = arr.itemsize();
-  if (kind == 'f' && isz == 4) d = Dtype::Float32;
+  if (kind == 'f' && isz == 2) d = Dtype::Float16;
+  else if (kind == 'f' && isz == 4) d = Dtype::Float32;
   else if (kind == 'f' && isz == 8) d = Dtype::Float64;
+  else if (kind == 'i' && isz == 1) d = Dtype::Int8;
+  else if (kind == 'i' && isz == 2) d = Dtype::Int16;
+  else if (kind == 'i' && isz == 4) d = Dtype::Int32;
   else if (kind == 'i' && isz == 8) d = Dtype::Int64;
+  else if (kind == 'u' && isz == 1) d = Dtype::UInt8;
   else if (kind == 'b') d = Dtype::Bool;
   else
     throw TypeError(str_cat("can't convert np.ndarray of type numpy.", std::string(py::str(arr.dtype())),
-                            ". The only supported types are: float64, float32, int64, and bool."));
+                            ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, "
+                            "uint8, and bool."));
   DimVec sizes, strides;
   for (py::ssize_t i = 0; i < arr.ndim(); ++i) {
     sizes.push_back(arr.shape(i));
@@ -286,13 +298,9 @@ Tensor tensor_from_numpy(py::array arr) {
 }
 
 static py::object py_scalar(const Tensor& t) {
-  switch (t.dtype()) {
-    case Dtype::Float32:
-    case Dtype::Float64: return py::float_(t.item_double());
-    case Dtype::Int64: return py::int_(t.item_int());
-    case Dtype::Bool: return py::bool_(t.item_int() != 0);
-  }
-  return py::none();
+  if (is_floating(t.dtype())) return py::float_(t.item_double());
+  if (t.dtype() == Dtype::Bool) return py::bool_(t.item_int() != 0);
+  return py::int_(t.item_int());
 }
 
 static py::object tolist(const Tensor& t) {

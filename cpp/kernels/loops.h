@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/dtype.h"
+#include "core/half.h"
 #include "core/small_vec.h"
 
 #ifdef _OPENMP
@@ -100,6 +102,19 @@ void for_each(const Geometry& g, char* const* base, const Inner& inner) {
   parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) { run_range(g, base, b, e, inner); });
 }
 
+// Note [Per-element conversion]: the loops load each operand element in its compute type
+// (opmath_t: float for float16/bfloat16, Note [Reduced floats]), run the op once and
+// round the result once into the output's type; for the other dtypes the loads are plain.
+template <typename T>
+inline opmath_t<T> load(const T& v) {
+  return static_cast<opmath_t<T>>(v);
+}
+template <typename out_t, typename V>
+inline out_t store(V v) {
+  if constexpr (is_reduced_float_v<out_t>) return out_t(static_cast<float>(v));
+  else return static_cast<out_t>(v);
+}
+
 // out = op(a) over a Geometry with operands (out, a).
 template <typename out_t, typename in_t, typename Op>
 void unary_loop(const Geometry& g, char* const* base, const Op& op) {
@@ -108,10 +123,11 @@ void unary_loop(const Geometry& g, char* const* base, const Op& op) {
     const in_t* a = reinterpret_cast<const in_t*>(p[1]);
     if (s[0] == sizeof(out_t) && s[1] == sizeof(in_t)) {
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = store<out_t>(op(load(a[i])));
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<out_t*>(p[0] + i * s[0]) = op(*reinterpret_cast<const in_t*>(p[1] + i * s[1]));
+        *reinterpret_cast<out_t*>(p[0] + i * s[0]) =
+            store<out_t>(op(load(*reinterpret_cast<const in_t*>(p[1] + i * s[1]))));
     }
   });
 }
@@ -126,19 +142,60 @@ void binary_loop(const Geometry& g, char* const* base, const Op& op) {
     constexpr int64_t so = sizeof(out_t), si = sizeof(in_t);
     if (s[0] == so && s[1] == si && s[2] == si) {
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = store<out_t>(op(load(a[i]), load(b[i])));
     } else if (s[0] == so && s[1] == si && s[2] == 0) {
-      const in_t bv = *b;
+      const auto bv = load(*b);
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], bv);
+      for (int64_t i = 0; i < n; ++i) o[i] = store<out_t>(op(load(a[i]), bv));
     } else if (s[0] == so && s[1] == 0 && s[2] == si) {
-      const in_t av = *a;
+      const auto av = load(*a);
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) o[i] = op(av, b[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = store<out_t>(op(av, load(b[i])));
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<out_t*>(p[0] + i * s[0]) =
-            op(*reinterpret_cast<const in_t*>(p[1] + i * s[1]), *reinterpret_cast<const in_t*>(p[2] + i * s[2]));
+        *reinterpret_cast<out_t*>(p[0] + i * s[0]) = store<out_t>(
+            op(load(*reinterpret_cast<const in_t*>(p[1] + i * s[1])), load(*reinterpret_cast<const in_t*>(p[2] + i * s[2]))));
+    }
+  });
+}
+
+// Values of runtime dtype `d` at `p` (byte stride `s`) converted into buf[0, n), as
+// convert<T> converts them (torch's static_cast_with_inter_type).
+template <typename T>
+void load_chunk(Dtype d, const char* p, int64_t s, int64_t n, T* buf) {
+  PAG_DISPATCH_ALL(d, "load", [&] {
+    for (int64_t i = 0; i < n; ++i) buf[i] = convert<T>(*reinterpret_cast<const scalar_t*>(p + i * s));
+  });
+}
+
+// binary_loop for inputs stored in other dtypes than in_t (da, db): each innermost run is
+// converted a chunk at a time into stack buffers of the compute type (Note [Per-element
+// conversion]), so a mixed-dtype op reads every input once and allocates nothing. A value
+// is rounded to in_t first, as torch casts operands to the common dtype, except a scalar
+// operand (direct_a / direct_b: a one-element tensor), whose original value torch's
+// float16/bfloat16 kernels read straight into float (iter.original_scalar_value).
+template <typename out_t, typename in_t, typename Op>
+void binary_loop_mixed(const Geometry& g, char* const* base, Dtype da, Dtype db, bool direct_a, bool direct_b,
+                       const Op& op) {
+  using opm = opmath_t<in_t>;
+  constexpr int64_t kChunk = 256;
+  auto fill = [](Dtype d, bool direct, const char* p, int64_t s, int64_t m, opm* buf) {
+    if (direct || std::is_same_v<opm, in_t>) {
+      load_chunk<opm>(d, p, s, m, buf);
+    } else {
+      in_t tmp[kChunk];
+      load_chunk<in_t>(d, p, s, m, tmp);
+      for (int64_t i = 0; i < m; ++i) buf[i] = load(tmp[i]);
+    }
+  };
+  for_each(g, base, [&](char** p, const int64_t* s, int64_t n) {
+    opm abuf[kChunk], bbuf[kChunk];
+    for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+      const int64_t m = std::min(kChunk, n - c0);
+      fill(da, direct_a, p[1] + c0 * s[1], s[1], m, abuf);
+      fill(db, direct_b, p[2] + c0 * s[2], s[2], m, bbuf);
+      char* po = p[0] + c0 * s[0];
+      for (int64_t i = 0; i < m; ++i) *reinterpret_cast<out_t*>(po + i * s[0]) = store<out_t>(op(abuf[i], bbuf[i]));
     }
   });
 }

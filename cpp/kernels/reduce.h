@@ -255,7 +255,7 @@ T dense_extreme(const T* v, int64_t n, bool* has_nan = nullptr) {
 // Max of a dense run, ignoring NaN; -inf when empty.
 template <typename T>
 T dense_max(const T* v, int64_t n) {
-  return n == 0 ? -std::numeric_limits<T>::infinity() : dense_extreme<T, true>(v, n);
+  return n == 0 ? T(-std::numeric_limits<T>::infinity()) : dense_extreme<T, true>(v, n);
 }
 
 // ---------------------------------------------------------------- lines

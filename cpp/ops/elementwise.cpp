@@ -2,6 +2,7 @@
 // Each op's backward is written with differentiable ops, so create_graph=True gives
 // higher derivatives; broadcasting and dtype are undone in FunctionNode::apply.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "autograd/grad_mode.h"
@@ -55,10 +56,8 @@ void convert_into(const Tensor& dst, const Tensor& src) {
   PAG_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
     using out_t = scalar_t;
     PAG_DISPATCH_ALL(src.dtype(), "copy_", [&] {
-      if constexpr (std::is_same_v<out_t, bool>)
-        kernels::unary_loop<out_t, scalar_t>(g, p.p, [](scalar_t v) { return v != scalar_t(0); });
-      else
-        kernels::unary_loop<out_t, scalar_t>(g, p.p, [](scalar_t v) { return static_cast<out_t>(v); });
+      using in_t = scalar_t;
+      kernels::unary_loop<out_t, in_t>(g, p.p, [](auto v) { return convert<out_t>(v); });
     });
   });
 }
@@ -122,14 +121,15 @@ template <typename out_t, typename in_t, typename Op>
 void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, const Op& op) {
   kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)op(pa[i], pb[i]);
+    for (int64_t i = lo; i < hi; ++i) po[i] = kernels::store<out_t>(op(kernels::load(pa[i]), kernels::load(pb[i])));
   });
 }
 template <bool ScalarFirst, typename out_t, typename in_t, typename Op>
-void flat_binary_scalar(out_t* po, const in_t* p, in_t v, int64_t n, const Op& op) {
+void flat_binary_scalar(out_t* po, const in_t* p, opmath_t<in_t> v, int64_t n, const Op& op) {
   kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
 #pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) po[i] = (out_t)(ScalarFirst ? op(v, p[i]) : op(p[i], v));
+    for (int64_t i = lo; i < hi; ++i)
+      po[i] = kernels::store<out_t>(ScalarFirst ? op(v, kernels::load(p[i])) : op(kernels::load(p[i]), v));
   });
 }
 
@@ -137,7 +137,7 @@ void flat_binary_scalar(out_t* po, const in_t* p, in_t v, int64_t n, const Op& o
 template <typename T>
 T scalar_as(const Tensor& t) {
   T v{};
-  PAG_DISPATCH_ALL(t.dtype(), "scalar", [&] { v = static_cast<T>(*t.data<scalar_t>()); });
+  PAG_DISPATCH_ALL(t.dtype(), "scalar", [&] { v = convert<T>(*t.data<scalar_t>()); });
   return v;
 }
 
@@ -146,6 +146,24 @@ T scalar_as(const Tensor& t) {
 // runs as a unary iterator with the number as a kernel argument: pow(Tensor, Scalar)),
 // or none (contiguous: pow(Scalar, Tensor)).
 enum class OutLayout { Both, First, Contiguous };
+
+// A one-element operand's value in the compute type: float16/bfloat16 kernels read a scalar
+// operand's original value into float without rounding it to the storage type first (torch's
+// original_scalar_value); the others convert it to the compute dtype as cast() would.
+// Of the binary kernels only mul, div and div_floor do so (asked of torch 2.13: add, sub,
+// maximum, comparisons, remainder... see the scalar rounded to float16 first).
+bool reads_original_scalar(const char* name) {
+  return !std::strcmp(name, "mul") || !std::strcmp(name, "div") || !std::strcmp(name, "div_floor");
+}
+template <typename T>
+opmath_t<T> scalar_op(const Tensor& t, const char* name) {
+  if constexpr (is_reduced_float_v<T>) {
+    if (reads_original_scalar(name)) return scalar_as<float>(t);
+    return static_cast<float>(scalar_as<T>(t));
+  } else {
+    return scalar_as<T>(t);
+  }
+}
 
 // Runs `op` over broadcast(a, b) computed in `compute`, producing `out_dtype`.
 template <typename Op>
@@ -170,8 +188,8 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
       PAG_DISPATCH_ALL(compute, name, [&] {
         auto run = [&](auto* po) {
           if (same) flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
-          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_as<scalar_t>(b_in), n, op);
-          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_as<scalar_t>(a_in), n, op);
+          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_op<scalar_t>(b_in, name), n, op);
+          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_op<scalar_t>(a_in, name), n, op);
         };
         if (out_dtype == Dtype::Bool && compute != Dtype::Bool) run(out.data<bool>());
         else run(out.data<scalar_t>());
@@ -180,18 +198,28 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
     }
   }
   DimVec shape = a_in.sizes() == b_in.sizes() ? a_in.sizes() : broadcast_shapes(a_in.sizes(), b_in.sizes());
-  Tensor a = cast(a_in, compute), b = cast(b_in, compute);
+  const Tensor &a = a_in, &b = b_in;
   Tensor out = layout == OutLayout::Contiguous ? empty(shape, out_dtype)
                : layout == OutLayout::First    ? empty_for(shape, out_dtype, {&a_in})
                                                : empty_for(shape, out_dtype, {&a_in, &b_in});
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b});
   auto p = operand_ptrs(out, {&a, &b});
+  const bool mixed = a.dtype() != compute || b.dtype() != compute;
+  const bool direct = is_reduced_float(compute) && reads_original_scalar(name);
   PAG_DISPATCH_ALL(compute, name, [&] {
+    using opm = opmath_t<scalar_t>;
+    auto run = [&](auto out_tag, const auto& f) {
+      using o_t = decltype(out_tag);
+      if (mixed)
+        kernels::binary_loop_mixed<o_t, scalar_t>(g, p.p, a.dtype(), b.dtype(), direct && a.numel() == 1,
+                                                   direct && b.numel() == 1, f);
+      else kernels::binary_loop<o_t, scalar_t>(g, p.p, f);
+    };
     if (out_dtype == Dtype::Bool && compute != Dtype::Bool)
-      kernels::binary_loop<bool, scalar_t>(g, p.p, [&](scalar_t x, scalar_t y) { return (bool)op(x, y); });
+      run(bool{}, [&](opm x, opm y) { return (bool)op(x, y); });
     else
-      kernels::binary_loop<scalar_t, scalar_t>(g, p.p, [&](scalar_t x, scalar_t y) { return (scalar_t)op(x, y); });
+      run(scalar_t{}, [&](opm x, opm y) { return (opm)op(x, y); });
   });
   return out;
 }
@@ -267,13 +295,19 @@ T int_pow(T base, T exp) {
 }
 
 void check_int_division(const Tensor& b, Dtype compute) {
-  if (compute != Dtype::Int64) return;
-  Tensor bb = cast(b, Dtype::Int64);
+  if (!is_integral(compute, false)) return;
   bool zero = false;
-  auto g = make_geometry(bb, {});
-  auto p = operand_ptrs(bb, {});
-  kernels::run_range(g, p.p, 0, bb.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) zero = zero || *reinterpret_cast<int64_t*>(ptr[0] + i * s[0]) == 0;
+  auto g = make_geometry(b, {});
+  auto p = operand_ptrs(b, {});
+  PAG_DISPATCH_ALL(compute, "ZeroDivisionError", [&] {
+    kernels::run_range(g, p.p, 0, b.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
+      scalar_t buf[64];
+      for (int64_t i = 0; i < n; i += 64) {
+        const int64_t m = std::min<int64_t>(64, n - i);
+        kernels::load_chunk<scalar_t>(b.dtype(), ptr[0] + i * s[0], s[0], m, buf);
+        for (int64_t j = 0; j < m; ++j) zero = zero || buf[j] == scalar_t(0);
+      }
+    });
   });
   if (zero) throw Error("ZeroDivisionError");
 }
@@ -986,7 +1020,7 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
         // Signed zeros follow torch: number bounds keep an element equal to a bound,
         // tensor bounds give the bound (its vectorized maximum/minimum).
         kernels::ternary_loop<scalar_t, scalar_t, scalar_t, scalar_t>(g, p.p, [scalar](scalar_t v, scalar_t l, scalar_t h) {
-          if constexpr (std::is_floating_point_v<scalar_t>) {
+          if constexpr (is_float_v<scalar_t>) {
             if (std::isnan(v) || std::isnan(l) || std::isnan(h)) return std::numeric_limits<scalar_t>::quiet_NaN();
           }
           if (scalar) return std::min(std::max(v, l), h);
@@ -1239,5 +1273,67 @@ Tensor& fill_(Tensor& a, const Tensor& value) {
 }
 
 Tensor& zero_(Tensor& a) { return fill_impl(a, scalar_tensor(0.0, a.dtype(), true), "ZeroBackward0"); }
+
+// ---------------------------------------------------------------- bitwise
+// On the integer types and bool only, in the promoted dtype (uint8 & int8 -> int16), as torch;
+// other dtypes raise torch's "bitwise_and_cpu" not implemented for 'Float'.
+namespace {
+template <typename Op>
+Tensor bitwise_binary(const char* kernel, const Tensor& a, const Tensor& b, const Op& op) {
+  Dtype rt = result_type({&a, &b});
+  if (!is_integral(rt, true)) PAG_DISPATCH_NOT_IMPLEMENTED(rt, kernel);
+  return binary_kernel(kernel, a, b, rt, rt, [op](auto x, auto y) {
+    if constexpr (is_float_v<decltype(x)>) return x;  // never reached: rt is integral
+    else return op(x, y);
+  });
+}
+}  // namespace
+
+Tensor bitwise_and(const Tensor& a, const Tensor& b) {
+  return bitwise_binary("bitwise_and_cpu", a, b, [](auto x, auto y) { return x & y; });
+}
+Tensor bitwise_or(const Tensor& a, const Tensor& b) {
+  return bitwise_binary("bitwise_or_cpu", a, b, [](auto x, auto y) { return x | y; });
+}
+Tensor bitwise_xor(const Tensor& a, const Tensor& b) {
+  return bitwise_binary("bitwise_xor_cpu", a, b, [](auto x, auto y) { return x ^ y; });
+}
+// torch's shift kernels: a shift by a negative count or by the width or more gives 0 to the
+// left, and the sign fill (0 for unsigned) to the right.
+Tensor bitwise_left_shift(const Tensor& a, const Tensor& b) {
+  if (result_type({&a, &b}) == Dtype::Bool) PAG_DISPATCH_NOT_IMPLEMENTED(Dtype::Bool, "lshift_cpu");
+  return bitwise_binary("lshift_cpu", a, b, [](auto x, auto y) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>) {
+      return (bool)((int)x << (int)y);
+    } else {
+      constexpr int64_t bits = sizeof(T) * 8;
+      if ((int64_t)y < 0 || (int64_t)y >= bits) return T(0);
+      return T(static_cast<std::make_unsigned_t<T>>(x) << y);
+    }
+  });
+}
+Tensor bitwise_right_shift(const Tensor& a, const Tensor& b) {
+  if (result_type({&a, &b}) == Dtype::Bool) PAG_DISPATCH_NOT_IMPLEMENTED(Dtype::Bool, "rshift_cpu");
+  return bitwise_binary("rshift_cpu", a, b, [](auto x, auto y) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>) {
+      return (bool)((int)x >> (int)y);
+    } else {
+      constexpr int64_t bits = sizeof(T) * 8;
+      if ((int64_t)y < 0 || (int64_t)y >= bits) return std::is_signed_v<T> ? T(x >> (bits - 1)) : T(0);
+      return T(x >> y);
+    }
+  });
+}
+Tensor bitwise_not(const Tensor& a) {
+  if (!is_integral(a.dtype(), true)) PAG_DISPATCH_NOT_IMPLEMENTED(a.dtype(), "bitwise_not_cpu");
+  return unary_same("bitwise_not_cpu", a, [](auto x) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>) return !x;
+    else if constexpr (is_float_v<T>) return x;  // never reached
+    else return T(~x);
+  });
+}
 
 }  // namespace pag

@@ -40,6 +40,7 @@ Tensor arange(double start, double end, double step, Dtype d) {
   PAG_CHECK(std::isfinite(start) && std::isfinite(end), "unsupported range: ", start, " -> ", end);
   PAG_CHECK((step > 0 && end >= start) || (step < 0 && end <= start),
             "upper bound and lower bound inconsistent with step sign");
+  if (is_integral(d, false) && d != Dtype::Int64) return to_dtype(arange(start, end, step, Dtype::Int64), d);
   if (d == Dtype::Int64) {
     // torch checks the bounds as given, then truncates them to int64
     auto to_int64 = [](double v) {

@@ -7,6 +7,18 @@
 #include "kernels/gemm/gemm.h"
 #include "ops/ops.h"
 
+// The GEMM kernels are built for float32, float64 and int64 (kernels/gemm/naive.cpp).
+#define PAG_DISPATCH_GEMM(dtype, opname, ...)                       \
+  [&] {                                                             \
+    switch (dtype) {                                                \
+      PAG_DISPATCH_CASE(::pag::Dtype::Float32, float, __VA_ARGS__)  \
+      PAG_DISPATCH_CASE(::pag::Dtype::Float64, double, __VA_ARGS__) \
+      PAG_DISPATCH_CASE(::pag::Dtype::Int64, int64_t, __VA_ARGS__)  \
+      default: break;                                               \
+    }                                                               \
+    PAG_DISPATCH_NOT_IMPLEMENTED(dtype, opname);                    \
+  }()
+
 namespace pag {
 
 namespace {
@@ -44,7 +56,7 @@ Tensor maybe_multiply(const Tensor& t, double s) { return s == 1.0 ? t : mul(t, 
 // (m, n)-shaped view (a bias expanded with zero strides) or undefined.
 void gemm_into(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& x, double beta, double alpha,
                const char* opname) {
-  PAG_DISPATCH_NUMERIC(out.dtype(), opname, [&] {
+  PAG_DISPATCH_GEMM(out.dtype(), opname, [&] {
     auto g = gemm_args<scalar_t>(a, b, out);
     g.alpha = static_cast<scalar_t>(alpha);
     g.beta = static_cast<scalar_t>(beta);
@@ -217,7 +229,7 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, double beta, 
 Tensor mm_reference(const Tensor& a, const Tensor& b) {
   check_mm(a, b);
   Tensor out = empty({a.size(0), b.size(1)}, a.dtype());
-  PAG_DISPATCH_NUMERIC(a.dtype(), "mm_reference", [&] {
+  PAG_DISPATCH_GEMM(a.dtype(), "mm_reference", [&] {
     auto g = gemm_args<scalar_t>(a, b, out);
     kg::gemm_naive(g);
   });
@@ -237,7 +249,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   const int64_t bs = a.size(0);
   Tensor out = empty({bs, a.size(1), b.size(2)}, a.dtype());
   if (out.numel() > 0)
-    PAG_DISPATCH_NUMERIC(a.dtype(), "bmm", [&] {
+    PAG_DISPATCH_GEMM(a.dtype(), "bmm", [&] {
       auto g = gemm_args<scalar_t>(a, b, out, 1);
       kg::gemm_batched(g, bs, a.stride(0), b.stride(0), out.stride(0), 0);
     });
@@ -261,7 +273,7 @@ Tensor mv(const Tensor& a, const Tensor& v) {
             scalar_type_name(v.dtype()), ", ", scalar_type_name(a.dtype()), ", and ", scalar_type_name(v.dtype()));
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'");
   Tensor out = empty({a.size(0)}, a.dtype());
-  PAG_DISPATCH_NUMERIC(a.dtype(), "addmv_impl_cpu", [&] {
+  PAG_DISPATCH_GEMM(a.dtype(), "addmv_impl_cpu", [&] {
     kg::gemv(a.size(0), a.size(1), a.data<scalar_t>(), a.stride(0), a.stride(1), v.data<scalar_t>(), v.stride(0),
              out.data<scalar_t>(), out.stride(0));
   });
@@ -286,7 +298,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
             " elements respectively");
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"dot\" not implemented for 'Bool'");
   Tensor out = empty({}, a.dtype());
-  PAG_DISPATCH_NUMERIC(a.dtype(), "dot", [&] {
+  PAG_DISPATCH_GEMM(a.dtype(), "dot", [&] {
     *out.data<scalar_t>() = kg::dot(a.numel(), a.data<scalar_t>(), a.stride(0), b.data<scalar_t>(), b.stride(0));
   });
   if (any_requires_grad({&a, &b})) {

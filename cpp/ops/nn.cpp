@@ -84,16 +84,17 @@ Tensor map3(const char* kernel, const Tensor& a_in, const Tensor& b_in, const Te
       const T* z = reinterpret_cast<const T*>(ptr[3]);
       if (s[0] == sz && s[1] == sz && s[2] == sz && s[3] == sz) {
         _Pragma("omp simd")
-        for (int64_t i = 0; i < n; ++i) o[i] = op(x[i], y[i], z[i]);
+        for (int64_t i = 0; i < n; ++i) o[i] = kernels::store<T>(op(kernels::load(x[i]), kernels::load(y[i]), kernels::load(z[i])));
       } else if (s[0] == sz && s[1] == sz && s[2] == sz && s[3] == 0) {
-        const T zv = *z;
+        const auto zv = kernels::load(*z);
         _Pragma("omp simd")
-        for (int64_t i = 0; i < n; ++i) o[i] = op(x[i], y[i], zv);
+        for (int64_t i = 0; i < n; ++i) o[i] = kernels::store<T>(op(kernels::load(x[i]), kernels::load(y[i]), zv));
       } else {
         for (int64_t i = 0; i < n; ++i)
-          *reinterpret_cast<T*>(ptr[0] + i * s[0]) =
-              op(*reinterpret_cast<const T*>(ptr[1] + i * s[1]), *reinterpret_cast<const T*>(ptr[2] + i * s[2]),
-                 *reinterpret_cast<const T*>(ptr[3] + i * s[3]));
+          *reinterpret_cast<T*>(ptr[0] + i * s[0]) = kernels::store<T>(
+              op(kernels::load(*reinterpret_cast<const T*>(ptr[1] + i * s[1])),
+                 kernels::load(*reinterpret_cast<const T*>(ptr[2] + i * s[2])),
+                 kernels::load(*reinterpret_cast<const T*>(ptr[3] + i * s[3]))));
       }
     });
   });
@@ -875,7 +876,8 @@ Tensor nll_backward_kernel(const Tensor& grad, const DimVec& self_shape, Dtype d
     const scalar_t* g = go.data<scalar_t>();
     scalar_t scalar_grad = 0;
     if (!per_element) {
-      scalar_grad = -(reduction == kReductionMean ? g[0] / static_cast<scalar_t>(total_weight) : g[0]);
+      using opm = opmath_t<scalar_t>;
+      scalar_grad = -(reduction == kReductionMean ? opm(g[0]) / opm(static_cast<scalar_t>(total_weight)) : opm(g[0]));
     }
     kernels::parallel_for(numiter, 4096, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {

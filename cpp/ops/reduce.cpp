@@ -179,6 +179,8 @@ Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
 template <typename T> struct acc_type { using type = T; };
 template <> struct acc_type<float> { using type = double; };
 template <> struct acc_type<bool> { using type = int64_t; };
+template <> struct acc_type<Half> { using type = float; };  // torch accumulates the storage floats in float
+template <> struct acc_type<BFloat16> { using type = float; };
 
 // Integer sums and products wrap like torch's (two's complement), without signed-overflow UB.
 template <typename T> T wrap_add(T a, T b) {
@@ -234,13 +236,13 @@ struct ExtremeOps {
   static constexpr bool kVertical = true;
   T init() const {
     if constexpr (std::is_same_v<T, bool>) return !IsMax;
-    else if constexpr (std::is_floating_point_v<T>)
-      return IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    else if constexpr (is_float_v<T>)
+      return IsMax ? T(-std::numeric_limits<T>::infinity()) : std::numeric_limits<T>::infinity();
     else return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   }
   T step(T acc, T v, int64_t) const {
     bool take = IsMax ? v > acc : v < acc;
-    if constexpr (std::is_floating_point_v<T>) take = take || v != v;
+    if constexpr (is_float_v<T>) take = take || v != v;
     return take ? v : acc;
   }
   T combine(T a, T b) const { return step(a, b, 0); }
@@ -257,7 +259,7 @@ struct ArgOps {
   };
   acc_t init() const { return acc_t{}; }
   static bool better(T v, T cur) {
-    if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (is_float_v<T>) {
       if (cur != cur) return false;
       if (v != v) return true;
     }
@@ -612,7 +614,9 @@ Tensor prod_others(const Tensor& x, int64_t dim, const Tensor& result) {
 
 template <typename scalar_t>
 void prod_kernel(const Tensor& x, const Tensor& outk, const std::vector<bool>& mask) {
-  using acc_t = std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>;
+  // float16/bfloat16 products round at every step, as torch's (asked of torch 2.13)
+  using acc_t = std::conditional_t<is_reduced_float_v<scalar_t>, scalar_t,
+                                   std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>>;
   run_reduce<scalar_t, acc_t>(x, {&outk}, mask, ProdOps<scalar_t, acc_t>{});
 }
 
@@ -874,7 +878,7 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
   auto mask = reduce_mask(a, dims);
   Tensor x = is_floating(a.dtype()) ? a : to_dtype(a, default_dtype());
   Tensor outk = empty(reduced_shape(x, mask, true), x.dtype());
-  PAG_DISPATCH_FLOATING(x.dtype(), "logsumexp", [&] {
+  PAG_DISPATCH_FLOAT32_64(x.dtype(), "logsumexp", [&] {
     run_reduce<scalar_t, typename LogsumexpOps<scalar_t>::acc_t>(x, {&outk}, mask, LogsumexpOps<scalar_t>{});
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
@@ -956,7 +960,7 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
                           : (lastdim ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
   Tensor out = empty(x.sizes(), x.dtype());
   auto lg = make_line_geometry(out, x, d);
-  PAG_DISPATCH_FLOATING(x.dtype(), kname, [&] {
+  PAG_DISPATCH_FLOAT32_64(x.dtype(), kname, [&] {
     kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
                                  softmax_lines<scalar_t, Log>);
   });

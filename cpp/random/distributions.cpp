@@ -127,7 +127,7 @@ void check_from_to_in_range(int64_t from, int64_t to_inc, Dtype d) {
 // ---------------------------------------------------------------- in-place fills
 Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
   return random_inplace(self, "UniformBackward0", nullptr, [&] {
-    PAG_DISPATCH_FLOATING(self.dtype(), "check_uniform_bounds", [&] {
+    PAG_DISPATCH_FLOAT32_64(self.dtype(), "check_uniform_bounds", [&] {
       const double lo = std::numeric_limits<scalar_t>::lowest(), hi = std::numeric_limits<scalar_t>::max();
       PAG_CHECK(from >= lo && from <= hi, "from is out of bounds for ", cpp_type_name(self.dtype()));
       PAG_CHECK(to >= lo && to <= hi, "to is out of bounds for ", cpp_type_name(self.dtype()));
@@ -148,7 +148,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
   return random_inplace(self, "NormalBackward0", nullptr, [&] {
     PAG_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
     if (self.numel() == 0) return;
-    PAG_DISPATCH_FLOATING(self.dtype(), "normal_kernel_cpu", [&] {
+    PAG_DISPATCH_FLOAT32_64(self.dtype(), "normal_kernel_cpu", [&] {
       const int64_t n = self.numel();
       if (n >= 16 && self.is_contiguous()) {
         Generator& g = generator_or_default(gen);
@@ -243,7 +243,7 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
               "you specified ", scalar_type_name(self.dtype()));
     Generator& g = generator_or_default(gen);
     std::lock_guard<std::mutex> lock(g.mutex);
-    PAG_DISPATCH_FLOATING(self.dtype(), "exponential_cpu", [&] {
+    PAG_DISPATCH_FLOAT32_64(self.dtype(), "exponential_cpu", [&] {
       fill_in_order<scalar_t>(self, [&] { return static_cast<scalar_t>(sampling::exponential(g, lambd)); });
     });
   });
@@ -281,7 +281,7 @@ Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
     std::lock_guard<std::mutex> lock(g.mutex);
     PAG_DISPATCH_ALL(self.dtype(), "bernoulli_tensor_cpu_self_", [&] {
       using self_t = scalar_t;
-      PAG_DISPATCH_FLOATING(pe.dtype(), "bernoulli_tensor_cpu_p_", [&] {
+      PAG_DISPATCH_FLOAT32_64(pe.dtype(), "bernoulli_tensor_cpu_p_", [&] {
         using p_t = scalar_t;
         kernels::run_range(geo, ptrs.p, 0, geo.numel(), [&](char** q, const int64_t* s, int64_t n) {
           for (int64_t i = 0; i < n; ++i) {

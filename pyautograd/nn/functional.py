@@ -14,11 +14,8 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", 
            "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot",
            "pad"]
 
-_TYPE_NAMES = {"torch.float32": "Float", "torch.float64": "Double", "torch.int64": "Long", "torch.bool": "Bool"}
-
-
 def _scalar_type_name(dtype):
-    return _TYPE_NAMES[repr(dtype)]
+    return dtype._scalar_type
 
 
 def _reduction_enum(size_average, reduce, reduction):
