@@ -121,9 +121,14 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t ou
   if (out.is_view()) m.attr_version = out.version();
 }
 
-std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
-                                     TensorRange outputs) {
+std::shared_ptr<FunctionNode> legacy_record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
+                                            TensorRange outputs) {
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  attach(node, inputs, outputs);
+  return node;
+}
+
+void attach(const std::shared_ptr<OpNode>& node, TensorRange inputs, TensorRange outputs) {
   node->next_edges.reserve(inputs.size());
   node->shapes.reserve(inputs.size());
   node->input_dtypes.reserve(inputs.size());
@@ -134,7 +139,6 @@ std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn 
   }
   for (uint32_t i = 0; i < outputs.size(); ++i)
     if (outputs[i].defined() && is_floating(outputs[i].dtype())) set_history(outputs[i], node, i);
-  return node;
 }
 
 // Note [In-place on views]: when an in-place op writes through a view, the base's
@@ -252,8 +256,8 @@ void check_inplace(const Tensor& self, const char* opname) {
 }
 
 // ---------------------------------------------------------------- nodes
-tensor_list FunctionNode::apply(tensor_list&& grads) {
-  if (released && !saved.empty()) {
+tensor_list OpNode::apply(tensor_list&& grads) {
+  if (released && has_saved_) {
     SavedVariable dead;
     dead.reset();
     dead.unpack(nullptr);  // throws torch's "backward through the graph a second time"
@@ -263,7 +267,7 @@ tensor_list FunctionNode::apply(tensor_list&& grads) {
   for (size_t i = 0; i < grads.size(); ++i)
     if (!grads[i].defined() && i < output_sizes.size())
       grads[i] = zeros(output_sizes[i], output_dtypes[i]);
-  tensor_list out = backward(*this, grads);
+  tensor_list out = backward(grads);
   if (out.size() < next_edges.size()) out.resize(next_edges.size());
   // Note [Broadcast in backward]: every rule returns the gradient at the broadcast
   // shape and dtype; here, in one place, it is summed back to each input's shape
@@ -277,8 +281,8 @@ tensor_list FunctionNode::apply(tensor_list&& grads) {
   return out;
 }
 
-void FunctionNode::release_saved() {
-  for (auto& s : saved) s.reset();
+void OpNode::release_saved() {
+  clear_state();
   released = true;
 }
 

@@ -97,24 +97,95 @@ struct AccumulateGrad : Node {
   bool is_accumulate_grad() const override { return true; }
 };
 
-// A Node whose backward is a function object: the form every built-in op uses
-// (ops/*.cpp declare forward and backward side by side through `record`).
-struct FunctionNode : Node {
-  using BackwardFn = std::function<tensor_list(FunctionNode&, const tensor_list& grads)>;
+// Note [Typed backward state]: every built-in op records one Rule<State>: its
+// backward is a plain function next to the op's forward, and everything it needs
+// besides the gradients lives in `State`, a struct of named fields (SavedVariables
+// from save()/save_output(), dims, flags, scalars), declared beside the rule:
+//
+//   struct ProdDimState { SavedVariable self, result; int64_t dim; bool keepdim; };
+//   auto n = record<ProdDimState>("ProdBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+//     Tensor x = n.unpack(n.s.self); ...
+//   }, {a}, {out});
+//   n->s = {n->save(a), n->save_output(out), d, keepdim};
+//
+// OpNode does what every rule shares, once: it records the inputs' shapes and
+// dtypes, materializes missing output gradients as zeros, sums each returned
+// gradient back to its input's shape and dtype (Note [Broadcast in backward]),
+// and frees the state after backward without retain_graph.
+struct OpNode : Node {
   const char* op_name;
-  BackwardFn backward;
-  std::vector<SavedVariable> saved;
-  std::vector<double> scalars;   // non-tensor arguments the rule needs
-  DimVec ints;                   // integer arguments (dims, sizes)
-  std::vector<DimVec> shapes;    // each input's shape (gradients are summed back to it)
+  std::vector<DimVec> shapes;  // each input's shape (gradients are summed back to it)
   std::vector<Dtype> input_dtypes;
 
-  FunctionNode(const char* name, BackwardFn fn) : op_name(name), backward(std::move(fn)) {}
+  explicit OpNode(const char* name) : op_name(name) {}
   std::string name() const override { return op_name; }
   tensor_list apply(tensor_list&& grads) override;
   void release_saved() override;
-  Tensor saved_tensor(size_t i) { return saved.at(i).unpack(shared_from_this()); }
+
+  // A tensor the rule keeps: an input (or other tensor) / one of this node's outputs (Note [Saved outputs]).
+  SavedVariable save(const Tensor& t) {
+    has_saved_ = true;
+    return SavedVariable(t, false);
+  }
+  SavedVariable save_output(const Tensor& t) {
+    has_saved_ = true;
+    return SavedVariable(t, true);
+  }
+  Tensor unpack(const SavedVariable& v) { return v.unpack(shared_from_this()); }
+
+ protected:
+  virtual tensor_list backward(const tensor_list& grads) = 0;
+  virtual void clear_state() = 0;
+  bool has_saved_ = false;
 };
+
+struct NoState {};
+
+template <class State>
+struct Rule final : OpNode {
+  using Fn = tensor_list (*)(Rule& n, const tensor_list& grads);
+  Fn fn;
+  State s{};
+  Rule(const char* name, Fn f) : OpNode(name), fn(f) {}
+
+ protected:
+  tensor_list backward(const tensor_list& grads) override { return fn(*this, grads); }
+  void clear_state() override { s = State{}; }
+};
+
+// Wires `node` into the graph: next_edges and input shapes from `inputs`, and
+// `node` as grad_fn of each floating output.
+void attach(const std::shared_ptr<OpNode>& node, TensorRange inputs, TensorRange outputs);
+
+// Records a Rule<State> for an op whose outputs need a gradient; the caller fills `s`.
+template <class State = NoState>
+std::shared_ptr<Rule<State>> record(const char* name, typename Rule<State>::Fn fn, TensorRange inputs,
+                                    TensorRange outputs) {
+  auto node = std::make_shared<Rule<State>>(name, fn);
+  attach(node, inputs, outputs);
+  return node;
+}
+
+// The older form, with positional state: being replaced by Rule<State>.
+struct FunctionNode : OpNode {
+  using BackwardFn = std::function<tensor_list(FunctionNode&, const tensor_list& grads)>;
+  BackwardFn backward_fn;
+  std::vector<SavedVariable> saved;
+  std::vector<double> scalars;
+  DimVec ints;
+
+  FunctionNode(const char* name, BackwardFn fn) : OpNode(name), backward_fn(std::move(fn)) {}
+  Tensor saved_tensor(size_t i) { return saved.at(i).unpack(shared_from_this()); }
+
+ protected:
+  tensor_list backward(const tensor_list& grads) override { return backward_fn(*this, grads); }
+  void clear_state() override {
+    has_saved_ = has_saved_ || !saved.empty();
+    for (auto& v : saved) v.reset();
+  }
+};
+std::shared_ptr<FunctionNode> legacy_record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
+                                            TensorRange outputs);
 
 // Edge for feeding a gradient into `t` (its grad_fn, or its leaf sink); invalid when t needs no grad.
 Edge gradient_edge(const Tensor& t);
@@ -124,10 +195,6 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
 bool any_requires_grad(const tensor_list& inputs);
 
-// Records `node` as the grad_fn of `outputs`, wiring next_edges from `inputs`.
-// Returns the node so the caller can save tensors and arguments on it.
-std::shared_ptr<FunctionNode> record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
-                                     TensorRange outputs);
 void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t output_nr);
 
 // In-place ops on a tensor with history: make `self`'s grad_fn the new node.

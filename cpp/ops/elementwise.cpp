@@ -78,7 +78,7 @@ Tensor to_dtype(const Tensor& t, Dtype d, bool copy, MemoryFormat f) {
   Tensor out = empty_like(t, d, f);
   convert_into(out, t);
   if (is_floating(d) && is_floating(t.dtype()) && any_requires_grad({&t}))
-    record("ToCopyBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; },
+    legacy_record("ToCopyBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; },
            {t}, {out});
   return out;
 }
@@ -103,7 +103,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   }
   dst.bump_version();
   if (track) {
-    auto n = record("torch::autograd::CopyBackwards", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("torch::autograd::CopyBackwards", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(), n.needs_input_grad(1) ? g[0] : Tensor()};
     }, {dst, src}, {});
     rebase_history(dst, n);
@@ -325,12 +325,11 @@ void record_not_implemented(const char* aten_name, const tensor_list& operands, 
   tensor_list inputs;  // Python numbers are no inputs of torch's node
   for (const Tensor& t : operands)
     if (!t.is_wrapped_number()) inputs.push_back(t);
-  record("torch::autograd::NotImplemented", [aten_name](FunctionNode&, const tensor_list&) -> tensor_list {
+  legacy_record("torch::autograd::NotImplemented", [aten_name](FunctionNode&, const tensor_list&) -> tensor_list {
     throw Error(str_cat("derivative for ", aten_name, " is not implemented"));
   }, inputs, {out});
 }
 
-Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
 
 // Zero gradient for input i of node n (rounding ops, fill_, copy_'s self).
 Tensor zero_grad(FunctionNode& n, size_t i) { return zeros(n.shapes[i], n.input_dtypes[i]); }
@@ -352,7 +351,7 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     });
   }
   if (any_requires_grad({&a, &b})) {
-    auto n = record("AddBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("AddBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       double alpha = n.scalars[0];
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
               n.needs_input_grad(1) ? (alpha == 1.0 ? g[0] : mul(g[0], num(alpha))) : Tensor()};
@@ -380,12 +379,12 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
     // `2 - x` is torch's rsub: a scalar minuend records RsubBackward1.
     std::shared_ptr<FunctionNode> n;
     if (a.is_wrapped_number()) {
-      n = record("RsubBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      n = legacy_record("RsubBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
         double alpha = n.scalars[0];
         return {alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))};
       }, {b}, {out});
     } else {
-      n = record("SubBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      n = legacy_record("SubBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
         double alpha = n.scalars[0];
         return {n.needs_input_grad(0) ? g[0] : Tensor(),
                 n.needs_input_grad(1) ? (alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))) : Tensor()};
@@ -401,7 +400,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = rt == Dtype::Bool ? binary_kernel("mul", a, b, rt, rt, [](auto x, auto y) { return x && y; })
                                  : binary_kernel("mul", a, b, rt, rt, [](auto x, auto y) { return x * y; });
   if (any_requires_grad({&a, &b})) {
-    auto n = record("MulBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("MulBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? mul(g[0], n.saved_tensor(1)) : Tensor(),
               n.needs_input_grad(1) ? mul(g[0], n.saved_tensor(0)) : Tensor()};
     }, {a, b}, {out});
@@ -446,7 +445,7 @@ Tensor mul_scalar(const Tensor& t, double s) {
     out = mul(t, num(s));
   }
   if (any_requires_grad({&t})) {
-    auto n = record("MulBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("MulBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {mul_scalar(g[0], n.scalars[0])};
     }, {t}, {out});
     n->scalars = {s};
@@ -463,7 +462,7 @@ Tensor div_scalar(const Tensor& t, double s) {
     out = div(t, num(s));
   }
   if (any_requires_grad({&t})) {
-    auto n = record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {div_scalar(g[0], n.scalars[0])};
     }, {t}, {out});
     n->scalars = {s};
@@ -483,12 +482,12 @@ Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
   if (!any_requires_grad({&a, &b})) return out;
   if (!mode.empty()) {
     // torch: a rounding division has zero gradient for both inputs.
-    record("DivBackward2", [](FunctionNode& n, const tensor_list&) -> tensor_list {
+    legacy_record("DivBackward2", [](FunctionNode& n, const tensor_list&) -> tensor_list {
       return {n.needs_input_grad(0) ? zero_grad(n, 0) : Tensor(), n.needs_input_grad(1) ? zero_grad(n, 1) : Tensor()};
     }, {a, b}, {out});
     return out;
   }
-  auto n = record("DivBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+  auto n = legacy_record("DivBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
     Tensor b = n.saved_tensor(1);
     Tensor ga = div(g[0], b);
     return {n.needs_input_grad(0) ? ga : Tensor(),
@@ -515,10 +514,10 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   if (a.is_wrapped_number()) {
     record_not_implemented("aten::remainder", {a, b}, out);
   } else if (b.is_wrapped_number()) {
-    record("RemainderBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a},
+    legacy_record("RemainderBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a},
            {out});
   } else {
-    record("RemainderBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    legacy_record("RemainderBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -floor(a / b)
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
               n.needs_input_grad(1) ? mul(neg(g[0]), div(n.saved_tensor(0), n.saved_tensor(1), "floor")) : Tensor()};
@@ -539,9 +538,9 @@ Tensor fmod(const Tensor& a, const Tensor& b) {
   });
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
-    record("FmodBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+    legacy_record("FmodBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   } else {
-    record("FmodBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    legacy_record("FmodBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -trunc(a / b)
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
               n.needs_input_grad(1) ? mul(neg(g[0]), div(n.saved_tensor(0), n.saved_tensor(1), "trunc")) : Tensor()};
@@ -575,7 +574,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
     // PowBackward0: d/da a^e = e * a^(e-1)  (zero where e == 0)
-    auto n = record("PowBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("PowBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       double e = n.scalars[0];
       if (e == 0.0) return {zeros_like(g[0])};
       Tensor a = n.saved_tensor(0);
@@ -587,7 +586,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     n->saved = {SavedVariable(a, false)};
   } else if (a.is_wrapped_number()) {
     // PowBackward2: d/db c^b = c^b * log(c); for c == 0 torch takes 0 where b >= 0.
-    auto n = record("PowBackward2", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("PowBackward2", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor r = n.saved_tensor(0);
       double c = n.scalars[0];
       Tensor d = mul(g[0], mul(r, num(std::log(c))));
@@ -597,7 +596,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     n->scalars = {a.item_double()};
     n->saved = {SavedVariable(out, true), SavedVariable(b, false)};
   } else {
-    auto n = record("PowBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("PowBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
       Tensor ga, gb;
       if (n.needs_input_grad(0)) {
@@ -632,7 +631,7 @@ Tensor max_min_binary(const Tensor& a, const Tensor& b, const char* name, const 
     else return x < y ? x : y;
   });
   if (any_requires_grad({&a, &b})) {
-    auto n = record(bw, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(bw, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // torch: ties split the gradient in half; the losing side gets zero (NaNs lose nowhere).
       Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
       Tensor z = zeros({}, g[0].dtype());
@@ -689,7 +688,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     });
   }
   if (any_requires_grad({&a, &b})) {
-    auto n = record("WhereBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("WhereBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor c = n.saved_tensor(0);
       Tensor z = zeros({}, g[0].dtype());
       return {n.needs_input_grad(0) ? where(c, g[0], z) : Tensor(), n.needs_input_grad(1) ? where(c, z, g[0]) : Tensor()};
@@ -741,7 +740,7 @@ Tensor unary_predicate(const char* name, const Tensor& a, const Op& op) {
 template <typename F>
 void record_unary(const char* name, const Tensor& in, const Tensor& out, bool save_in, bool save_out, F fn) {
   if (!any_requires_grad({&in})) return;
-  auto n = record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
+  auto n = legacy_record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
                   {in}, {out});
   n->saved = {SavedVariable(save_in ? in : Tensor(), false), SavedVariable(save_out ? out : Tensor(), true)};
 }
@@ -893,7 +892,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
     else return a * (T(1) - b) * b;
   });
   if (any_requires_grad({&g, &y})) {
-    auto n = record("SigmoidBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+    auto n = legacy_record("SigmoidBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
       Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
       return {n.needs_input_grad(0) ? sigmoid_backward(h[0], y) : Tensor(),
               n.needs_input_grad(1) ? mul(mul(h[0], g), add(mul_scalar(y, -2.0), num(1.0))) : Tensor()};
@@ -911,7 +910,7 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
     else return a * (T(1) - b * b);
   });
   if (any_requires_grad({&g, &y})) {
-    auto n = record("TanhBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+    auto n = legacy_record("TanhBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
       Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
       return {n.needs_input_grad(0) ? tanh_backward(h[0], y) : Tensor(),
               n.needs_input_grad(1) ? mul(h[0], mul(mul_scalar(y, -2.0), g)) : Tensor()};
@@ -929,7 +928,7 @@ Tensor threshold_backward(const Tensor& g, const Tensor& x, double threshold) {
     return b <= T(threshold) ? T(0) : a;
   });
   if (any_requires_grad({&g, &x})) {
-    auto n = record("ThresholdBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+    auto n = legacy_record("ThresholdBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
       return {n.needs_input_grad(0) ? threshold_backward(h[0], n.saved_tensor(0), n.scalars[0]) : Tensor(),
               n.needs_input_grad(1) ? zeros_like(h[0]) : Tensor()};
     }, {g, x}, {out});
@@ -1054,7 +1053,7 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
   DimVec slots{0};  // 0 self, 1 min, 2 max
   if (!scalar && kind != ClampKind::Max) { inputs.push_back(lo_t); slots.push_back(1); }
   if (!scalar && kind != ClampKind::Min) { inputs.push_back(hi_t); slots.push_back(2); }
-  auto n = record(names[(int)kind][scalar], [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+  auto n = legacy_record(names[(int)kind][scalar], [](FunctionNode& n, const tensor_list& g) -> tensor_list {
     // torch's clamp_backward and clamp_backward_min_max: a bound gets the gradient
     // where it clamps (the lower one only while it lies below the upper one).
     Tensor x = n.saved_tensor(0), lo = n.saved_tensor(1), hi = n.saved_tensor(2);
@@ -1257,7 +1256,7 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
   a.bump_version();
   if (track) {
     bool with_value = std::string(name) == "FillBackward3";
-    auto n = record(name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(),
               n.needs_input_grad(1) ? sum(g[0], std::nullopt, false) : Tensor()};
     }, with_value ? tensor_list{a, value} : tensor_list{a}, {});

@@ -123,7 +123,7 @@ std::shared_ptr<FunctionNode> inplace_record(Tensor& self, const char* name, Fun
   if (!track || !is_floating(self.dtype())) return nullptr;
   tensor_list inputs{self};
   inputs.insert(inputs.end(), others.begin(), others.end());
-  auto n = record(name, std::move(rule), inputs, {});
+  auto n = legacy_record(name, std::move(rule), inputs, {});
   rebase_history(self, n);
   return n;
 }
@@ -274,7 +274,7 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
                           " with size ", size));
   }
   if (any_requires_grad({&a})) {
-    auto n = record("GatherBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("GatherBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {scatter_add(zeros(n.shapes[0], g[0].dtype()), n.ints[0], n.saved_tensor(0), g[0])};
     }, {a}, {out});
     finish_scatter(n, d, index);
@@ -289,11 +289,11 @@ Tensor scatter(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& 
   Tensor out = fresh_copy(a);
   scatter_kernel(out, d, index, is_value ? to_dtype(src, a.dtype()) : src, r);
   if (r != Reduce::None) {
-    if (any_requires_grad({&a, &src})) record("NotImplemented", scatter_reduce_backward, {a, src}, {out});
+    if (any_requires_grad({&a, &src})) legacy_record("NotImplemented", scatter_reduce_backward, {a, src}, {out});
   } else if (is_value) {
-    if (any_requires_grad({&a})) finish_scatter(record("ScatterBackward1", scatter_value_backward, {a}, {out}), d, index);
+    if (any_requires_grad({&a})) finish_scatter(legacy_record("ScatterBackward1", scatter_value_backward, {a}, {out}), d, index);
   } else if (any_requires_grad({&a, &src})) {
-    finish_scatter(record("ScatterBackward0", scatter_src_backward, {a, src}, {out}), d, index);
+    finish_scatter(legacy_record("ScatterBackward0", scatter_src_backward, {a, src}, {out}), d, index);
   }
   return out;
 }
@@ -318,7 +318,7 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
   Tensor out = fresh_copy(a);
   scatter_kernel(out, d, index, src, Reduce::Add);
   if (any_requires_grad({&a, &src}))
-    finish_scatter(record("ScatterAddBackward0", scatter_add_backward, {a, src}, {out}), d, index);
+    finish_scatter(legacy_record("ScatterAddBackward0", scatter_add_backward, {a, src}, {out}), d, index);
   return out;
 }
 
@@ -605,7 +605,7 @@ Tensor index(const Tensor& a, const std::vector<Tensor>& indices) {
   std::vector<Tensor> idx = prepare_indices(a, indices);
   Tensor out = index_forward(make_adv_index(a, idx));
   if (any_requires_grad({&a})) {
-    auto n = record("IndexBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("IndexBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       std::vector<Tensor> idx;
       for (size_t i = 0; i < n.saved.size(); ++i) idx.push_back(n.saved_tensor(i));
       Tensor z = zeros(n.shapes[0], g[0].dtype());
@@ -626,7 +626,7 @@ Tensor index_put(const Tensor& a, const std::vector<Tensor>& indices, const Tens
   Tensor out = fresh_copy(a);
   std::vector<Tensor> idx = index_put_write(out, indices, values, accumulate);
   if (any_requires_grad({&a, &values})) {
-    auto n = record("IndexPutBackward0", index_put_backward, {a, values}, {out});
+    auto n = legacy_record("IndexPutBackward0", index_put_backward, {a, values}, {out});
     save_indices(n, idx);
     n->ints = {accumulate ? 1 : 0};
   }
@@ -694,7 +694,7 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
     out.impl()->strides = {};
   }
   if (any_requires_grad({&a})) {
-    auto n = record("IndexSelectBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("IndexSelectBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {index_add(zeros(n.shapes[0], g[0].dtype()), n.ints[0], n.saved_tensor(0), g[0], 1.0)};
     }, {a}, {out});
     n->ints = {d};
@@ -772,7 +772,7 @@ Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor
   Tensor out = fresh_copy(a);
   index_add_kernel(out, d, index, source, alpha);
   if (any_requires_grad({&a, &source}))
-    finish_index_add(record("IndexAddBackward0", index_add_backward, {a, source}, {out}), d, index, alpha);
+    finish_index_add(legacy_record("IndexAddBackward0", index_add_backward, {a, source}, {out}), d, index, alpha);
   return out;
 }
 
@@ -810,7 +810,7 @@ Tensor take(const Tensor& a, const Tensor& index) {
   ai.result_shape = index.sizes();
   Tensor out = index_forward(ai);
   if (any_requires_grad({&a})) {
-    auto node = record("TakeBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto node = legacy_record("TakeBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor index = n.saved_tensor(0);
       Tensor z = zeros({numel_of(n.shapes[0])}, g[0].dtype());
       index_put_(z, {reshape(index, {index.numel()})}, reshape(g[0], {g[0].numel()}), true);
@@ -883,7 +883,7 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, const Tensor& value) {
   masked_fill_kernel(out, mask, value);
   bool wrapped = value.is_wrapped_number();
   if (wrapped ? any_requires_grad({&a}) : any_requires_grad({&a, &value})) {
-    auto n = record(masked_fill_name(value), masked_fill_backward,
+    auto n = legacy_record(masked_fill_name(value), masked_fill_backward,
                     wrapped ? tensor_list{a} : tensor_list{a, value}, {out});
     n->saved = {SavedVariable(mask, false)};
   }
@@ -915,7 +915,7 @@ Tensor masked_select(const Tensor& a, const Tensor& mask) {
     out = index_forward(make_adv_index(ae, expand_masks(ae, {me})));
   }
   if (any_requires_grad({&a})) {
-    auto n = record("MaskedSelectBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("MaskedSelectBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor mask = n.saved_tensor(0);
       DimVec bs = broadcast_shapes(n.shapes[0], mask.sizes());
       DimVec shape = bs.empty() ? DimVec{1} : bs;
@@ -946,7 +946,7 @@ Tensor nonzero(const Tensor& a) {
 Tensor alias(const Tensor& a) {
   Tensor out = make_view(a, a.sizes(), a.strides(), a.offset());
   if (any_requires_grad({&a}))
-    record("AliasBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+    legacy_record("AliasBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   return out;
 }
 

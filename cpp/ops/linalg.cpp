@@ -47,7 +47,6 @@ kg::GemmArgs<T> gemm_args(const Tensor& a, const Tensor& b, const Tensor& out, i
 
 Tensor reshape_contiguous(const Tensor& t, const DimVec& shape);
 
-Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
 
 // torch's maybe_multiply: t * s, skipped when s == 1.
 Tensor maybe_multiply(const Tensor& t, double s) { return s == 1.0 ? t : mul(t, num(s)); }
@@ -75,7 +74,7 @@ Tensor unsafe_view(const Tensor& t, const DimVec& shape) {
   Tensor out = make_view(t, shape, contiguous_strides(shape), t.offset());
   out.impl()->view_base.reset();
   if (any_requires_grad({&t}))
-    record("UnsafeViewBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    record("UnsafeViewBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       return {reshape_contiguous(g[0], n.shapes[0])};
     }, {t}, {out});
   return out;
@@ -90,7 +89,7 @@ Tensor as_contiguous(const Tensor& t) {
     copy_(out, t);
   }
   if (any_requires_grad({&t}))
-    record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {t}, {out});
+    record("CloneBackward0", [](auto&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {t}, {out});
   return out;
 }
 
@@ -103,10 +102,27 @@ Tensor squeeze_first(const Tensor& r) {
   Tensor out = make_view(r, sz, st, r.offset());
   out.impl()->view_base.reset();
   if (any_requires_grad({&r}))
-    record("SqueezeBackward4", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {unsqueeze(g[0], 0)}; },
-           {r}, {out});
+    record("SqueezeBackward4", [](auto&, const tensor_list& g) -> tensor_list { return {unsqueeze(g[0], 0)}; }, {r},
+           {out});
   return out;
 }
+
+// The saved state of a product's backward: each operand is kept only when the
+// other one needs a gradient (input `first` is `self`, `first + 1` is `mat2`).
+struct Operands {
+  SavedVariable self, mat2;
+};
+Operands save_products(OpNode& n, const Tensor& self, const Tensor& mat2, size_t first) {
+  return {n.save(n.needs_input_grad(first + 1) ? self : Tensor()), n.save(n.needs_input_grad(first) ? mat2 : Tensor())};
+}
+struct MmState {
+  Operands saved;
+  bool self_column_major, mat2_column_major;  // layouts the gradients reproduce (torch's mm_mat*_backward)
+};
+struct AddmmState {
+  MmState mm;
+  double beta, alpha;
+};
 
 // Whether dims [0, end) of t collapse into one without a copy.
 bool collapsible(const Tensor& t, int64_t end) {
@@ -182,13 +198,11 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor out = empty({a.size(0), b.size(1)}, a.dtype());
   gemm_into(out, a, b, Tensor(), 0.0, 1.0, "addmm_impl_cpu_");
   if (any_requires_grad({&a, &b})) {
-    auto n = record("MmBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {n.needs_input_grad(0) ? mat1_grad(g[0], n.saved_tensor(1), n.ints[0]) : Tensor(),
-              n.needs_input_grad(1) ? mat2_grad(g[0], n.saved_tensor(0), n.ints[1]) : Tensor()};
+    auto n = record<MmState>("MmBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? mat1_grad(g[0], n.unpack(n.s.saved.mat2), n.s.self_column_major) : Tensor(),
+              n.needs_input_grad(1) ? mat2_grad(g[0], n.unpack(n.s.saved.self), n.s.mat2_column_major) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false),
-                SavedVariable(n->needs_input_grad(0) ? b : Tensor(), false)};
-    n->ints = {column_major(a), column_major(b)};
+    n->s = {save_products(*n, a, b, 0), column_major(a), column_major(b)};
   }
   return out;
 }
@@ -212,16 +226,15 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, double beta, 
   // The bias is read by the kernel's epilogue as it stores each tile (no extra pass).
   gemm_into(out, a, b, x, beta, alpha, "addmm_impl_cpu_");
   if (any_requires_grad({&bias, &a, &b})) {
-    auto n = record("AddmmBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      const double beta = n.scalars[0], alpha = n.scalars[1];
-      return {n.needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
-              n.needs_input_grad(1) ? maybe_multiply(mat1_grad(g[0], n.saved_tensor(1), n.ints[0]), alpha) : Tensor(),
-              n.needs_input_grad(2) ? maybe_multiply(mat2_grad(g[0], n.saved_tensor(0), n.ints[1]), alpha) : Tensor()};
+    auto n = record<AddmmState>("AddmmBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      const auto& s = n.s;
+      return {n.needs_input_grad(0) ? maybe_multiply(g[0], s.beta) : Tensor(),
+              n.needs_input_grad(1) ? maybe_multiply(mat1_grad(g[0], n.unpack(s.mm.saved.mat2), s.mm.self_column_major), s.alpha)
+                                    : Tensor(),
+              n.needs_input_grad(2) ? maybe_multiply(mat2_grad(g[0], n.unpack(s.mm.saved.self), s.mm.mat2_column_major), s.alpha)
+                                    : Tensor()};
     }, {bias, a, b}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(2) ? a : Tensor(), false),
-                SavedVariable(n->needs_input_grad(1) ? b : Tensor(), false)};
-    n->ints = {column_major(a), column_major(b)};
-    n->scalars = {beta, alpha};
+    n->s = {{save_products(*n, a, b, 1), column_major(a), column_major(b)}, beta, alpha};
   }
   return out;
 }
@@ -254,12 +267,11 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
       kg::gemm_batched(g, bs, a.stride(0), b.stride(0), out.stride(0), 0);
     });
   if (any_requires_grad({&a, &b})) {
-    auto n = record("BmmBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {n.needs_input_grad(0) ? bmm(g[0], transpose(n.saved_tensor(1), 1, 2)) : Tensor(),
-              n.needs_input_grad(1) ? bmm(transpose(n.saved_tensor(0), 1, 2), g[0]) : Tensor()};
+    auto n = record<Operands>("BmmBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? bmm(g[0], transpose(n.unpack(n.s.mat2), 1, 2)) : Tensor(),
+              n.needs_input_grad(1) ? bmm(transpose(n.unpack(n.s.self), 1, 2), g[0]) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false),
-                SavedVariable(n->needs_input_grad(0) ? b : Tensor(), false)};
+    n->s = save_products(*n, a, b, 0);
   }
   return out;
 }
@@ -278,13 +290,12 @@ Tensor mv(const Tensor& a, const Tensor& v) {
              out.data<scalar_t>(), out.stride(0));
   });
   if (any_requires_grad({&a, &v})) {
-    auto n = record("MvBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<Operands>("MvBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       // d/dA = outer(g, v) (torch's ger), d/dv = A^T g
-      return {n.needs_input_grad(0) ? mm(unsqueeze(g[0], 1), unsqueeze(n.saved_tensor(1), 0)) : Tensor(),
-              n.needs_input_grad(1) ? mv(t(n.saved_tensor(0)), g[0]) : Tensor()};
+      return {n.needs_input_grad(0) ? mm(unsqueeze(g[0], 1), unsqueeze(n.unpack(n.s.mat2), 0)) : Tensor(),
+              n.needs_input_grad(1) ? mv(t(n.unpack(n.s.self)), g[0]) : Tensor()};
     }, {a, v}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false),
-                SavedVariable(n->needs_input_grad(0) ? v : Tensor(), false)};
+    n->s = save_products(*n, a, v, 0);
   }
   return out;
 }
@@ -302,12 +313,11 @@ Tensor dot(const Tensor& a, const Tensor& b) {
     *out.data<scalar_t>() = kg::dot(a.numel(), a.data<scalar_t>(), a.stride(0), b.data<scalar_t>(), b.stride(0));
   });
   if (any_requires_grad({&a, &b})) {
-    auto n = record("DotBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {n.needs_input_grad(0) ? mul(g[0], n.saved_tensor(1)) : Tensor(),
-              n.needs_input_grad(1) ? mul(g[0], n.saved_tensor(0)) : Tensor()};
+    auto n = record<Operands>("DotBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? mul(g[0], n.unpack(n.s.mat2)) : Tensor(),
+              n.needs_input_grad(1) ? mul(g[0], n.unpack(n.s.self)) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false),
-                SavedVariable(n->needs_input_grad(0) ? b : Tensor(), false)};
+    n->s = save_products(*n, a, b, 0);
   }
   return out;
 }

@@ -19,7 +19,6 @@ namespace pag {
 
 namespace {
 
-Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
 
 void check_floating(Dtype d, const char* kernel) {
   if (!is_floating(d))
@@ -147,7 +146,7 @@ Tensor leaky_relu(const Tensor& self, double negative_slope) {
     return x > T(0) ? x : x * T(negative_slope);
   });
   if (any_requires_grad({&self})) {
-    auto n = record("LeakyReluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("LeakyReluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {leaky_relu_backward(g[0], n.saved_tensor(0), n.scalars[0], false)};
     }, {self}, {out});
     n->saved = {SavedVariable(self, false)};
@@ -167,7 +166,7 @@ Tensor& leaky_relu_(Tensor& self, double negative_slope) {
   self.bump_version();
   if (track) {
     // The rule reads the result (the input is gone): sign(result) == sign(input) for slopes >= 0.
-    auto n = record("LeakyReluBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("LeakyReluBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {leaky_relu_backward(g[0], n.saved_tensor(0), n.scalars[0], true)};
     }, {self}, {});
     rebase_history(self, n);
@@ -190,7 +189,7 @@ Tensor leaky_relu_backward(const Tensor& grad, const Tensor& self, double negati
     return x > T(0) ? g : g * T(negative_slope);
   });
   if (any_requires_grad({&grad, &self})) {
-    auto n = record("LeakyReluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("LeakyReluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? leaky_relu_backward(g[0], n.saved_tensor(0), n.scalars[0], false) : Tensor(),
               n.needs_input_grad(1) ? zeros_like(g[0]) : Tensor()};
     }, {grad, self}, {out});
@@ -217,7 +216,7 @@ Tensor elu(const Tensor& self, double alpha, double scale, double input_scale) {
     return elu_value<T>(x, T(negcoef), T(scale), T(input_scale));
   });
   if (any_requires_grad({&self})) {
-    auto n = record("EluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("EluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {elu_backward(g[0], n.scalars[0], n.scalars[1], n.scalars[2], false, n.saved_tensor(0))};
     }, {self}, {out});
     n->saved = {SavedVariable(self, false)};
@@ -237,7 +236,7 @@ Tensor& elu_(Tensor& self, double alpha, double scale, double input_scale) {
   });
   self.bump_version();
   if (track) {
-    auto n = record("EluBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("EluBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {elu_backward(g[0], n.scalars[0], n.scalars[1], n.scalars[2], true, n.saved_tensor(0))};
     }, {self}, {});
     rebase_history(self, n);
@@ -266,7 +265,7 @@ Tensor elu_backward(const Tensor& grad, double alpha, double scale, double input
           return x <= T(0) ? g * T(input_scale) * T(negcoef) * std::exp(x * T(input_scale)) : g * T(scale);
         });
   if (any_requires_grad({&grad, &self_or_result})) {
-    auto n = record("EluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("EluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       double alpha = n.scalars[0], scale = n.scalars[1], input_scale = n.scalars[2];
       bool is_result = n.ints[0];
       Tensor sor = n.saved_tensor(0);
@@ -315,7 +314,7 @@ Tensor gelu(const Tensor& self, const std::string& approximate) {
     return x * T(0.5) * (T(1) + std::erf(x * T(kSqrt1_2)));
   });
   if (any_requires_grad({&self})) {
-    auto n = record("GeluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("GeluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {gelu_backward(g[0], n.saved_tensor(0), n.ints[0] ? "tanh" : "none")};
     }, {self}, {out});
     n->saved = {SavedVariable(self, false)};
@@ -344,7 +343,7 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& self, const std::string& 
     return dy * (cdf + x * pdf);
   });
   if (any_requires_grad({&grad, &self})) {
-    auto n = record("GeluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("GeluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       bool use_tanh = n.ints[0];
       Tensor x = n.saved_tensor(0);
       tensor_list r(2);
@@ -388,7 +387,7 @@ template <typename Bw>
 void record_pointwise_loss(const char* name, const Tensor& self, const Tensor& target, const Tensor& out,
                            int64_t reduction, double param, Bw bw) {
   if (!any_requires_grad({&self, &target})) return;
-  auto n = record(name, [bw](FunctionNode& n, const tensor_list& g) -> tensor_list {
+  auto n = legacy_record(name, [bw](FunctionNode& n, const tensor_list& g) -> tensor_list {
     Tensor x = n.saved_tensor(0), t = n.saved_tensor(1);
     int64_t red = n.ints[0];
     double p = n.scalars[0];
@@ -406,7 +405,7 @@ template <typename Bw, typename D2>
 void record_pointwise_loss_backward(const char* name, const Tensor& grad, const Tensor& self, const Tensor& target,
                                     const Tensor& out, int64_t reduction, double param, Bw bw, D2 d2) {
   if (!any_requires_grad({&grad, &self, &target})) return;
-  auto n = record(name, [bw, d2](FunctionNode& n, const tensor_list& g) -> tensor_list {
+  auto n = legacy_record(name, [bw, d2](FunctionNode& n, const tensor_list& g) -> tensor_list {
     Tensor go = n.saved_tensor(0), x = n.saved_tensor(1), t = n.saved_tensor(2);
     int64_t red = n.ints[0];
     double p = n.scalars[0];
@@ -605,7 +604,7 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
   loss = weighted(loss, weight);
   Tensor out = reduce_loss(loss, reduction);
   if (any_requires_grad({&self, &target})) {
-    auto n = record("BinaryCrossEntropyBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("BinaryCrossEntropyBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor x = n.saved_tensor(0), t = n.saved_tensor(1), w = n.saved_tensor(2);
       int64_t red = n.ints[0];
       return {n.needs_input_grad(0) ? binary_cross_entropy_backward(g[0], x, t, w, red) : Tensor(),
@@ -633,7 +632,7 @@ Tensor binary_cross_entropy_backward(const Tensor& grad, const Tensor& self, con
     out = div(out, num((double)self.numel()));
   }
   if (any_requires_grad({&grad, &self, &target})) {
-    auto n = record("BinaryCrossEntropyBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("BinaryCrossEntropyBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor go = n.saved_tensor(0), x = n.saved_tensor(1), t = n.saved_tensor(2), w = n.saved_tensor(3);
       int64_t red = n.ints[0];
       auto finish = [&](Tensor r) {
@@ -747,7 +746,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
   loss = weighted(loss, weight);
   Tensor out = reduce_loss(loss, reduction);
   if (any_requires_grad({&self, &target})) {
-    auto n = record("BinaryCrossEntropyWithLogitsBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("BinaryCrossEntropyWithLogitsBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor x = n.saved_tensor(0), t = n.saved_tensor(1), w = n.saved_tensor(2), pw = n.saved_tensor(3);
       int64_t red = n.ints[0];
       return {n.needs_input_grad(0) ? bce_logits_backward(g[0], x, t, w, pw, red) : Tensor(),
@@ -908,7 +907,7 @@ Tensor nll_backward_op(const Tensor& grad, const Tensor& self, const Tensor& tar
 void record_nll(const Tensor& self, const Tensor& target, const Tensor& weight, const Tensor& out,
                 int64_t reduction, int64_t ignore_index, double total_weight, bool is2d) {
   if (!any_requires_grad({&self})) return;
-  auto n = record(is2d ? "NllLoss2DBackward0" : "NllLossBackward0",
+  auto n = legacy_record(is2d ? "NllLoss2DBackward0" : "NllLossBackward0",
                   [](FunctionNode& n, const tensor_list& g) -> tensor_list {
                     return {nll_backward_op(g[0], n.saved_tensor(0), n.saved_tensor(1), n.saved_tensor(2), n.ints[0],
                                             n.ints[1], n.scalars[0], n.ints[2])};
@@ -935,7 +934,7 @@ Tensor nll_backward_op(const Tensor& grad, const Tensor& self, const Tensor& tar
   Tensor gi = nll_backward_kernel(grad, self.sizes(), self.dtype(), target, weight, reduction, ignore_index,
                                   total_weight, nll_shape(self), per_element);
   if (any_requires_grad({&grad, &self})) {
-    auto n = record(is2d ? "NllLoss2DBackwardBackward0" : "NllLossBackwardBackward0",
+    auto n = legacy_record(is2d ? "NllLoss2DBackwardBackward0" : "NllLossBackwardBackward0",
                     [](FunctionNode& n, const tensor_list& g) -> tensor_list {
                       tensor_list r(2);
                       // grad_input is linear in grad_output (and does not depend on self's values).
@@ -1097,7 +1096,7 @@ Tensor constant_pad_nd(const Tensor& self, const DimVec& pad, double value) {
     copy_(region, src);
   }
   if (any_requires_grad({&self})) {
-    auto n = record("ConstantPadNdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("ConstantPadNdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       DimVec neg_pad;
       for (int64_t p : n.ints) neg_pad.push_back(-p);
       return {constant_pad_nd(g[0], neg_pad, 0.0)};

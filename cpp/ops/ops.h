@@ -13,6 +13,10 @@ namespace pag {
 
 using OptDims = std::optional<DimVec>;  // nullopt = all dims
 
+// A Python number as an operand: a 0-d float64 wrapped number, which does not
+// promote the other operand (`x * num(2.0)` keeps x's dtype, as `x * 2` does).
+inline Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
+
 // ---- type promotion (ops/elementwise.cpp) ----
 Dtype result_type(std::initializer_list<const Tensor*> operands);
 // Differentiable (ToCopyBackward0); a copy is laid out by `f` (Note [Layout propagation]);

@@ -174,7 +174,6 @@ kernels::LineGeometry make_line_geometry(const Tensor& out, const Tensor& in, in
 
 namespace {
 
-Tensor num(double v) { return scalar_tensor(v, Dtype::Float64, true); }
 
 template <typename T> struct acc_type { using type = T; };
 template <> struct acc_type<float> { using type = double; };
@@ -488,7 +487,7 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = record(!dims ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(!dims ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back())};
     }, {a}, {out});
     save_mask(*n, mask, keepdim);
@@ -513,7 +512,7 @@ Tensor mean(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dt
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = record(!dims ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(!dims ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       // torch's sum_backward(...) / numel: DivBackward1 under create_graph
       return {div_scalar(sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back()),
                          n.scalars[0])};
@@ -634,14 +633,14 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::opti
   if (any_requires_grad({&a})) {
     std::shared_ptr<FunctionNode> n;
     if (!dim) {
-      n = record("ProdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      n = legacy_record("ProdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
         if (n.shapes[0].empty()) return {g[0]};
         Tensor r = n.saved_tensor(1), x = to_dtype(n.saved_tensor(0), r.dtype());
         Tensor p = prod_others(reshape(x, {-1}), 0, reshape(r, {1}));
         return {mul(g[0], reshape(p, n.shapes[0]))};
       }, {a}, {out});
     } else {
-      n = record("ProdBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      n = legacy_record("ProdBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
         if (n.shapes[0].empty()) return {g[0]};
         Tensor r = n.saved_tensor(1), x = to_dtype(n.saved_tensor(0), r.dtype());
         int64_t d = n.ints[0];
@@ -681,7 +680,7 @@ Tensor amax_amin(const Tensor& a, OptDims dims, bool keepdim) {
   PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, ExtremeOps<scalar_t, IsMax>{}); });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = record(IsMax ? "AmaxBackward0" : "AminBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(IsMax ? "AmaxBackward0" : "AminBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       auto mask = saved_mask(n, n.shapes[0].size());
       bool kd = n.ints.back();
       Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
@@ -709,7 +708,7 @@ Tensor extreme_all(const Tensor& a) {
   Tensor out = squeeze_reduced(outk, mask, false);
   if (any_requires_grad({&a})) {
     // torch's evenly_distribute_backward: a NaN result is shared among the NaNs.
-    auto n = record(IsMax ? "MaxBackward1" : "MinBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(IsMax ? "MaxBackward1" : "MinBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
       bool nan = std::isnan(r.item_double());
       return {evenly_shared(g[0], nan ? ne(x, x) : eq(x, r), std::nullopt)};
@@ -760,7 +759,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim
   });
   Tensor values = squeeze_reduced(vk, mask, keepdim), indices = squeeze_reduced(ik, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = record(IsMax ? "MaxBackward0" : "MinBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(IsMax ? "MaxBackward0" : "MinBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {index_select_backward(g[0], n.saved_tensor(0), n.ints[0], n.ints[1], n.shapes[0])};
     }, {a}, {values, indices});
     n->saved = {SavedVariable(indices, false)};
@@ -842,7 +841,7 @@ Tensor var_std(const Tensor& a, OptDims dims, double correction, bool keepdim) {
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = record(IsStd ? "StdBackward0" : "VarBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(IsStd ? "StdBackward0" : "VarBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       size_t nd = n.shapes[0].size();
       auto mask = saved_mask(n, nd);
       bool kd = n.ints[nd], all_dims = n.ints[nd + 1];
@@ -883,7 +882,7 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&x})) {
-    auto n = record("LogsumexpBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("LogsumexpBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       auto mask = saved_mask(n, n.shapes[0].size());
       bool kd = n.ints.back();
       Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
@@ -965,7 +964,7 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
                                  softmax_lines<scalar_t, Log>);
   });
   if (any_requires_grad({&x})) {
-    auto n = record(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       return {softmax_backward_data(g[0], n.saved_tensor(0), n.ints[0], Log)};
     }, {x}, {out});
     n->saved = {SavedVariable(out, true)};
@@ -988,7 +987,7 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
     gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
   }
   if (any_requires_grad({&g, &y})) {
-    auto n = record(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
+    auto n = legacy_record(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
                     [](FunctionNode& n, const tensor_list& h) -> tensor_list {
       Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
       DimVec dims{n.ints[0]};
@@ -1050,7 +1049,7 @@ Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse, const Tensor* src =
   });
   const Tensor& in = src ? *src : x;
   if (any_requires_grad({&in})) {
-    auto n = record("CumsumBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("CumsumBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       const DimVec& s = n.shapes[0];
       if (numel_of(s) <= 1 || s[n.ints[0]] == 1) return {g[0]};
       return {cumsum_impl(g[0], n.ints[0], !n.ints[1])};

@@ -16,7 +16,7 @@ Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, co
                DimVec ints = {}) {
   Tensor out = make_view(a, std::move(sizes), std::move(strides), offset);
   if (any_requires_grad({&a})) {
-    auto n = record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
+    auto n = legacy_record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
                     {a}, {out});
     n->ints = std::move(ints);
   }
@@ -34,7 +34,7 @@ std::vector<Tensor> multi_view_op(const Tensor& a, const std::vector<ViewGeom>& 
   std::vector<Tensor> outs;
   outs.reserve(geoms.size());
   for (const auto& g : geoms) outs.push_back(make_view(a, g.sizes, g.strides, g.offset));
-  if (any_requires_grad({&a})) record(name, std::move(fn), {a}, outs)->ints = std::move(ints);
+  if (any_requires_grad({&a})) legacy_record(name, std::move(fn), {a}, outs)->ints = std::move(ints);
   for (auto& o : outs) mark_view(o, a, true);
   return outs;
 }
@@ -161,7 +161,7 @@ Tensor strided_scatter_add(const Tensor& g, int64_t n, const ViewGeom& v) {
   if (any_requires_grad({&g})) {
     DimVec ints;
     pack_geom(ints, v.sizes, v.strides, v.offset);
-    record("AsStridedScatterBackward0", [](FunctionNode& n, const tensor_list& gg) -> tensor_list {
+    legacy_record("AsStridedScatterBackward0", [](FunctionNode& n, const tensor_list& gg) -> tensor_list {
       size_t pos = 0;
       ViewGeom v = unpack_geom(n.ints, pos);
       return {as_strided(gg[0], v.sizes, v.strides, v.offset)};
@@ -197,7 +197,7 @@ Tensor reshape(const Tensor& a, const DimVec& sizes) {
   Tensor out = make_view(c, shape, contiguous_strides(shape), c.offset());
   out.impl()->view_base.reset();
   if (any_requires_grad({&c}))
-    record("UnsafeViewBackward0",
+    legacy_record("UnsafeViewBackward0",
            [](FunctionNode& n, const tensor_list& g) -> tensor_list { return {reshape(g[0], n.shapes[0])}; }, {c},
            {out});
   return out;
@@ -367,7 +367,7 @@ Tensor slice_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t s
     copy_(region, g);
   }
   if (any_requires_grad({&g}))
-    record("SliceBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+    legacy_record("SliceBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
       return {slice(h[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3])};
     }, {g}, {z})->ints = {d, start, end, step};
   return z;
@@ -381,7 +381,7 @@ Tensor select_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t 
     copy_(region, g);
   }
   if (any_requires_grad({&g}))
-    record("SelectBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
+    legacy_record("SelectBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
       return {select(h[0], n.ints[0], n.ints[1])};
     }, {g}, {z})->ints = {d, index};
   return z;
@@ -484,7 +484,7 @@ Tensor clone(const Tensor& a, MemoryFormat f) {
   }
   *out.impl()->version = 0;
   if (any_requires_grad({&a}))
-    record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+    legacy_record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   return out;
 }
 
@@ -546,7 +546,7 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
   }
   *out.impl()->version = 0;
   if (any_requires_grad(ts)) {
-    auto n = record("CatBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("CatBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       tensor_list r;
       int64_t d = n.ints[0], pos = 0;
       for (size_t i = 1; i < n.ints.size(); ++i) {
@@ -579,7 +579,7 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t dim) {
     out = cat(us, d);
   }
   if (any_requires_grad(ts)) {
-    auto n = record("StackBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = legacy_record("StackBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
       tensor_list r;
       for (size_t i = 0; i < n.next_edges.size(); ++i)
         r.push_back(n.needs_input_grad(i) ? select(g[0], n.ints[0], (int64_t)i) : Tensor());
