@@ -4,6 +4,9 @@
 
 #include <map>
 
+#include "autograd/grad_mode.h"
+#include "ops/ops.h"
+
 namespace pag::py_bind {
 
 namespace {
@@ -24,6 +27,11 @@ bool check(const Param& p, PyObject* o, int& failed) {
   failed = -1;
   switch (p.kind) {
     case ArgKind::Tensor: return is_tensor(o);
+    case ArgKind::TensorList:
+      if (!PyTuple_Check(o) && !PyList_Check(o)) return false;
+      for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
+        if (!is_tensor(PySequence_Fast_GET_ITEM(o, k))) return false;
+      return true;
     case ArgKind::Int: return is_int(o);
     case ArgKind::Bool: return PyBool_Check(o) || std::string_view(Py_TYPE(o)->tp_name) == "numpy.bool";
     case ArgKind::Float:
@@ -104,6 +112,10 @@ struct Form {  // one signature as a Python form sees it
         o = args[arg_pos];
       } else if (kwargs) {
         o = PyDict_GetItemString(kwargs, p.name.c_str());
+        for (const std::string& alias : p.numpy_names) {
+          if (o) break;
+          o = PyDict_GetItemString(kwargs, alias.c_str());
+        }
       }
       if ((!o && p.optional()) || (o == Py_None && p.allow_none)) {
         out.v[slot] = o;
@@ -154,7 +166,7 @@ struct Form {  // one signature as a Python form sees it
         std::string k = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : "";
         size_t idx = params.size();
         for (size_t j = 0; j < params.size(); ++j)
-          if (params[j]->name == k) idx = j;
+          if (params[j]->name == k) idx = j;  // not a numpy name: torch finds only its own
         if (idx == params.size()) {
           err = str_cat(sig->name, "() got an unexpected keyword argument '", k, "'");
           return false;
@@ -319,6 +331,11 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
   if (sp == std::string::npos) throw std::logic_error("op table: bad schema argument '" + decl + "'");
   std::string type = decl.substr(0, sp);
   p.name = is_self && !method ? "input" : decl.substr(sp + 1);
+  // numpy's names for the same argument, which torch's parser also takes as keywords
+  if (p.name == "dim") p.numpy_names = {"axis"};
+  else if (p.name == "keepdim") p.numpy_names = {"keepdims"};
+  else if (p.name == "input") p.numpy_names = {"x", "a", "x1"};
+  else if (p.name == "other") p.numpy_names = {"x2"};
   if (size_t paren = type.find('('); paren != std::string::npos) {  // Tensor(a) -> Tensor
     size_t close = type.find(')', paren);
     type = type.substr(0, paren) + type.substr(close + 1);
@@ -329,6 +346,8 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
   }
   if (type == "Tensor") {
     p.kind = ArgKind::Tensor, p.type_name = "Tensor";
+  } else if (type == "Tensor[]") {
+    p.kind = ArgKind::TensorList, p.type_name = "tuple of Tensors";
   } else if (type == "int" || type == "SymInt") {
     p.kind = ArgKind::Int, p.type_name = "int";
   } else if (type.rfind("int[", 0) == 0 || type.rfind("SymInt[", 0) == 0) {
@@ -350,6 +369,8 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
   } else {
     throw std::logic_error("op table: unknown schema type '" + type + "'");
   }
+  // An int list with a default also takes None, for that default (torch.amax(x, None)).
+  if (p.kind == ArgKind::IntList && !dflt.empty()) p.allow_none = true;
   if (!dflt.empty()) {
     if (dflt == "None") {
       p.default_text = "None";
@@ -371,7 +392,7 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
 
 }  // namespace
 
-Signature parse_schema(std::string_view schema, bool method) {
+Signature parse_schema(std::string_view schema, bool method, bool with_out) {
   Signature s;
   s.method = method;
   size_t open = schema.find('('), close = open;
@@ -396,6 +417,12 @@ Signature parse_schema(std::string_view schema, bool method) {
     }
     if (end == std::string_view::npos) break;
     start = end + 1;
+  }
+  if (with_out) {
+    size_t arrow = schema.find("->", close);
+    bool tuple = arrow != std::string_view::npos && schema.find('(', arrow) != std::string_view::npos;
+    s.params.push_back(parse_param(tuple ? "Tensor[]? out=None" : "Tensor? out=None", true, false, method));
+    s.out_slot = (int)s.params.size() - 1;
   }
   if (s.params.size() > (size_t)Args::kMax) throw std::logic_error("op table: too many arguments in " + s.name);
   for (size_t i = method ? 1 : 0; i < s.params.size(); ++i) {
@@ -428,6 +455,7 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
     out.params = sigs[i].params.data();
     out.n = (int)sigs[i].params.size();
     out.op = name.c_str();
+    out.out = sigs[i].out_slot;
     std::fill(out.v, out.v + Args::kMax, nullptr);
     if (self) out.v[0] = self;
     std::string err;
@@ -499,6 +527,12 @@ std::optional<Dtype> Args::dtype(int i) const {
 
 MemoryFormat Args::memory_format(int i, MemoryFormat dflt) const { return memory_format_arg(obj(i), op, dflt); }
 
+std::optional<Dtype> Args::dtype_or_out(int i) const {
+  if (given(i)) return dtype(i);
+  if (out >= 0 && given(out)) return tensor(out).dtype();
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------- binding the rows
 namespace {
 
@@ -509,11 +543,71 @@ std::vector<std::string>& function_names() {
 
 struct Bound {
   Overloads ov;
-  std::vector<OpFn> fns;
+  std::vector<const OpRow*> rows;  // one per overload
   bool method = false;
   bool no_args = false;  // a method whose only overload takes nothing but self
   PyMethodDef def{};
 };
+
+// torch's resize_output: a tensor that is neither empty nor of the right shape warns.
+void resize_output(const Tensor& out, const DimVec& shape) {
+  if (out.sizes() == shape) return;
+  if (out.numel() != 0) {
+    std::string msg = str_cat(
+        "An output with one or more elements was resized since it had shape ", shape_str(out.sizes()),
+        ", which does not match the required output shape ", shape_str(shape),
+        ". This behavior is deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+        "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+        "t.resize_(0).");
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  }
+  resize_(out, shape);
+}
+
+// A call with out= (Note [out= arguments]).
+py::object call_with_out(const OpRow& row, const Args& a) {
+  py::handle out_obj = a.obj(a.out);
+  const bool several = !is_tensor(out_obj.ptr());
+  std::vector<Tensor> outs;
+  if (several)
+    for (py::handle o : py::reinterpret_borrow<py::sequence>(out_obj)) outs.push_back(o.cast<Tensor>());
+  else
+    outs.push_back(out_obj.cast<Tensor>());
+  if (GradMode::is_enabled()) {
+    bool any = false;
+    for (int i = 0; i < a.n; ++i)
+      if (a.params[i].kind == ArgKind::Tensor && a.given(i)) any = any || a.tensor(i).requires_grad();
+    for (const Tensor& o : outs) any = any || o.requires_grad();
+    if (any)
+      throw Error(str_cat(a.op, "(): functions with out=... arguments don't support automatic differentiation, but "
+                          "one of the arguments requires grad."));
+  }
+  py::object result = row.fn ? py::cast(row.fn(a)) : row.py_fn(a);
+  std::vector<Tensor> results;
+  if (several)
+    for (py::handle r : py::reinterpret_borrow<py::tuple>(result)) results.push_back(r.cast<Tensor>());
+  else
+    results.push_back(result.cast<Tensor>());
+  if (outs.size() != results.size())
+    throw TypeError(str_cat("expected tuple of ", results.size(), " elements but got ", outs.size()));
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (outs[i].dtype() != results[i].dtype())
+      throw Error(str_cat("Expected out tensor to have dtype ", cpp_type_name(results[i].dtype()), ", but got ",
+                          cpp_type_name(outs[i].dtype()), " instead"));
+  for (size_t i = 0; i < outs.size(); ++i) {
+    resize_output(outs[i], results[i].sizes());
+    AutoGradMode no(false);
+    copy_(outs[i], results[i]);
+  }
+  if (!several) return py::reinterpret_borrow<py::object>(out_obj);
+  // the op's own return type (torch.return_types.max, ...) holding the out tensors
+  py::tuple items(outs.size());
+  for (size_t i = 0; i < outs.size(); ++i) items[i] = py::cast(outs[i]);
+  py::tuple args = py::make_tuple(items);
+  PyObject* o = PyTuple_Type.tp_new(Py_TYPE(result.ptr()), args.ptr(), nullptr);
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(o);
+}
 
 // The one entry point of every table op (METH_FASTCALL): `capsule` holds the Bound; a
 // method's tensor comes first in args (the function is an instancemethod on Tensor).
@@ -536,8 +630,10 @@ PyObject* call_row(PyObject* capsule, PyObject* const* args, Py_ssize_t nargs, P
       if (nargs > 1) throw TypeError(str_cat("TensorBase.", b->ov.name, "() takes no arguments (", nargs - 1, " given)"));
     }
     int k = b->ov.parse(self, args + skip, (size_t)nargs - skip, kwargs.ptr(), a);
-    Tensor out = b->fns[k](a);
-    return py::cast(std::move(out)).release().ptr();
+    const OpRow& row = *b->rows[k];
+    if (a.out >= 0 && a.given(a.out)) return call_with_out(row, a).release().ptr();
+    if (row.fn) return py::cast(row.fn(a)).release().ptr();
+    return row.py_fn(a).release().ptr();
   } catch (py::error_already_set& e) {
     e.restore();
   } catch (...) {
@@ -557,7 +653,7 @@ void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     for (uint8_t variant : {kFunction, kMethod}) {
       if (!(rows[i].variants & variant)) continue;
-      Signature s = parse_schema(rows[i].schema, variant == kMethod);
+      Signature s = parse_schema(rows[i].schema, variant == kMethod, variant == kFunction && (rows[i].variants & kOut));
       auto& slot = by_name[s.name];
       if (!slot.first && !slot.second) order.push_back(s.name);
       Bound*& b = variant == kMethod ? slot.second : slot.first;
@@ -567,7 +663,7 @@ void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
         b->method = variant == kMethod;
       }
       b->ov.sigs.push_back(std::move(s));
-      b->fns.push_back(rows[i].fn);
+      b->rows.push_back(&rows[i]);
     }
   }
   for (const auto& name : order) {

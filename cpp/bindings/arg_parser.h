@@ -17,6 +17,16 @@
 //   def_rows(m, cls, kRows);
 //
 // In the C++ call, argument i is the schema's i-th (self is 0 in both variants).
+//
+// Note [out= arguments]: a row marked kOut gives its function form torch's `out=`. The
+// call runs as without it, then its result is written into `out` (resized as torch's
+// resize_output does, with its warning when a non-empty tensor changes shape) and `out`
+// itself is returned. As in torch: out's dtype must be the result's ("Expected out
+// tensor to have dtype ..."), except where a row reads it as its dtype argument
+// (Args::dtype_or_out: sum, mean, prod, cumsum); and no argument may require grad.
+//
+// Keyword arguments also take numpy's names, as torch's parser does: axis for dim,
+// keepdims for keepdim, x / a / x1 for input, x2 for other.
 #pragma once
 #include <string>
 #include <string_view>
@@ -26,11 +36,12 @@
 
 namespace pag::py_bind {
 
-enum class ArgKind : uint8_t { Tensor, Int, IntList, Bool, Float, Scalar, Dtype, Str, MemoryFormat };
+enum class ArgKind : uint8_t { Tensor, TensorList, Int, IntList, Bool, Float, Scalar, Dtype, Str, MemoryFormat };
 
 struct Param {
   ArgKind kind;
   std::string name;
+  std::vector<std::string> numpy_names;  // keyword aliases: axis for dim, keepdims for keepdim, ...
   std::string type_name;     // as torch prints it: "int", "tuple of ints", "Tensor", ...
   std::string default_text;  // as printed ("0", "-1", "False", "None"); empty: required
   bool allow_none = false;   // `Type?` in the schema
@@ -61,8 +72,12 @@ class Args {
   double float64(int i) const;
   std::optional<Dtype> dtype(int i) const;
   MemoryFormat memory_format(int i, MemoryFormat dflt) const;
+  // The dtype argument i, else the dtype of the out= tensor (torch's reductions with a
+  // dtype compute in out's dtype), else nullopt.
+  std::optional<Dtype> dtype_or_out(int i) const;
   py::handle obj(int i) const { return v[i] ? py::handle(v[i]) : py::none(); }
   const char* op = "";  // for messages
+  int out = -1;         // the slot of out= (function forms of rows with kOut), -1 if none
   py::object packed;  // int-list varargs (expand(2, 3)) packed into one tuple
 };
 
@@ -71,12 +86,14 @@ struct Signature {
   std::vector<Param> params;  // self first (the method form skips it)
   bool method = false;
   size_t min_args = 0, max_pos_args = 0;  // of the Python form
+  int out_slot = -1;                      // the index of out= in params, -1 if none
   // torch's printed signature of the Python form: "(int dim)" or "(Tensor input, int dim)".
   std::string text() const;
 };
 
-// Parses "name.overload(Type arg, ..., *, Type arg=default) -> Ret".
-Signature parse_schema(std::string_view schema, bool method);
+// Parses "name.overload(Type arg, ..., *, Type arg=default) -> Ret"; with_out appends
+// the keyword-only out= of torch's function form (a tuple of Tensors for a tuple return).
+Signature parse_schema(std::string_view schema, bool method, bool with_out = false);
 
 // An op's overloads in one Python form (method or function).
 struct Overloads {
@@ -88,12 +105,17 @@ struct Overloads {
 };
 
 using OpFn = Tensor (*)(const Args&);
-enum : uint8_t { kFunction = 1, kMethod = 2 };
+using PyOpFn = py::object (*)(const Args&);  // for ops returning several tensors (a return_types tuple)
+// kOut: the function form also takes torch's keyword-only `out=` (Note [out= arguments]).
+enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4 };
 
 struct OpRow {
   const char* schema;
   uint8_t variants;
-  OpFn fn;
+  OpFn fn = nullptr;
+  PyOpFn py_fn = nullptr;
+  OpRow(const char* s, uint8_t v, OpFn f) : schema(s), variants(v), fn(f) {}
+  OpRow(const char* s, uint8_t v, PyOpFn f) : schema(s), variants(v), py_fn(f) {}
 };
 
 // Runs op(args...) without the GIL when the first argument is a large tensor (the

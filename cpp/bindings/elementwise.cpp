@@ -55,6 +55,13 @@ void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
 // Note [Op table]: the unary rows (Tensor -> Tensor, without the GIL on large tensors).
 #define PAG_UNARY_ROW(name, fn) \
   {#name "(Tensor self) -> Tensor", kFunction | kMethod, [](const Args& a) { return nogil(fn, a.tensor(0)); }}
+const OpRow kBinaryRows[] = {
+    {"maximum(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return maximum(a.tensor(0), a.tensor(1)); }},
+    {"minimum(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return minimum(a.tensor(0), a.tensor(1)); }},
+};
+
 const OpRow kUnaryRows[] = {
     PAG_UNARY_ROW(neg, neg),        PAG_UNARY_ROW(negative, neg),     PAG_UNARY_ROW(abs, abs),
     PAG_UNARY_ROW(absolute, abs),   PAG_UNARY_ROW(sign, sign),        PAG_UNARY_ROW(sgn, sgn),
@@ -151,10 +158,6 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
            py::arg("exponent"));
   m.def("pow", [](py::handle a, const Tensor& b) { return pow(operand(a, "pow"), b); }, py::arg("self"),
         py::arg("exponent"));
-  def_both(m, cls, "maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, py::arg("other"));
-  def_arg_errors(m, cls, "maximum");
-  def_both(m, cls, "minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, py::arg("other"));
-  def_arg_errors(m, cls, "minimum");
 #define PAG_COMPARE(pyname, fn) \
   def_both(m, cls, pyname, [](const Tensor& a, py::handle b) { return fn(a, operand(b, pyname)); }, py::arg("other"));
   PAG_COMPARE("eq", eq) PAG_COMPARE("ne", ne) PAG_COMPARE("lt", lt) PAG_COMPARE("le", le) PAG_COMPARE("gt", gt)
@@ -182,6 +185,7 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
 
   // ---- unary
   def_rows(m, cls, kUnaryRows);
+  def_rows(m, cls, kBinaryRows);
   // round keeps its own binding until its decimals overload (round.decimals) is a row
   def_both(m, cls, "round", [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return round(a); }); });
   auto clamp_fn = [](const Tensor& a, py::object lo, py::object hi) {

@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 
 #include "autograd/grad_mode.h"
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -368,6 +369,15 @@ Tensor scatter_source(py::handle src, py::handle value, const char* op) {
   return t;
 }
 
+
+// Note [Op table]: the index rows (sparse_grad is accepted; gradients are always dense).
+const OpRow kIndexRows[] = {
+    {"gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return gather(a.tensor(0), a.int64(1), a.tensor(2)); }},
+    {"index_select(Tensor self, int dim, Tensor index) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return index_select(a.tensor(0), a.int64(1), a.tensor(2)); }},
+};
+
 }  // namespace
 
 void init_index(py::module_& m, TensorClass& cls) {
@@ -389,10 +399,6 @@ void init_index(py::module_& m, TensorClass& cls) {
   cls.def("__setitem__", [](const Tensor& self, py::handle index, py::handle value) { setitem(self, index, value); });
   cls.def("__delitem__", [](const Tensor&, py::handle) { throw TypeError("Tensor does not support deleting items"); });
 
-  def_both(m, cls, "gather", [](const Tensor& a, int64_t dim, const Tensor& index, bool) {
-    return gather(a, dim, index);
-  }, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
-  def_arg_errors(m, cls, "gather");
   def_both(m, cls, "scatter", [](const Tensor& a, int64_t dim, const Tensor& index, py::handle src, py::handle value,
                                  py::handle reduce) {
     Tensor source = scatter_source(src, value, "scatter");
@@ -415,10 +421,7 @@ void init_index(py::module_& m, TensorClass& cls) {
     scatter_add_(a, dim, index, src);
     return self;
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
-  def_both(m, cls, "index_select", [](const Tensor& a, int64_t dim, const Tensor& index) {
-    return index_select(a, dim, index);
-  }, py::arg("dim"), py::arg("index"));
-  def_arg_errors(m, cls, "index_select");
+  def_rows(m, cls, kIndexRows);
   def_both(m, cls, "index_add", [](const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source,
                                    double alpha) { return index_add(a, dim, index, source, alpha); },
            py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1.0);

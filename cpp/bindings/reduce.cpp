@@ -1,93 +1,11 @@
-// Bindings for ops/reduce.cpp, with torch's overloads (pybind11 tries them in order).
+// Bindings for ops/reduce.cpp: the reductions' rows of the op table.
 #include <string_view>
 
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 
 namespace pag::py_bind {
 namespace {
-
-// One dim (see load_dim).
-struct DimArg {
-  int64_t v = 0;
-};
-// Dims: an int or a sequence of ints (None is spelled std::optional<DimsArg>).
-struct DimsArg {
-  DimVec v;
-};
-// A flag (keepdim, unbiased): True or False only, as torch's parser (pybind's bool takes any truthy object).
-struct Flag {
-  bool v = false;
-  operator bool() const { return v; }
-};
-
-}  // namespace
-}  // namespace pag::py_bind
-
-namespace pybind11::detail {
-
-// An int for a dim: a Python int or anything with __index__ (numpy integers), never a bool
-// or a tensor (the dim overloads would otherwise swallow max(other)).
-inline bool load_dim(handle src, int64_t& out) {
-  PyObject* o = src.ptr();
-  if (PyBool_Check(o) || PyFloat_Check(o) || pag::py_bind::is_tensor(src) || !PyIndex_Check(o)) return false;
-  Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
-  if (v == -1 && PyErr_Occurred()) {
-    PyErr_Clear();
-    return false;
-  }
-  out = (int64_t)v;
-  return true;
-}
-
-template <>
-struct type_caster<pag::py_bind::DimArg> {
-  PYBIND11_TYPE_CASTER(pag::py_bind::DimArg, const_name("int"));
-  bool load(handle src, bool) { return load_dim(src, value.v); }
-  static handle cast(const pag::py_bind::DimArg& d, return_value_policy, handle) { return int_(d.v).release(); }
-};
-
-template <>
-struct type_caster<pag::py_bind::DimsArg> {
-  PYBIND11_TYPE_CASTER(pag::py_bind::DimsArg, const_name("int | Sequence[int]"));
-  bool load(handle src, bool) {
-    value.v.clear();
-    int64_t d;
-    if (load_dim(src, d)) {
-      value.v.push_back(d);
-      return true;
-    }
-    if (!PyTuple_Check(src.ptr()) && !PyList_Check(src.ptr())) return false;  // Size is a tuple
-    for (handle x : reinterpret_borrow<sequence>(src)) {
-      if (!load_dim(x, d)) return false;
-      value.v.push_back(d);
-    }
-    return true;
-  }
-  static handle cast(const pag::py_bind::DimsArg& d, return_value_policy, handle) {
-    return make_caster<pag::DimVec>::cast(d.v, return_value_policy::move, handle());
-  }
-};
-
-template <>
-struct type_caster<pag::py_bind::Flag> {
-  PYBIND11_TYPE_CASTER(pag::py_bind::Flag, const_name("bool"));
-  bool load(handle src, bool) {
-    if (src.ptr() == Py_True) value.v = true;
-    else if (src.ptr() == Py_False) value.v = false;
-    else return false;
-    return true;
-  }
-  static handle cast(const pag::py_bind::Flag& f, return_value_policy, handle) { return bool_(f.v).release(); }
-};
-
-}  // namespace pybind11::detail
-
-namespace pag::py_bind {
-namespace {
-
-using OptDim = std::optional<DimArg>;
-using OptDimsArg = std::optional<DimsArg>;
-using OptDtype = std::optional<Dtype>;
 
 // torch.return_types.<name>(values, indices): a tuple subclass from pyautograd/return_types.py,
 // built by tuple's own constructor (its Python __new__ only validates user calls).
@@ -101,127 +19,92 @@ py::object values_indices(const char* name, const std::pair<Tensor, Tensor>& r) 
   return py::reinterpret_steal<py::object>(o);
 }
 
-OptDims dims_or_all(const OptDimsArg& d) { return d ? OptDims(d->v) : std::nullopt; }
+// An `int[1]? dim` or `int[]? dim` argument: None (or absent) reduces every dim.
+OptDims dims_arg(const Args& a, int i) { return a.given(i) ? OptDims(a.int_list(i)) : std::nullopt; }
+// var / std's correction: the `Scalar? correction` argument, or `bool unbiased`.
+double correction_arg(const Args& a, int i) { return a.given(i) ? a.float64(i) : 1.0; }
 
+// Note [Op table]: the reductions, in torch's overload order (which is also the order
+// torch's messages list them). A schema without dims (sum(Tensor self)) is the full
+// reduction (SumBackward0); dim=None or [] in the dim-list overload reduces every dim
+// too, under the dim-list node (SumBackward1), as in torch.
+const OpRow kReduceRows[] = {
+    {"sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return sum(a.tensor(0), std::nullopt, false, a.dtype(1)); }},
+    {"sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+     kFunction | kMethod | kOut,
+     [](const Args& a) { return sum(a.tensor(0), a.given(1) ? a.int_list(1) : DimVec{}, a.boolean(2), a.dtype_or_out(3)); }},
+    {"mean(Tensor self, *, ScalarType? dtype=None) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return mean(a.tensor(0), std::nullopt, false, a.dtype_or_out(1)); }},
+    {"mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+     kFunction | kMethod | kOut,
+     [](const Args& a) { return mean(a.tensor(0), a.given(1) ? a.int_list(1) : DimVec{}, a.boolean(2), a.dtype_or_out(3)); }},
+    {"prod(Tensor self, *, ScalarType? dtype=None) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return prod(a.tensor(0), std::nullopt, false, a.dtype(1)); }},
+    {"prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+     kFunction | kMethod | kOut,
+     [](const Args& a) { return prod(a.tensor(0), a.int64(1), a.boolean(2), a.dtype_or_out(3)); }},
 
-template <typename F>
-void def_var_like(py::module_& m, TensorClass& cls, const char* name, F f) {
-  // (Flag unbiased)
-  def_both(m, cls, name, [f](const Tensor& a, Flag unbiased) { return f(a, std::nullopt, unbiased ? 1.0 : 0.0, false); },
-           py::arg("unbiased"));
-  // (dims, Flag unbiased, Flag keepdim=False)
-  def_both(m, cls, name, [f](const Tensor& a, OptDimsArg dim, Flag unbiased, Flag keepdim) {
-    return f(a, dims_or_all(dim), unbiased ? 1.0 : 0.0, keepdim);
-  }, py::arg("dim"), py::arg("unbiased"), py::arg("keepdim") = py::bool_(false));
-  // (dims=None, *, correction=None, keepdim=False)
-  def_both(m, cls, name, [f](const Tensor& a, OptDimsArg dim, std::optional<double> correction, Flag keepdim) {
-    return f(a, dims_or_all(dim), correction.value_or(1.0), keepdim);
-  }, py::arg("dim") = py::none(), py::kw_only(), py::arg("correction") = py::none(), py::arg("keepdim") = py::bool_(false));
-}
+    {"amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return amax(a.tensor(0), dims_arg(a, 1), a.boolean(2)); }},
+    {"amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return amin(a.tensor(0), dims_arg(a, 1), a.boolean(2)); }},
+    {"max(Tensor self) -> Tensor", kFunction | kMethod | kOut, [](const Args& a) { return max_all(a.tensor(0)); }},
+    {"max.other(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return maximum(a.tensor(0), a.tensor(1)); }},
+    {"max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)", kFunction | kMethod | kOut,
+     [](const Args& a) { return values_indices("max", max_dim(a.tensor(0), a.int64(1), a.boolean(2))); }},
+    {"min(Tensor self) -> Tensor", kFunction | kMethod | kOut, [](const Args& a) { return min_all(a.tensor(0)); }},
+    {"min.other(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return minimum(a.tensor(0), a.tensor(1)); }},
+    {"min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)", kFunction | kMethod | kOut,
+     [](const Args& a) { return values_indices("min", min_dim(a.tensor(0), a.int64(1), a.boolean(2))); }},
+    {"argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return argmax(a.tensor(0), a.opt_int64(1), a.boolean(2)); }},
+    {"argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return argmin(a.tensor(0), a.opt_int64(1), a.boolean(2)); }},
 
-template <typename Reduce, typename ReduceDim, typename Binary>
-void def_max_like(py::module_& m, TensorClass& cls, const char* name, Reduce all, ReduceDim along, Binary binary) {
-  def_both(m, cls, name, [all](const Tensor& a) { return all(a); });
-  def_both(m, cls, name, [binary](const Tensor& a, const Tensor& other) { return binary(a, other); }, py::arg("other"));
-  def_both(m, cls, name, [name, along](const Tensor& a, DimArg dim, Flag keepdim) {
-    return values_indices(name, along(a, dim.v, keepdim));
-  }, py::arg("dim"), py::arg("keepdim") = py::bool_(false));
-}
+    {"var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return var(a.tensor(0), dims_arg(a, 1), a.boolean(2) ? 1.0 : 0.0, a.boolean(3)); }},
+    {"var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
+     kFunction | kMethod | kOut,
+     [](const Args& a) { return var(a.tensor(0), dims_arg(a, 1), correction_arg(a, 2), a.boolean(3)); }},
+    {"var(Tensor self, bool unbiased=True) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return var(a.tensor(0), std::nullopt, a.boolean(1) ? 1.0 : 0.0, false); }},
+    {"std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return std_(a.tensor(0), dims_arg(a, 1), a.boolean(2) ? 1.0 : 0.0, a.boolean(3)); }},
+    {"std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
+     kFunction | kMethod | kOut,
+     [](const Args& a) { return std_(a.tensor(0), dims_arg(a, 1), correction_arg(a, 2), a.boolean(3)); }},
+    {"std(Tensor self, bool unbiased=True) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return std_(a.tensor(0), std::nullopt, a.boolean(1) ? 1.0 : 0.0, false); }},
 
-// numpy's spellings torch also accepts (axis=, keepdims=): registered last, so it runs
-// only when no overload matched; it renames them and calls again, and otherwise raises
-// torch's TypeError for the call (Note [Argument errors]).
-void def_numpy_aliases(py::module_& m, TensorClass& cls, const char* name) {
-  auto renamed = [](const py::kwargs& kw) -> std::optional<py::dict> {
-    py::dict out;
-    bool any = false;
-    for (auto [k, v] : kw) {
-      std::string key = py::str(k);
-      if (key == "axis") { key = "dim"; any = true; }
-      else if (key == "keepdims") { key = "keepdim"; any = true; }
-      if (out.contains(key.c_str())) any = false;  // both spellings given
-      out[key.c_str()] = v;
-    }
-    if (!any) return std::nullopt;
-    return out;
-  };
-  cls.def(name, [name, renamed](py::object self, py::args args, py::kwargs kw) {
-    auto r = renamed(kw);
-    if (!r) raise_arg_error(name, true, args, kw);
-    return self.attr(name)(*args, **(*r));
-  });
-  py::object mod = m;
-  m.def(name, [name, renamed, mod](py::args args, py::kwargs kw) {
-    auto r = renamed(kw);
-    if (!r) raise_arg_error(name, false, args, kw);
-    return mod.attr(name)(*args, **(*r));
-  });
-}
+    // any / all: dim=None reduces every dim; an empty tuple reduces none (torch).
+    {"any(Tensor self) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return any(a.tensor(0), std::nullopt, false); }},
+    {"any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return any(a.tensor(0), dims_arg(a, 1), a.boolean(2)); }},
+    {"any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return any(a.tensor(0), DimVec{a.int64(1)}, a.boolean(2)); }},
+    {"all(Tensor self) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return all(a.tensor(0), std::nullopt, false); }},
+    {"all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return all(a.tensor(0), dims_arg(a, 1), a.boolean(2)); }},
+    {"all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return all(a.tensor(0), DimVec{a.int64(1)}, a.boolean(2)); }},
+
+    {"logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return logsumexp(a.tensor(0), a.int_list(1), a.boolean(2)); }},
+    {"softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return softmax(a.tensor(0), a.int64(1), a.dtype(2)); }},
+    {"log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return log_softmax(a.tensor(0), a.int64(1), a.dtype(2)); }},
+    {"cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return cumsum(a.tensor(0), a.int64(1), a.dtype_or_out(2)); }},
+};
 
 }  // namespace
 
-void init_reduce(py::module_& m, TensorClass& cls) {
-  // sum / mean: no dim is the full reduction (SumBackward0); dim=None or [] is the dim-list
-  // overload reducing everything (SumBackward1), as in torch.
-  def_both(m, cls, "sum", [](const Tensor& a, OptDtype dtype) { return sum(a, std::nullopt, false, dtype); },
-           py::kw_only(), py::arg("dtype") = py::none());
-  def_both(m, cls, "sum", [](const Tensor& a, OptDimsArg dim, Flag keepdim, OptDtype dtype) {
-    return sum(a, dim ? dim->v : DimVec{}, keepdim, dtype);
-  }, py::arg("dim"), py::arg("keepdim") = py::bool_(false), py::kw_only(), py::arg("dtype") = py::none());
-  def_both(m, cls, "mean", [](const Tensor& a, OptDtype dtype) { return mean(a, std::nullopt, false, dtype); },
-           py::kw_only(), py::arg("dtype") = py::none());
-  def_both(m, cls, "mean", [](const Tensor& a, OptDimsArg dim, Flag keepdim, OptDtype dtype) {
-    return mean(a, dim ? dim->v : DimVec{}, keepdim, dtype);
-  }, py::arg("dim"), py::arg("keepdim") = py::bool_(false), py::kw_only(), py::arg("dtype") = py::none());
-
-  def_both(m, cls, "prod", [](const Tensor& a, OptDtype dtype) { return prod(a, std::nullopt, false, dtype); },
-           py::kw_only(), py::arg("dtype") = py::none());
-  def_both(m, cls, "prod", [](const Tensor& a, DimArg dim, Flag keepdim, OptDtype dtype) {
-    return prod(a, dim.v, keepdim, dtype);
-  }, py::arg("dim"), py::arg("keepdim") = py::bool_(false), py::kw_only(), py::arg("dtype") = py::none());
-
-  // amax / amin: dim=() (or None) reduces every dim.
-  def_both(m, cls, "amax", [](const Tensor& a, OptDimsArg dim, Flag keepdim) { return amax(a, dims_or_all(dim), keepdim); },
-           py::arg("dim") = py::tuple(), py::arg("keepdim") = py::bool_(false));
-  def_both(m, cls, "amin", [](const Tensor& a, OptDimsArg dim, Flag keepdim) { return amin(a, dims_or_all(dim), keepdim); },
-           py::arg("dim") = py::tuple(), py::arg("keepdim") = py::bool_(false));
-
-  // max / min: () -> 0-dim, (other) -> maximum, (dim, keepdim) -> return_types.max(values, indices)
-  def_max_like(m, cls, "max", [](const Tensor& a) { return max_all(a); }, max_dim,
-               [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
-  def_max_like(m, cls, "min", [](const Tensor& a) { return min_all(a); }, min_dim,
-               [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
-  def_both(m, cls, "argmax", [](const Tensor& a, OptDim dim, Flag keepdim) {
-    return argmax(a, dim ? std::optional<int64_t>(dim->v) : std::nullopt, keepdim);
-  }, py::arg("dim") = py::none(), py::arg("keepdim") = py::bool_(false));
-  def_both(m, cls, "argmin", [](const Tensor& a, OptDim dim, Flag keepdim) {
-    return argmin(a, dim ? std::optional<int64_t>(dim->v) : std::nullopt, keepdim);
-  }, py::arg("dim") = py::none(), py::arg("keepdim") = py::bool_(false));
-
-  def_var_like(m, cls, "var", [](const Tensor& a, OptDims d, double c, bool k) { return var(a, d, c, k); });
-  def_var_like(m, cls, "std", [](const Tensor& a, OptDims d, double c, bool k) { return std_(a, d, c, k); });
-
-  // any / all: dim=None reduces every dim; an empty tuple reduces none (torch).
-  def_both(m, cls, "any", [](const Tensor& a, OptDimsArg dim, Flag keepdim) { return any(a, dims_or_all(dim), keepdim); },
-           py::arg("dim") = py::none(), py::arg("keepdim") = py::bool_(false));
-  def_both(m, cls, "all", [](const Tensor& a, OptDimsArg dim, Flag keepdim) { return all(a, dims_or_all(dim), keepdim); },
-           py::arg("dim") = py::none(), py::arg("keepdim") = py::bool_(false));
-
-  def_both(m, cls, "logsumexp", [](const Tensor& a, DimsArg dim, Flag keepdim) { return logsumexp(a, dim.v, keepdim); },
-           py::arg("dim"), py::arg("keepdim") = py::bool_(false));
-  def_both(m, cls, "softmax", [](const Tensor& a, DimArg dim, OptDtype dtype) {
-    return softmax(a, dim.v, dtype);
-  }, py::arg("dim"), py::arg("dtype") = py::none());
-  def_both(m, cls, "log_softmax", [](const Tensor& a, DimArg dim, OptDtype dtype) {
-    return log_softmax(a, dim.v, dtype);
-  }, py::arg("dim"), py::arg("dtype") = py::none());
-  def_both(m, cls, "cumsum", [](const Tensor& a, DimArg dim, OptDtype dtype) {
-    return cumsum(a, dim.v, dtype);
-  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-
-  for (const char* name : {"sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "any",
-                           "all", "logsumexp", "softmax", "log_softmax", "cumsum"})
-    def_numpy_aliases(m, cls, name);
-}
+void init_reduce(py::module_& m, TensorClass& cls) { def_rows(m, cls, kReduceRows); }
 
 }  // namespace pag::py_bind

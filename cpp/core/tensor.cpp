@@ -119,6 +119,23 @@ Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype) {
   return out;
 }
 
+void resize_(const Tensor& t, const DimVec& sizes) {
+  for (int64_t s : sizes)
+    if (s < 0) throw Error(str_cat("Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes)));
+  size_t need = (size_t)(t.offset() + checked_numel(sizes)) * t.itemsize();
+  Storage& st = *t.storage();
+  if (need > st.nbytes) {  // grow the storage in place: every view of it sees the new buffer
+    if (st.owner) throw Error("Trying to resize storage that is not resizable");
+    void* data = alloc_buffer(need);
+    std::memcpy(data, st.data, st.nbytes);
+    if (st.data != st.inline_buf) free_buffer(st.data, st.nbytes);
+    st.data = data;
+    st.nbytes = need;
+  }
+  t.impl()->sizes = sizes;
+  t.impl()->strides = contiguous_strides(sizes);
+}
+
 void share_data(TensorImpl& dst, const Tensor& src) {
   dst.storage = src.storage();
   dst.version = src.impl()->version;

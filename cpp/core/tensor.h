@@ -129,6 +129,9 @@ class Tensor {
 Tensor empty(const DimVec& sizes, Dtype dtype);
 Tensor empty_strided(const DimVec& sizes, const DimVec& strides, Dtype dtype);  // storage sized to fit
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset);  // no autograd
+// torch's resize_: `t` takes `sizes` with contiguous strides at its offset, its
+// storage (shared with its views) grown when too small; the contents are kept.
+void resize_(const Tensor& t, const DimVec& sizes);
 // dst takes src's storage, version counter, geometry and dtype (`t.data = src`, Tensor(src)).
 void share_data(TensorImpl& dst, const Tensor& src);
 Tensor scalar_tensor(double v, Dtype dtype, bool wrapped = false);
