@@ -1,7 +1,9 @@
 // Indexing loops: gather/scatter along one dim, advanced indexing through
-// linearized offsets, masked fill and nonzero. Kernels see base pointers and a
-// Geometry (kernels/loops.h); bounds are checked here and reported back as a
-// flag, so the op can raise torch's message with the offending value.
+// linearized offsets, masked fill, nonzero, the search for an out-of-range
+// index and the overlapping accumulate of as_strided's backward. Kernels see
+// base pointers and a Geometry (kernels/loops.h); bounds are checked here and
+// reported back as a flag, so the op can raise torch's message with the
+// offending value.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -49,6 +51,20 @@ inline bool linearize_index(const Geometry& g, char* const* base, int64_t size, 
     if (!local) ok.store(false, std::memory_order_relaxed);
   });
   return ok.load();
+}
+
+// The first int64 value outside [lo, hi) in the geometry's order, over one operand;
+// false when every value is in range. Serial, so "first" is well defined.
+inline bool first_out_of_range(const Geometry& g, char* const* base, int64_t lo, int64_t hi, int64_t* found) {
+  if (g.numel() == 0) return false;
+  bool done = false;
+  run_range(g, base, 0, g.numel(), [&](char** p, const int64_t* s, int64_t n) {
+    for (int64_t i = 0; i < n && !done; ++i) {
+      int64_t v = *reinterpret_cast<const int64_t*>(p[0] + i * s[0]);
+      if (v < lo || v >= hi) { *found = v; done = true; }
+    }
+  });
+  return done;
 }
 
 // out = src[off] over operands (out, src restrided, off).
@@ -122,6 +138,17 @@ bool scatter_dim(const Geometry& g, char* const* base, int64_t dim_size, int64_t
     run_range(g, base, b * line, e * line, inner);
   });
   return ok.load();
+}
+
+// dst += src over operands (dst, src), serially: dst may overlap itself (the adjoint
+// of as_strided sums every element that lands on the same storage slot).
+template <typename T>
+void accumulate_serial(const Geometry& g, char* const* base) {
+  if (g.numel() == 0) return;
+  run_range(g, base, 0, g.numel(), [](char** p, const int64_t* s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<T*>(p[0] + i * s[0]) += *reinterpret_cast<const T*>(p[1] + i * s[1]);
+  });
 }
 
 // out = mask ? value : out over operands (out, mask).

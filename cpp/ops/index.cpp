@@ -82,17 +82,10 @@ DimVec broadcast_strides(const Tensor& t, const DimVec& shape) {
 
 // First value of an int64 tensor outside [lo, hi) in row-major order (0 when there is none).
 int64_t first_out_of_range(const Tensor& idx, int64_t lo, int64_t hi, bool* any = nullptr) {
-  int64_t found = 0;
-  bool done = false;
   Geometry g = loop_geometry(idx.sizes(), {operand_of(idx)});
   char* base[1] = {static_cast<char*>(idx.raw_data())};
-  if (g.numel() > 0)
-    kernels::run_range(g, base, 0, g.numel(), [&](char** p, const int64_t* s, int64_t n) {
-      for (int64_t i = 0; i < n && !done; ++i) {
-        int64_t v = *reinterpret_cast<const int64_t*>(p[0] + i * s[0]);
-        if (v < lo || v >= hi) { found = v; done = true; }
-      }
-    });
+  int64_t found = 0;
+  bool done = kernels::first_out_of_range(g, base, lo, hi, &found);
   if (any) *any = done;
   return found;
 }
@@ -112,9 +105,9 @@ Tensor fresh_copy(const Tensor& t) {
 // Runs the in-place op `kernel` on self and, when autograd needs it, records
 // `name` with inputs {self, others...} and makes it self's new history (the
 // rule never needs self's old values, so no copy is kept).
-template <typename K>
-std::shared_ptr<FunctionNode> inplace_record(Tensor& self, const char* name, FunctionNode::BackwardFn rule,
-                                             const tensor_list& others, const K& kernel) {
+template <class State, typename K>
+std::shared_ptr<Rule<State>> inplace_record(Tensor& self, const char* name, typename Rule<State>::Fn rule,
+                                            const tensor_list& others, const K& kernel) {
   bool track = GradMode::is_enabled() && self.requires_grad();
   for (const Tensor& o : others) track = track || any_requires_grad({&o});
   if (track) check_inplace(self, name);
@@ -123,7 +116,7 @@ std::shared_ptr<FunctionNode> inplace_record(Tensor& self, const char* name, Fun
   if (!track || !is_floating(self.dtype())) return nullptr;
   tensor_list inputs{self};
   inputs.insert(inputs.end(), others.begin(), others.end());
-  auto n = legacy_record(name, std::move(rule), inputs, {});
+  auto n = record<State>(name, rule, inputs, {});
   rebase_history(self, n);
   return n;
 }
@@ -227,32 +220,37 @@ Tensor gather_grad_for_src(const Tensor& g, int64_t dim, const Tensor& index, co
   return index_put_slice_grad(z, region, r);
 }
 
-tensor_list scatter_src_backward(FunctionNode& n, const tensor_list& g) {
-  Tensor index = n.saved_tensor(0);
-  int64_t d = n.ints[0];
+// The dim and index of gather / scatter / scatter_add / index_select.
+struct DimIndexState {
+  int64_t dim;
+  SavedVariable index;
+};
+using DimIndexRule = Rule<DimIndexState>;
+
+tensor_list scatter_src_backward(DimIndexRule& n, const tensor_list& g) {
+  Tensor index = n.unpack(n.s.index);
+  int64_t d = n.s.dim;
   tensor_list r(2);
   if (n.needs_input_grad(0)) r[0] = scatter(g[0], d, index, scalar_tensor(0.0, g[0].dtype(), true));
   if (n.needs_input_grad(1)) r[1] = gather_grad_for_src(g[0], d, index, n.shapes[1]);
   return r;
 }
-tensor_list scatter_value_backward(FunctionNode& n, const tensor_list& g) {
-  return {scatter(g[0], n.ints[0], n.saved_tensor(0), scalar_tensor(0.0, g[0].dtype(), true))};
+tensor_list scatter_value_backward(DimIndexRule& n, const tensor_list& g) {
+  return {scatter(g[0], n.s.dim, n.unpack(n.s.index), scalar_tensor(0.0, g[0].dtype(), true))};
 }
-tensor_list scatter_add_backward(FunctionNode& n, const tensor_list& g) {
+tensor_list scatter_add_backward(DimIndexRule& n, const tensor_list& g) {
   tensor_list r(2);
   if (n.needs_input_grad(0)) r[0] = g[0];
-  if (n.needs_input_grad(1)) r[1] = gather_grad_for_src(g[0], n.ints[0], n.saved_tensor(0), n.shapes[1]);
+  if (n.needs_input_grad(1)) r[1] = gather_grad_for_src(g[0], n.s.dim, n.unpack(n.s.index), n.shapes[1]);
   return r;
 }
-tensor_list scatter_reduce_backward(FunctionNode&, const tensor_list&) {
+tensor_list scatter_reduce_backward(Rule<NoState>&, const tensor_list&) {
   throw Error("derivative for aten::scatter is not implemented");
 }
 
-// Records the node of a scatter-family op (out-of-place: on `out`; in-place: `out` is undefined).
-void finish_scatter(const std::shared_ptr<FunctionNode>& n, int64_t d, const Tensor& index) {
-  if (!n) return;
-  n->ints = {d};
-  n->saved = {SavedVariable(index, false)};
+// Fills the state of a scatter-family node (none when nothing was recorded).
+void finish_scatter(const std::shared_ptr<DimIndexRule>& n, int64_t d, const Tensor& index) {
+  if (n) n->s = {d, n->save(index)};
 }
 
 }  // namespace
@@ -274,8 +272,8 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
                           " with size ", size));
   }
   if (any_requires_grad({&a})) {
-    auto n = legacy_record("GatherBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {scatter_add(zeros(n.shapes[0], g[0].dtype()), n.ints[0], n.saved_tensor(0), g[0])};
+    auto n = record<DimIndexState>("GatherBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {scatter_add(zeros(n.shapes[0], g[0].dtype()), n.s.dim, n.unpack(n.s.index), g[0])};
     }, {a}, {out});
     finish_scatter(n, d, index);
   }
@@ -289,11 +287,12 @@ Tensor scatter(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& 
   Tensor out = fresh_copy(a);
   scatter_kernel(out, d, index, is_value ? to_dtype(src, a.dtype()) : src, r);
   if (r != Reduce::None) {
-    if (any_requires_grad({&a, &src})) legacy_record("NotImplemented", scatter_reduce_backward, {a, src}, {out});
+    if (any_requires_grad({&a, &src})) record("NotImplemented", scatter_reduce_backward, {a, src}, {out});
   } else if (is_value) {
-    if (any_requires_grad({&a})) finish_scatter(legacy_record("ScatterBackward1", scatter_value_backward, {a}, {out}), d, index);
+    if (any_requires_grad({&a}))
+      finish_scatter(record<DimIndexState>("ScatterBackward1", scatter_value_backward, {a}, {out}), d, index);
   } else if (any_requires_grad({&a, &src})) {
-    finish_scatter(legacy_record("ScatterBackward0", scatter_src_backward, {a, src}, {out}), d, index);
+    finish_scatter(record<DimIndexState>("ScatterBackward0", scatter_src_backward, {a, src}, {out}), d, index);
   }
   return out;
 }
@@ -305,11 +304,11 @@ Tensor& scatter_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& src,
   Tensor v = is_value ? to_dtype(src, a.dtype()) : src;
   auto kernel = [&] { scatter_kernel(a, d, index, v, r); };
   if (r != Reduce::None)
-    inplace_record(a, "NotImplemented", scatter_reduce_backward, {src}, kernel);
+    inplace_record<NoState>(a, "NotImplemented", scatter_reduce_backward, {src}, kernel);
   else if (is_value)
-    finish_scatter(inplace_record(a, "ScatterBackward1", scatter_value_backward, {}, kernel), d, index);
+    finish_scatter(inplace_record<DimIndexState>(a, "ScatterBackward1", scatter_value_backward, {}, kernel), d, index);
   else
-    finish_scatter(inplace_record(a, "ScatterBackward0", scatter_src_backward, {src}, kernel), d, index);
+    finish_scatter(inplace_record<DimIndexState>(a, "ScatterBackward0", scatter_src_backward, {src}, kernel), d, index);
   return a;
 }
 
@@ -318,14 +317,14 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
   Tensor out = fresh_copy(a);
   scatter_kernel(out, d, index, src, Reduce::Add);
   if (any_requires_grad({&a, &src}))
-    finish_scatter(legacy_record("ScatterAddBackward0", scatter_add_backward, {a, src}, {out}), d, index);
+    finish_scatter(record<DimIndexState>("ScatterAddBackward0", scatter_add_backward, {a, src}, {out}), d, index);
   return out;
 }
 
 Tensor& scatter_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& src) {
   int64_t d = scatter_checks(a, dim, index, &src);
-  finish_scatter(inplace_record(a, "ScatterAddBackward0", scatter_add_backward, {src},
-                                [&] { scatter_kernel(a, d, index, src, Reduce::Add); }),
+  finish_scatter(inplace_record<DimIndexState>(a, "ScatterAddBackward0", scatter_add_backward, {src},
+                                               [&] { scatter_kernel(a, d, index, src, Reduce::Add); }),
                  d, index);
   return a;
 }
@@ -541,20 +540,34 @@ void masked_fill_kernel(const Tensor& out, const Tensor& mask, const Tensor& val
   });
 }
 
-tensor_list index_put_backward(FunctionNode& n, const tensor_list& g) {
+// The int64 indices of index / index_put (undefined where a dim is not indexed).
+std::vector<SavedVariable> save_indices(OpNode& n, const std::vector<Tensor>& idx) {
+  std::vector<SavedVariable> saved;
+  for (const Tensor& t : idx) saved.push_back(n.save(t));
+  return saved;
+}
+std::vector<Tensor> unpack_indices(OpNode& n, const std::vector<SavedVariable>& saved) {
   std::vector<Tensor> idx;
-  for (size_t i = 0; i < n.saved.size(); ++i) idx.push_back(n.saved_tensor(i));
-  bool accumulate = n.ints[0] != 0;
+  for (const SavedVariable& v : saved) idx.push_back(n.unpack(v));
+  return idx;
+}
+
+struct IndexState {
+  std::vector<SavedVariable> indices;
+};
+struct IndexPutState {
+  std::vector<SavedVariable> indices;
+  bool accumulate;
+};
+
+tensor_list index_put_backward(Rule<IndexPutState>& n, const tensor_list& g) {
+  std::vector<Tensor> idx = unpack_indices(n, n.s.indices);
+  bool accumulate = n.s.accumulate;
   tensor_list r(2);
   if (n.needs_input_grad(0))
     r[0] = accumulate ? g[0] : index_put(g[0], idx, zeros({}, g[0].dtype()), false);
   if (n.needs_input_grad(1)) r[1] = index(g[0], idx);
   return r;
-}
-
-void save_indices(const std::shared_ptr<FunctionNode>& n, const std::vector<Tensor>& idx) {
-  n->saved.clear();
-  for (const Tensor& t : idx) n->saved.emplace_back(t, false);
 }
 
 void index_put_checks(const Tensor& self, const std::vector<Tensor>& indices) {
@@ -590,12 +603,9 @@ Tensor& index_put_impl_(Tensor& a, const std::vector<Tensor>& indices, const Ten
                         const char* name) {
   index_put_checks(a, indices);
   std::vector<Tensor> idx;
-  auto n = inplace_record(a, name, index_put_backward, {values},
-                          [&] { idx = index_put_write(a, indices, values, accumulate); });
-  if (n) {
-    save_indices(n, idx);
-    n->ints = {accumulate ? 1 : 0};
-  }
+  auto n = inplace_record<IndexPutState>(a, name, index_put_backward, {values},
+                                         [&] { idx = index_put_write(a, indices, values, accumulate); });
+  if (n) n->s = {save_indices(*n, idx), accumulate};
   return a;
 }
 
@@ -605,14 +615,13 @@ Tensor index(const Tensor& a, const std::vector<Tensor>& indices) {
   std::vector<Tensor> idx = prepare_indices(a, indices);
   Tensor out = index_forward(make_adv_index(a, idx));
   if (any_requires_grad({&a})) {
-    auto n = legacy_record("IndexBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      std::vector<Tensor> idx;
-      for (size_t i = 0; i < n.saved.size(); ++i) idx.push_back(n.saved_tensor(i));
+    auto n = record<IndexState>("IndexBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      std::vector<Tensor> idx = unpack_indices(n, n.s.indices);
       Tensor z = zeros(n.shapes[0], g[0].dtype());
       index_put_impl_(z, idx, g[0], true, "IndexPutImplBackward0");  // torch's _index_put_impl_
       return {z};
     }, {a}, {out});
-    save_indices(n, idx);
+    n->s = {save_indices(*n, idx)};
   }
   return out;
 }
@@ -626,9 +635,8 @@ Tensor index_put(const Tensor& a, const std::vector<Tensor>& indices, const Tens
   Tensor out = fresh_copy(a);
   std::vector<Tensor> idx = index_put_write(out, indices, values, accumulate);
   if (any_requires_grad({&a, &values})) {
-    auto n = legacy_record("IndexPutBackward0", index_put_backward, {a, values}, {out});
-    save_indices(n, idx);
-    n->ints = {accumulate ? 1 : 0};
+    auto n = record<IndexPutState>("IndexPutBackward0", index_put_backward, {a, values}, {out});
+    n->s = {save_indices(*n, idx), accumulate};
   }
   return out;
 }
@@ -694,11 +702,10 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
     out.impl()->strides = {};
   }
   if (any_requires_grad({&a})) {
-    auto n = legacy_record("IndexSelectBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {index_add(zeros(n.shapes[0], g[0].dtype()), n.ints[0], n.saved_tensor(0), g[0], 1.0)};
+    auto n = record<DimIndexState>("IndexSelectBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {index_add(zeros(n.shapes[0], g[0].dtype()), n.s.dim, n.unpack(n.s.index), g[0], 1.0)};
     }, {a}, {out});
-    n->ints = {d};
-    n->saved = {SavedVariable(index, false)};
+    n->s = {d, n->save(index)};
   }
   return out;
 }
@@ -748,21 +755,24 @@ void index_add_kernel(const Tensor& out, int64_t d, const Tensor& index, const T
   index_put_kernel(dim_adv_index(out, d, off), src.dim() == 0 ? make_view(src, {1}, {0}, src.offset()) : src, true);
 }
 
-tensor_list index_add_backward(FunctionNode& n, const tensor_list& g) {
+struct IndexAddState {
+  int64_t dim;
+  SavedVariable index;
+  double alpha;
+};
+
+tensor_list index_add_backward(Rule<IndexAddState>& n, const tensor_list& g) {
   tensor_list r(2);
   if (n.needs_input_grad(0)) r[0] = g[0];
   if (n.needs_input_grad(1)) {
-    Tensor s = index_select(g[0], n.ints[0], n.saved_tensor(0));
-    r[1] = n.scalars[0] != 1.0 ? mul(s, scalar_tensor(n.scalars[0], Dtype::Float64, true)) : s;
+    Tensor s = index_select(g[0], n.s.dim, n.unpack(n.s.index));
+    r[1] = n.s.alpha != 1.0 ? mul(s, scalar_tensor(n.s.alpha, Dtype::Float64, true)) : s;
   }
   return r;
 }
 
-void finish_index_add(const std::shared_ptr<FunctionNode>& n, int64_t d, const Tensor& index, double alpha) {
-  if (!n) return;
-  n->ints = {d};
-  n->scalars = {alpha};
-  n->saved = {SavedVariable(index, false)};
+void finish_index_add(const std::shared_ptr<Rule<IndexAddState>>& n, int64_t d, const Tensor& index, double alpha) {
+  if (n) n->s = {d, n->save(index), alpha};
 }
 
 }  // namespace
@@ -772,17 +782,24 @@ Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor
   Tensor out = fresh_copy(a);
   index_add_kernel(out, d, index, source, alpha);
   if (any_requires_grad({&a, &source}))
-    finish_index_add(legacy_record("IndexAddBackward0", index_add_backward, {a, source}, {out}), d, index, alpha);
+    finish_index_add(record<IndexAddState>("IndexAddBackward0", index_add_backward, {a, source}, {out}), d, index,
+                     alpha);
   return out;
 }
 
 Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
   int64_t d = index_add_checks(a, dim, index, source);
-  finish_index_add(inplace_record(a, "IndexAddBackward0", index_add_backward, {source},
-                                  [&] { index_add_kernel(a, d, index, source, alpha); }),
+  finish_index_add(inplace_record<IndexAddState>(a, "IndexAddBackward0", index_add_backward, {source},
+                                                 [&] { index_add_kernel(a, d, index, source, alpha); }),
                    d, index, alpha);
   return a;
 }
+
+namespace {
+struct TakeState {
+  SavedVariable index;
+};
+}  // namespace
 
 Tensor take(const Tensor& a, const Tensor& index) {
   if (index.dtype() != Dtype::Int64)
@@ -810,13 +827,13 @@ Tensor take(const Tensor& a, const Tensor& index) {
   ai.result_shape = index.sizes();
   Tensor out = index_forward(ai);
   if (any_requires_grad({&a})) {
-    auto node = legacy_record("TakeBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor index = n.saved_tensor(0);
+    auto node = record<TakeState>("TakeBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor index = n.unpack(n.s.index);
       Tensor z = zeros({numel_of(n.shapes[0])}, g[0].dtype());
       index_put_(z, {reshape(index, {index.numel()})}, reshape(g[0], {g[0].numel()}), true);
       return {reshape(z, n.shapes[0])};
     }, {a}, {out});
-    node->saved = {SavedVariable(index, false)};
+    node->s = {node->save(index)};
   }
   return out;
 }
@@ -856,8 +873,13 @@ void masked_fill_checks(const Tensor& mask, const Tensor& value) {
     throw Error(str_cat("masked_fill_ only supports boolean masks, but got mask with dtype ", cpp_type_name(mask.dtype())));
 }
 
-tensor_list masked_fill_backward(FunctionNode& n, const tensor_list& g) {
-  Tensor mask = n.saved_tensor(0);
+// The mask of masked_fill / masked_select.
+struct MaskState {
+  SavedVariable mask;
+};
+
+tensor_list masked_fill_backward(Rule<MaskState>& n, const tensor_list& g) {
+  Tensor mask = n.unpack(n.s.mask);
   Tensor zero = zeros({}, g[0].dtype());
   tensor_list r(2);
   if (n.needs_input_grad(0)) r[0] = where(mask, zero, g[0]);
@@ -883,9 +905,9 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, const Tensor& value) {
   masked_fill_kernel(out, mask, value);
   bool wrapped = value.is_wrapped_number();
   if (wrapped ? any_requires_grad({&a}) : any_requires_grad({&a, &value})) {
-    auto n = legacy_record(masked_fill_name(value), masked_fill_backward,
-                    wrapped ? tensor_list{a} : tensor_list{a, value}, {out});
-    n->saved = {SavedVariable(mask, false)};
+    auto n = record<MaskState>(masked_fill_name(value), masked_fill_backward,
+                               wrapped ? tensor_list{a} : tensor_list{a, value}, {out});
+    n->s = {n->save(mask)};
   }
   return out;
 }
@@ -896,9 +918,10 @@ Tensor& masked_fill_(Tensor& a, const Tensor& mask, const Tensor& value) {
   if (bs != a.sizes())
     throw Error(str_cat("output with shape ", shape_str(a.sizes()), " doesn't match the broadcast shape ", shape_str(bs)));
   bool wrapped = value.is_wrapped_number();
-  auto n = inplace_record(a, masked_fill_name(value), masked_fill_backward,
-                          wrapped ? tensor_list{} : tensor_list{value}, [&] { masked_fill_kernel(a, mask, value); });
-  if (n) n->saved = {SavedVariable(mask, false)};
+  auto n = inplace_record<MaskState>(a, masked_fill_name(value), masked_fill_backward,
+                                     wrapped ? tensor_list{} : tensor_list{value},
+                                     [&] { masked_fill_kernel(a, mask, value); });
+  if (n) n->s = {n->save(mask)};
   return a;
 }
 
@@ -915,15 +938,15 @@ Tensor masked_select(const Tensor& a, const Tensor& mask) {
     out = index_forward(make_adv_index(ae, expand_masks(ae, {me})));
   }
   if (any_requires_grad({&a})) {
-    auto n = legacy_record("MaskedSelectBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor mask = n.saved_tensor(0);
+    auto n = record<MaskState>("MaskedSelectBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor mask = n.unpack(n.s.mask);
       DimVec bs = broadcast_shapes(n.shapes[0], mask.sizes());
       DimVec shape = bs.empty() ? DimVec{1} : bs;
       Tensor z = zeros(shape, g[0].dtype());
       index_put_(z, {expand(reshape(mask, mask.dim() ? mask.sizes() : DimVec{1}), shape)}, g[0], false);
       return {bs.empty() ? reshape(z, {}) : z};
     }, {a}, {out});
-    n->saved = {SavedVariable(mask, false)};
+    n->s = {n->save(mask)};
   }
   return out;
 }
@@ -946,7 +969,7 @@ Tensor nonzero(const Tensor& a) {
 Tensor alias(const Tensor& a) {
   Tensor out = make_view(a, a.sizes(), a.strides(), a.offset());
   if (any_requires_grad({&a}))
-    legacy_record("AliasBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+    record("AliasBackward0", [](auto&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   return out;
 }
 

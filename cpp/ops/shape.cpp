@@ -3,6 +3,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "kernels/index.h"
 #include "ops/iter.h"
 #include "ops/ops.h"
 
@@ -10,16 +11,12 @@ namespace pag {
 
 namespace {
 
-// A view that records `name` with backward `fn(node, grad)`; `ints` go on the node.
-template <typename F>
-Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, const char* name, F fn,
-               DimVec ints = {}) {
+// A view that records `name` with backward `fn` and state `s`.
+template <class State = NoState>
+Tensor view_op(const Tensor& a, DimVec sizes, DimVec strides, int64_t offset, const char* name,
+               typename Rule<State>::Fn fn, State s = {}) {
   Tensor out = make_view(a, std::move(sizes), std::move(strides), offset);
-  if (any_requires_grad({&a})) {
-    auto n = legacy_record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
-                    {a}, {out});
-    n->ints = std::move(ints);
-  }
+  if (any_requires_grad({&a})) record<State>(name, fn, {a}, {out})->s = std::move(s);
   mark_view(out, a, false);
   return out;
 }
@@ -29,15 +26,40 @@ struct ViewGeom {
   DimVec sizes, strides;
   int64_t offset;
 };
+template <class State>
 std::vector<Tensor> multi_view_op(const Tensor& a, const std::vector<ViewGeom>& geoms, const char* name,
-                                  FunctionNode::BackwardFn fn, DimVec ints) {
+                                  typename Rule<State>::Fn fn, State s) {
   std::vector<Tensor> outs;
   outs.reserve(geoms.size());
   for (const auto& g : geoms) outs.push_back(make_view(a, g.sizes, g.strides, g.offset));
-  if (any_requires_grad({&a})) legacy_record(name, std::move(fn), {a}, outs)->ints = std::move(ints);
+  if (any_requires_grad({&a})) record<State>(name, fn, {a}, outs)->s = std::move(s);
   for (auto& o : outs) mark_view(o, a, true);
   return outs;
 }
+
+// The state of the rules that need one dim (unsqueeze, stack, split, unbind).
+struct DimState {
+  int64_t dim;
+};
+struct TransposeState {
+  int64_t dim0, dim1;
+};
+struct PermuteState {
+  DimVec dims;
+};
+// slice / SliceBackward0 and its own backward.
+struct SliceState {
+  int64_t dim, start, end, step;
+};
+// select / SelectBackward0 and its own backward.
+struct SelectState {
+  int64_t dim, index;
+};
+// Lengths along `dim` of each input; -1 for a skipped (1-D empty) one.
+struct CatState {
+  int64_t dim;
+  DimVec lengths;
+};
 
 // Resolves one -1 in `shape` for `numel` elements (torch's infer_size).
 DimVec infer_size(const DimVec& shape, int64_t numel) {
@@ -102,26 +124,19 @@ std::optional<DimVec> compute_stride(const DimVec& old_size, const DimVec& old_s
   return new_stride;
 }
 
-// ---- as_strided's backward: geometries on the storage, packed into a node's ints.
+// ---- as_strided's backward: geometries on the storage.
 int64_t last_index(const DimVec& sizes, const DimVec& strides, int64_t offset) {
   int64_t m = offset;
   for (size_t i = 0; i < sizes.size(); ++i)
     if (sizes[i] > 0) m += (sizes[i] - 1) * strides[i];
   return m;
 }
-void pack_geom(DimVec& ints, const DimVec& sizes, const DimVec& strides, int64_t offset) {
-  ints.push_back((int64_t)sizes.size());
-  ints.push_back(offset);
-  for (int64_t s : sizes) ints.push_back(s);
-  for (int64_t s : strides) ints.push_back(s);
-}
-ViewGeom unpack_geom(const DimVec& ints, size_t& pos) {
-  int64_t nd = ints[pos], off = ints[pos + 1];
-  ViewGeom g{DimVec(ints.begin() + pos + 2, ints.begin() + pos + 2 + nd),
-             DimVec(ints.begin() + pos + 2 + nd, ints.begin() + pos + 2 + 2 * nd), off};
-  pos += 2 + 2 * nd;
-  return g;
-}
+struct AsStridedState {
+  ViewGeom input, view;
+};
+struct StridedScatterState {
+  ViewGeom view;
+};
 
 // Bytes a storage needs to hold every element of the geometry, 0 when it has none: torch's
 // computeStorageNbytes, in unsigned arithmetic as there, so a negative size counts as a huge
@@ -150,22 +165,13 @@ Tensor strided_scatter_add(const Tensor& g, int64_t n, const ViewGeom& v) {
     Tensor region = make_view(buf, v.sizes, v.strides, v.offset);
     auto geo = make_geometry(region, {&g});
     auto p = operand_ptrs(region, {&g});
-    // Serial on purpose: overlapping elements accumulate.
-    PAG_DISPATCH_FLOATING(g.dtype(), "as_strided_backward", [&] {
-      kernels::run_range(geo, p.p, 0, geo.numel(), [](char** q, const int64_t* s, int64_t cnt) {
-        for (int64_t i = 0; i < cnt; ++i)
-          *reinterpret_cast<scalar_t*>(q[0] + i * s[0]) += *reinterpret_cast<const scalar_t*>(q[1] + i * s[1]);
-      });
-    });
+    PAG_DISPATCH_FLOATING(g.dtype(), "as_strided_backward", [&] { kernels::accumulate_serial<scalar_t>(geo, p.p); });
   }
   if (any_requires_grad({&g})) {
-    DimVec ints;
-    pack_geom(ints, v.sizes, v.strides, v.offset);
-    legacy_record("AsStridedScatterBackward0", [](FunctionNode& n, const tensor_list& gg) -> tensor_list {
-      size_t pos = 0;
-      ViewGeom v = unpack_geom(n.ints, pos);
+    record<StridedScatterState>("AsStridedScatterBackward0", [](auto& n, const tensor_list& gg) -> tensor_list {
+      const ViewGeom& v = n.s.view;
       return {as_strided(gg[0], v.sizes, v.strides, v.offset)};
-    }, {g}, {buf})->ints = std::move(ints);
+    }, {g}, {buf})->s = {v};
   }
   return buf;
 }
@@ -185,8 +191,9 @@ Tensor view(const Tensor& a, const DimVec& sizes) {
   if (!st)
     throw Error("view size is not compatible with input tensor's size and stride (at least one dimension spans "
                 "across two contiguous subspaces). Use .reshape(...) instead.");
-  return view_op(a, shape, *st, a.offset(), "ViewBackward0",
-                 [](FunctionNode& n, const Tensor& g) { return reshape(g, n.shapes[0]); });
+  return view_op(a, shape, *st, a.offset(), "ViewBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+    return {reshape(g[0], n.shapes[0])};
+  });
 }
 
 Tensor reshape(const Tensor& a, const DimVec& sizes) {
@@ -197,9 +204,8 @@ Tensor reshape(const Tensor& a, const DimVec& sizes) {
   Tensor out = make_view(c, shape, contiguous_strides(shape), c.offset());
   out.impl()->view_base.reset();
   if (any_requires_grad({&c}))
-    legacy_record("UnsafeViewBackward0",
-           [](FunctionNode& n, const tensor_list& g) -> tensor_list { return {reshape(g[0], n.shapes[0])}; }, {c},
-           {out});
+    record("UnsafeViewBackward0",
+           [](auto& n, const tensor_list& g) -> tensor_list { return {reshape(g[0], n.shapes[0])}; }, {c}, {out});
   return out;
 }
 
@@ -239,8 +245,9 @@ Tensor unsqueeze(const Tensor& a, int64_t dim) {
   int64_t new_stride = d >= a.dim() ? 1 : sz[d] * st[d];
   sz.insert(d, 1);
   st.insert(d, new_stride);
-  return view_op(a, sz, st, a.offset(), "UnsqueezeBackward0",
-                 [](FunctionNode& n, const Tensor& g) { return squeeze_dim(g, n.ints[0]); }, {d});
+  return view_op<DimState>(a, sz, st, a.offset(), "UnsqueezeBackward0",
+                           [](auto& n, const tensor_list& g) -> tensor_list { return {squeeze_dim(g[0], n.s.dim)}; },
+                           {d});
 }
 
 namespace {
@@ -249,7 +256,9 @@ Tensor squeeze_impl(const Tensor& a, const std::vector<bool>& drop, const char* 
   DimVec sz, st;
   for (int64_t i = 0; i < a.dim(); ++i)
     if (!drop[i]) { sz.push_back(a.sizes()[i]); st.push_back(a.strides()[i]); }
-  return view_op(a, sz, st, a.offset(), name, [](FunctionNode& n, const Tensor& g) { return reshape(g, n.shapes[0]); });
+  return view_op(a, sz, st, a.offset(), name, [](auto& n, const tensor_list& g) -> tensor_list {
+    return {reshape(g[0], n.shapes[0])};
+  });
 }
 }  // namespace
 
@@ -291,11 +300,13 @@ Tensor permute(const Tensor& a, const DimVec& dims) {
     sz[i] = a.sizes()[d];
     st[i] = a.strides()[d];
   }
-  return view_op(a, sz, st, a.offset(), "PermuteBackward0", [](FunctionNode& n, const Tensor& g) {
-    DimVec inv(n.ints.size());
-    for (size_t i = 0; i < n.ints.size(); ++i) inv[n.ints[i]] = (int64_t)i;
-    return permute(g, inv);
-  }, wrapped);
+  return view_op<PermuteState>(a, sz, st, a.offset(), "PermuteBackward0",
+                               [](auto& n, const tensor_list& g) -> tensor_list {
+                                 const DimVec& dims = n.s.dims;
+                                 DimVec inv(dims.size());
+                                 for (size_t i = 0; i < dims.size(); ++i) inv[dims[i]] = (int64_t)i;
+                                 return {permute(g[0], inv)};
+                               }, {wrapped});
 }
 
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
@@ -306,9 +317,10 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
     std::swap(sz[x], sz[y]);
     std::swap(st[x], st[y]);
   }
-  return view_op(a, sz, st, a.offset(), "TransposeBackward0", [](FunctionNode& n, const Tensor& g) {
-    return transpose(g, n.ints[0], n.ints[1]);
-  }, {x, y});
+  return view_op<TransposeState>(a, sz, st, a.offset(), "TransposeBackward0",
+                                 [](auto& n, const tensor_list& g) -> tensor_list {
+                                   return {transpose(g[0], n.s.dim0, n.s.dim1)};
+                                 }, {x, y});
 }
 
 Tensor t(const Tensor& a) {
@@ -319,7 +331,8 @@ Tensor t(const Tensor& a) {
     std::swap(sz[0], sz[1]);
     std::swap(st[0], st[1]);
   }
-  return view_op(a, sz, st, a.offset(), "TBackward0", [](FunctionNode&, const Tensor& g) { return t(g); });
+  return view_op(a, sz, st, a.offset(), "TBackward0",
+                 [](auto&, const tensor_list& g) -> tensor_list { return {t(g[0])}; });
 }
 
 Tensor expand(const Tensor& a, const DimVec& sizes) {
@@ -350,8 +363,9 @@ Tensor expand(const Tensor& a, const DimVec& sizes) {
     sz[i] = target;
     st[i] = stride;
   }
-  return view_op(a, sz, st, a.offset(), "ExpandBackward0",
-                 [](FunctionNode& n, const Tensor& g) { return sum_to(g, n.shapes[0]); });
+  return view_op(a, sz, st, a.offset(), "ExpandBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+    return {sum_to(g[0], n.shapes[0])};
+  });
 }
 
 namespace {
@@ -367,9 +381,9 @@ Tensor slice_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t s
     copy_(region, g);
   }
   if (any_requires_grad({&g}))
-    legacy_record("SliceBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
-      return {slice(h[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3])};
-    }, {g}, {z})->ints = {d, start, end, step};
+    record<SliceState>("SliceBackwardBackward0", [](auto& n, const tensor_list& h) -> tensor_list {
+      return {slice(h[0], n.s.dim, n.s.start, n.s.end, n.s.step)};
+    }, {g}, {z})->s = {d, start, end, step};
   return z;
 }
 
@@ -381,9 +395,9 @@ Tensor select_backward(const Tensor& g, const DimVec& sizes, int64_t d, int64_t 
     copy_(region, g);
   }
   if (any_requires_grad({&g}))
-    legacy_record("SelectBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
-      return {select(h[0], n.ints[0], n.ints[1])};
-    }, {g}, {z})->ints = {d, index};
+    record<SelectState>("SelectBackwardBackward0", [](auto& n, const tensor_list& h) -> tensor_list {
+      return {select(h[0], n.s.dim, n.s.index)};
+    }, {g}, {z})->s = {d, index};
   return z;
 }
 
@@ -403,10 +417,11 @@ Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_o, std::
   DimVec sz = a.sizes(), st = a.strides();
   sz[d] = len;
   st[d] = a.strides()[d] * step;
-  return view_op(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
-                 [](FunctionNode& n, const Tensor& g) {
-                   return slice_backward(g, n.shapes[0], n.ints[0], n.ints[1], n.ints[2], n.ints[3]);
-                 }, {d, start, end, step});
+  return view_op<SliceState>(a, sz, st, a.offset() + start * a.strides()[d], "SliceBackward0",
+                             [](auto& n, const tensor_list& g) -> tensor_list {
+                               const auto& s = n.s;
+                               return {slice_backward(g[0], n.shapes[0], s.dim, s.start, s.end, s.step)};
+                             }, {d, start, end, step});
 }
 
 Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length) {
@@ -433,10 +448,10 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
   DimVec sz = a.sizes(), st = a.strides();
   sz.erase(d);
   st.erase(d);
-  return view_op(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
-                 [](FunctionNode& n, const Tensor& g) {
-                   return select_backward(g, n.shapes[0], n.ints[0], n.ints[1]);
-                 }, {d, index});
+  return view_op<SelectState>(a, sz, st, a.offset() + index * a.strides()[d], "SelectBackward0",
+                              [](auto& n, const tensor_list& g) -> tensor_list {
+                                return {select_backward(g[0], n.shapes[0], n.s.dim, n.s.index)};
+                              }, {d, index});
 }
 
 Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, std::optional<int64_t> offset) {
@@ -456,15 +471,10 @@ Tensor as_strided(const Tensor& a, const DimVec& sizes, const DimVec& strides, s
                           ", storage offset ", off, ", and itemsize ", a.itemsize(), " requiring a storage size of ",
                           need, " are out of bounds for storage of size ", a.storage()->nbytes));
   }
-  DimVec ints;
-  pack_geom(ints, a.sizes(), a.strides(), a.offset());
-  pack_geom(ints, sizes, strides, off);
-  return view_op(a, sizes, strides, off, "AsStridedBackward0", [](FunctionNode& n, const Tensor& g) {
-    size_t pos = 0;
-    ViewGeom in = unpack_geom(n.ints, pos);
-    ViewGeom view = unpack_geom(n.ints, pos);
-    return as_strided_backward(g, in, view);
-  }, ints);
+  return view_op<AsStridedState>(a, sizes, strides, off, "AsStridedBackward0",
+                                 [](auto& n, const tensor_list& g) -> tensor_list {
+                                   return {as_strided_backward(g[0], n.s.input, n.s.view)};
+                                 }, {{a.sizes(), a.strides(), a.offset()}, {sizes, strides, off}});
 }
 
 Tensor contiguous(const Tensor& a, MemoryFormat f) {
@@ -484,7 +494,7 @@ Tensor clone(const Tensor& a, MemoryFormat f) {
   }
   *out.impl()->version = 0;
   if (any_requires_grad({&a}))
-    legacy_record("CloneBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+    record("CloneBackward0", [](auto&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   return out;
 }
 
@@ -546,20 +556,19 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
   }
   *out.impl()->version = 0;
   if (any_requires_grad(ts)) {
-    auto n = legacy_record("CatBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    record<CatState>("CatBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       tensor_list r;
-      int64_t d = n.ints[0], pos = 0;
-      for (size_t i = 1; i < n.ints.size(); ++i) {
-        int64_t len = n.ints[i];
-        if (!n.needs_input_grad(i - 1)) r.push_back(Tensor());
-        else if (len < 0) r.push_back(zeros(n.shapes[i - 1], g[0].dtype()));
-        else r.push_back(narrow(g[0], d, pos, len));
+      const DimVec& lengths = n.s.lengths;
+      int64_t pos = 0;
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        int64_t len = lengths[i];
+        if (!n.needs_input_grad(i)) r.push_back(Tensor());
+        else if (len < 0) r.push_back(zeros(n.shapes[i], g[0].dtype()));
+        else r.push_back(narrow(g[0], n.s.dim, pos, len));
         pos += std::max<int64_t>(len, 0);
       }
       return r;
-    }, ts, {out});
-    n->ints = {d};
-    for (int64_t l : lens) n->ints.push_back(l);
+    }, ts, {out})->s = {d, std::move(lens)};
   }
   return out;
 }
@@ -579,13 +588,12 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t dim) {
     out = cat(us, d);
   }
   if (any_requires_grad(ts)) {
-    auto n = legacy_record("StackBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    record<DimState>("StackBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       tensor_list r;
       for (size_t i = 0; i < n.next_edges.size(); ++i)
-        r.push_back(n.needs_input_grad(i) ? select(g[0], n.ints[0], (int64_t)i) : Tensor());
+        r.push_back(n.needs_input_grad(i) ? select(g[0], n.s.dim, (int64_t)i) : Tensor());
       return r;
-    }, ts, {out});
-    n->ints = {d};
+    }, ts, {out})->s = {d};
   }
   return out;
 }
@@ -601,8 +609,8 @@ std::vector<Tensor> split_views(const Tensor& a, const DimVec& sizes, int64_t d,
     geoms.push_back({sz, a.strides(), a.offset() + pos * a.strides()[d]});
     pos += s;
   }
-  return multi_view_op(a, geoms, name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-    return {cat(g, n.ints[0])};
+  return multi_view_op<DimState>(a, geoms, name, [](auto& n, const tensor_list& g) -> tensor_list {
+    return {cat(g, n.s.dim)};
   }, {d});
 }
 }  // namespace
@@ -655,8 +663,8 @@ std::vector<Tensor> unbind(const Tensor& a, int64_t dim) {
   st.erase(d);
   std::vector<ViewGeom> geoms;
   for (int64_t i = 0; i < a.sizes()[d]; ++i) geoms.push_back({sz, st, a.offset() + i * a.strides()[d]});
-  return multi_view_op(a, geoms, "UnbindBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-    return {stack(g, n.ints[0])};
+  return multi_view_op<DimState>(a, geoms, "UnbindBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+    return {stack(g, n.s.dim)};
   }, {d});
 }
 
