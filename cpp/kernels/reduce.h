@@ -348,4 +348,368 @@ void with_strides(const Lines<T>& L, const Body& body) {
 }
 [[gnu::always_inline]] inline double exp_fast(double x) { return std::exp(x); }
 
+
+// ---------------------------------------------------------------- reduction ops
+// The Ops of the reductions in ops/reduce.cpp (see reduce_loop above for what an Ops
+// supplies), and the line functors of its scans and normalizations. ops/reduce.cpp,
+// which instantiates them, compiles without trapping math (Note [No trapping math]).
+
+template <typename T> struct acc_type { using type = T; };
+template <> struct acc_type<float> { using type = double; };
+template <> struct acc_type<bool> { using type = int64_t; };
+template <> struct acc_type<Half> { using type = float; };  // torch accumulates the storage floats in float
+template <> struct acc_type<BFloat16> { using type = float; };
+
+// Integer sums and products wrap like torch's (two's complement), without signed-overflow UB.
+template <typename T> T wrap_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return (T)((uint64_t)a + (uint64_t)b);
+  else return a + b;
+}
+template <typename T> T wrap_mul(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return (T)((uint64_t)a * (uint64_t)b);
+  else return a * b;
+}
+template <typename out_t, typename acc_t> out_t cast_out(acc_t v) {
+  if constexpr (std::is_same_v<out_t, bool>) return v != acc_t(0);
+  else return static_cast<out_t>(v);
+}
+
+// sum, or mean when `mean` is set.
+template <typename out_t, typename in_t, typename acc_t>
+struct SumOps {
+  static constexpr bool kVertical = true;
+  bool mean = false;
+  double count = 0;
+  acc_t init() const { return acc_t(0); }
+  acc_t step(acc_t a, in_t v, int64_t) const { return wrap_add(a, static_cast<acc_t>(v)); }
+  acc_t run(acc_t a, const in_t* v, int64_t n, int64_t) const {
+    if constexpr (std::is_floating_point_v<acc_t>) {
+      return a + dense_sum<acc_t>(v, n);
+    } else {
+      for (int64_t i = 0; i < n; ++i) a = wrap_add(a, static_cast<acc_t>(v[i]));
+      return a;
+    }
+  }
+  acc_t combine(acc_t a, acc_t b) const { return wrap_add(a, b); }
+  void write(char* const* o, acc_t a) const {
+    if constexpr (std::is_floating_point_v<acc_t>) {
+      if (mean) a = a / static_cast<acc_t>(count);  // 0 / 0 = nan for empty, as torch
+    }
+    *reinterpret_cast<out_t*>(o[0]) = cast_out<out_t>(a);
+  }
+};
+
+template <typename T, typename acc_t>
+struct ProdOps {
+  static constexpr bool kVertical = true;
+  acc_t init() const { return acc_t(1); }
+  acc_t step(acc_t a, T v, int64_t) const { return wrap_mul(a, static_cast<acc_t>(v)); }
+  acc_t combine(acc_t a, acc_t b) const { return wrap_mul(a, b); }
+  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = cast_out<T>(a); }
+};
+
+// max/min values; NaN wins (torch propagates it).
+template <typename T, bool IsMax>
+struct ExtremeOps {
+  static constexpr bool kVertical = true;
+  T init() const {
+    if constexpr (std::is_same_v<T, bool>) return !IsMax;
+    else if constexpr (is_float_v<T>)
+      return IsMax ? T(-std::numeric_limits<T>::infinity()) : std::numeric_limits<T>::infinity();
+    else return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  }
+  T step(T acc, T v, int64_t) const {
+    bool take = IsMax ? v > acc : v < acc;
+    if constexpr (is_float_v<T>) take = take || v != v;
+    return take ? v : acc;
+  }
+  T combine(T a, T b) const { return step(a, b, 0); }
+  void write(char* const* o, T a) const { *reinterpret_cast<T*>(o[0]) = a; }
+};
+
+// max/min with the index of the first extreme element (of the first NaN, if any).
+template <typename T, bool IsMax, bool WithValues>
+struct ArgOps {
+  static constexpr bool kVertical = true;
+  struct acc_t {
+    T v{};
+    int64_t i = -1;
+  };
+  acc_t init() const { return acc_t{}; }
+  static bool better(T v, T cur) {
+    if constexpr (is_float_v<T>) {
+      if (cur != cur) return false;
+      if (v != v) return true;
+    }
+    return IsMax ? v > cur : v < cur;
+  }
+  acc_t step(acc_t a, T v, int64_t idx) const { return (a.i < 0 || better(v, a.v)) ? acc_t{v, idx} : a; }
+  // A dense run: its extreme (vectorized), then the first index holding it (or the first NaN).
+  acc_t run(acc_t a, const T* v, int64_t n, int64_t idx) const {
+    if (n == 0) return a;
+    bool nan = false;
+    T m = dense_extreme<T, IsMax>(v, n, &nan);
+    int64_t i = 0;
+    if (nan) while (v[i] == v[i]) ++i;
+    else while (v[i] != m) ++i;
+    return combine(a, acc_t{v[i], idx + i});
+  }
+  acc_t combine(acc_t a, acc_t b) const {
+    if (a.i < 0) return b;
+    if (b.i < 0) return a;
+    return better(b.v, a.v) ? b : a;
+  }
+  void write(char* const* o, acc_t a) const {
+    if constexpr (WithValues) {
+      *reinterpret_cast<T*>(o[0]) = a.v;
+      *reinterpret_cast<int64_t*>(o[1]) = a.i;
+    } else {
+      *reinterpret_cast<int64_t*>(o[0]) = a.i;
+    }
+  }
+};
+
+template <typename T, bool IsAny>
+struct AnyAllOps {
+  static constexpr bool kVertical = true;
+  bool init() const { return !IsAny; }
+  bool step(bool a, T v, int64_t) const { return IsAny ? (a || v != T(0)) : (a && v != T(0)); }
+  bool combine(bool a, bool b) const { return IsAny ? (a || b) : (a && b); }
+  void write(char* const* o, bool a) const { *reinterpret_cast<bool*>(o[0]) = a; }
+};
+
+// Note [Variance]: each fixed block is folded in two passes (its mean, then the
+// squared deviations from it, with the rounding correction of the deviations'
+// sum), and blocks merge with Chan's formula, in double: accurate even when the
+// mean is large against the spread, and deterministic.
+template <typename T>
+struct VarOps {
+  static constexpr bool kVertical = true;
+  struct acc_t {
+    double n = 0, mean = 0, m2 = 0;
+  };
+  double correction = 1;
+  bool take_sqrt = false;
+  acc_t init() const { return acc_t{}; }
+  acc_t block(acc_t, const BlockRef<T>& b) const {
+    double s = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      if (st == 1) s += dense_sum<double>(v, n);
+      else for (int64_t i = 0; i < n; ++i) s += v[i * st];
+    });
+    acc_t r;
+    r.n = (double)(b.end - b.begin);
+    if (r.n == 0) return r;
+    r.mean = s / r.n;
+    double m2 = 0, c = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i) {
+        double d = (double)v[i * st] - r.mean;
+        m2 += d * d;
+        c += d;
+      }
+    });
+    r.m2 = m2 - c * c / r.n;
+    if (r.m2 < 0) r.m2 = 0;
+    return r;
+  }
+  void rows(acc_t* part, int64_t cnt, const BlockRef<T>& b) const {
+    double s[kVerticalChunk], m2[kVerticalChunk], d1[kVerticalChunk];
+    const double n = (double)(b.end - b.begin);
+    for (int64_t c = 0; c < cnt; ++c) { s[c] = 0; m2[c] = 0; d1[c] = 0; }
+    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t c = 0; c < cnt; ++c) s[c] += v[i * st + c];
+    });
+    for (int64_t c = 0; c < cnt; ++c) s[c] = n > 0 ? s[c] / n : 0;  // the mean
+    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
+      for (int64_t i = 0; i < len; ++i)
+        for (int64_t c = 0; c < cnt; ++c) {
+          double d = (double)v[i * st + c] - s[c];
+          m2[c] += d * d;
+          d1[c] += d;
+        }
+    });
+    for (int64_t c = 0; c < cnt; ++c) {
+      double r = n > 0 ? m2[c] - d1[c] * d1[c] / n : 0;
+      part[c] = acc_t{n, s[c], r < 0 ? 0 : r};
+    }
+  }
+  acc_t combine(acc_t a, acc_t b) const {
+    if (a.n == 0) return b;
+    if (b.n == 0) return a;
+    acc_t r;
+    r.n = a.n + b.n;
+    double d = b.mean - a.mean;
+    r.mean = a.mean + d * (b.n / r.n);
+    r.m2 = a.m2 + b.m2 + d * d * (a.n * b.n / r.n);
+    return r;
+  }
+  void write(char* const* o, acc_t a) const {
+    double v = a.m2 / std::max(0.0, a.n - correction);
+    *reinterpret_cast<T*>(o[0]) = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
+  }
+};
+
+// Note [Logsumexp]: each block takes two passes, its max m and the sum of
+// exp(x - m); blocks merge by rescaling to the larger max. A block whose max is
+// +-inf shifts by 0 instead (torch's masking of infinite maxima), so rows of -inf
+// give -inf and rows holding +inf give +inf, never inf - inf.
+template <typename T>
+struct LogsumexpOps {
+  static constexpr bool kVertical = true;
+  static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  struct acc_t {
+    double m = kNegInf, s = 0;
+  };
+  static acc_t shifted(T m, double s) {
+    return acc_t{m == -std::numeric_limits<T>::infinity() ? kNegInf : (std::isinf(m) ? 0.0 : (double)m), s};
+  }
+  acc_t init() const { return acc_t{}; }
+  acc_t block(acc_t, const BlockRef<T>& b) const {
+    T m = -std::numeric_limits<T>::infinity();
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      if (st == 1) {
+        T r = dense_max(v, n);
+        m = r > m ? r : m;
+      } else {
+        for (int64_t i = 0; i < n; ++i) m = v[i * st] > m ? v[i * st] : m;
+      }
+    });
+    const T shift = std::isinf(m) ? T(0) : m;
+    double s = 0;
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      constexpr int64_t kTmp = 256;
+      T tmp[kTmp];
+      for (int64_t j0 = 0; j0 < n; j0 += kTmp) {
+        int64_t cnt = std::min(kTmp, n - j0);
+        for (int64_t j = 0; j < cnt; ++j) tmp[j] = exp_fast(v[(j0 + j) * st] - shift);
+        s += dense_sum<double>(tmp, cnt);
+      }
+    });
+    return shifted(m, s);
+  }
+  void rows(acc_t* part, int64_t cnt, const BlockRef<T>& b) const {
+    T m[kVerticalChunk], shift[kVerticalChunk];
+    double s[kVerticalChunk];
+    for (int64_t c = 0; c < cnt; ++c) { m[c] = -std::numeric_limits<T>::infinity(); s[c] = 0; }
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cnt; ++c) m[c] = v[i * st + c] > m[c] ? v[i * st + c] : m[c];
+    });
+    for (int64_t c = 0; c < cnt; ++c) shift[c] = std::isinf(m[c]) ? T(0) : m[c];
+    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cnt; ++c) s[c] += exp_fast(v[i * st + c] - shift[c]);
+    });
+    for (int64_t c = 0; c < cnt; ++c) part[c] = shifted(m[c], s[c]);
+  }
+  acc_t combine(acc_t a, acc_t b) const {
+    if (a.s == 0) return b;  // nothing but -inf (or nothing) so far
+    if (b.s == 0) return a;
+    if (b.m > a.m) std::swap(a, b);
+    a.s += a.m == b.m ? b.s : b.s * std::exp(b.m - a.m);
+    return a;
+  }
+  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = static_cast<T>(a.m + std::log(a.s)); }
+};
+
+// ---------------------------------------------------------------- line functors
+// Inclusive sums along each line, from the end when `reverse` (cumsum and its backward).
+template <typename T, typename acc_t>
+void cumsum_lines(const Lines<T>& L, bool reverse) {
+  if (L.count == 1) {
+    acc_t s = 0;
+    for (int64_t k = 0; k < L.n; ++k) {
+      int64_t i = reverse ? L.n - 1 - k : k;
+      s = wrap_add(s, static_cast<acc_t>(L.in[i * L.is]));
+      L.out[i * L.os] = static_cast<T>(s);
+    }
+    return;
+  }
+  acc_t s[kVerticalChunk] = {};
+  const int64_t C = L.count;
+  for (int64_t k = 0; k < L.n; ++k) {
+    int64_t i = reverse ? L.n - 1 - k : k;
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) {
+      s[c] = wrap_add(s[c], static_cast<acc_t>(xr[c]));
+      yr[c] = static_cast<T>(s[c]);
+    }
+  }
+}
+
+// prod_{j != i} x_j for every element i of each line, by a prefix and a suffix
+// product: exact with any number of zeros, no division.
+template <typename T>
+void prod_others_lines(const Lines<T>& L) {
+  double p[kVerticalChunk];
+  const int64_t C = L.count;
+  for (int64_t c = 0; c < C; ++c) p[c] = 1;
+  for (int64_t i = 0; i < L.n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(p[c]); p[c] *= xr[c]; }
+  }
+  for (int64_t c = 0; c < C; ++c) p[c] = 1;
+  for (int64_t i = L.n - 1; i >= 0; --i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(yr[c] * p[c]); p[c] *= xr[c]; }
+  }
+}
+
+// One or `count` adjacent lines of softmax / log_softmax: max, exp(x - max) and its
+// sum (in double), then the scale. A NaN makes its line NaN through the sum.
+template <typename T, bool Log>
+void softmax_lines(const Lines<T>& L) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  const int64_t n = L.n;
+  if (L.count == 1) {
+    with_strides(L, [&](auto os, auto is) {
+      const T* x = L.in;
+      T* y = L.out;
+      T m = kNegInf;
+      if (is == 1) m = dense_max(x, n);
+      else for (int64_t i = 0; i < n; ++i) m = x[i * is] > m ? x[i * is] : m;
+      for (int64_t i = 0; i < n; ++i) y[i * os] = exp_fast(x[i * is] - m);
+      double s = 0;
+      if (os == 1) s = dense_sum<double>(y, n);
+      else for (int64_t i = 0; i < n; ++i) s += y[i * os];
+      if constexpr (Log) {
+        const T ls = static_cast<T>(std::log(s));
+        for (int64_t i = 0; i < n; ++i) y[i * os] = (x[i * is] - m) - ls;
+      } else {
+        const T inv = static_cast<T>(1.0 / s);
+        for (int64_t i = 0; i < n; ++i) y[i * os] *= inv;
+      }
+    });
+    return;
+  }
+  const int64_t C = L.count;
+  T m[kVerticalChunk], k[kVerticalChunk];
+  double s[kVerticalChunk];
+  for (int64_t c = 0; c < C; ++c) { m[c] = kNegInf; s[c] = 0; }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    for (int64_t c = 0; c < C; ++c) m[c] = xr[c] > m[c] ? xr[c] : m[c];
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) {
+      T e = exp_fast(xr[c] - m[c]);
+      yr[c] = e;
+      s[c] += e;
+    }
+  }
+  for (int64_t c = 0; c < C; ++c) k[c] = static_cast<T>(Log ? std::log(s[c]) : 1.0 / s[c]);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = L.in + i * L.is;
+    T* yr = L.out + i * L.os;
+    for (int64_t c = 0; c < C; ++c) yr[c] = Log ? (xr[c] - m[c]) - k[c] : yr[c] * k[c];
+  }
+}
+
 }  // namespace pag::kernels

@@ -7,18 +7,17 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "kernels/loops.h"
+#include "kernels/nn.h"
 #include "ops/iter.h"
 #include "ops/ops.h"
 
 namespace pag {
 
 namespace {
-
 
 void check_floating(Dtype d, const char* kernel) {
   if (!is_floating(d))
@@ -62,8 +61,7 @@ Tensor map2(const char* kernel, const Tensor& a_in, const Tensor& b_in, Dtype d,
   return out;
 }
 
-// out = op(a, b, c); the contiguous case (c possibly a broadcast scalar, as a reduced
-// loss's incoming gradient is) runs as a flat loop the compiler can vectorize.
+// out = op(a, b, c) (kernels::map3_loop).
 template <typename Op>
 Tensor map3(const char* kernel, const Tensor& a_in, const Tensor& b_in, const Tensor& c_in, Dtype d, const Op& op) {
   check_floating(d, kernel);
@@ -73,30 +71,7 @@ Tensor map3(const char* kernel, const Tensor& a_in, const Tensor& b_in, const Te
   if (out.numel() == 0) return out;
   auto g = make_geometry(out, {&a, &b, &c});
   auto p = operand_ptrs(out, {&a, &b, &c});
-  PAG_DISPATCH_FLOATING(d, kernel, [&] {
-    using T = scalar_t;
-    constexpr int64_t sz = sizeof(T);
-    kernels::for_each(g, p.p, [&](char** ptr, const int64_t* s, int64_t n) {
-      T* o = reinterpret_cast<T*>(ptr[0]);
-      const T* x = reinterpret_cast<const T*>(ptr[1]);
-      const T* y = reinterpret_cast<const T*>(ptr[2]);
-      const T* z = reinterpret_cast<const T*>(ptr[3]);
-      if (s[0] == sz && s[1] == sz && s[2] == sz && s[3] == sz) {
-        _Pragma("omp simd")
-        for (int64_t i = 0; i < n; ++i) o[i] = kernels::store<T>(op(kernels::load(x[i]), kernels::load(y[i]), kernels::load(z[i])));
-      } else if (s[0] == sz && s[1] == sz && s[2] == sz && s[3] == 0) {
-        const auto zv = kernels::load(*z);
-        _Pragma("omp simd")
-        for (int64_t i = 0; i < n; ++i) o[i] = kernels::store<T>(op(kernels::load(x[i]), kernels::load(y[i]), zv));
-      } else {
-        for (int64_t i = 0; i < n; ++i)
-          *reinterpret_cast<T*>(ptr[0] + i * s[0]) = kernels::store<T>(
-              op(kernels::load(*reinterpret_cast<const T*>(ptr[1] + i * s[1])),
-                 kernels::load(*reinterpret_cast<const T*>(ptr[2] + i * s[2])),
-                 kernels::load(*reinterpret_cast<const T*>(ptr[3] + i * s[3]))));
-      }
-    });
-  });
+  PAG_DISPATCH_FLOATING(d, kernel, [&] { kernels::map3_loop<scalar_t>(g, p.p, op); });
   return out;
 }
 
@@ -140,17 +115,24 @@ void check_no_requires_grad(const Tensor& t, const char* arg, const char* fn) {
 }  // namespace
 
 // ================================================================ activations
+namespace {
+// `self` is the result for the in-place form (LeakyReluBackward1).
+struct LeakyReluState {
+  SavedVariable self;
+  double negative_slope;
+};
+}  // namespace
+
 Tensor leaky_relu(const Tensor& self, double negative_slope) {
   Tensor out = map1("leaky_relu_cpu", self, self.dtype(), [negative_slope](auto x) {
     using T = decltype(x);
     return x > T(0) ? x : x * T(negative_slope);
   });
   if (any_requires_grad({&self})) {
-    auto n = legacy_record("LeakyReluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {leaky_relu_backward(g[0], n.saved_tensor(0), n.scalars[0], false)};
+    auto n = record<LeakyReluState>("LeakyReluBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {leaky_relu_backward(g[0], n.unpack(n.s.self), n.s.negative_slope, false)};
     }, {self}, {out});
-    n->saved = {SavedVariable(self, false)};
-    n->scalars = {negative_slope};
+    n->s = {n->save(self), negative_slope};
   }
   return out;
 }
@@ -166,12 +148,11 @@ Tensor& leaky_relu_(Tensor& self, double negative_slope) {
   self.bump_version();
   if (track) {
     // The rule reads the result (the input is gone): sign(result) == sign(input) for slopes >= 0.
-    auto n = legacy_record("LeakyReluBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {leaky_relu_backward(g[0], n.saved_tensor(0), n.scalars[0], true)};
+    auto n = record<LeakyReluState>("LeakyReluBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {leaky_relu_backward(g[0], n.unpack(n.s.self), n.s.negative_slope, true)};
     }, {self}, {});
     rebase_history(self, n);
-    n->saved = {SavedVariable(self, true)};
-    n->scalars = {negative_slope};
+    n->s = {n->save_output(self), negative_slope};
   }
   return self;
 }
@@ -189,12 +170,12 @@ Tensor leaky_relu_backward(const Tensor& grad, const Tensor& self, double negati
     return x > T(0) ? g : g * T(negative_slope);
   });
   if (any_requires_grad({&grad, &self})) {
-    auto n = legacy_record("LeakyReluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {n.needs_input_grad(0) ? leaky_relu_backward(g[0], n.saved_tensor(0), n.scalars[0], false) : Tensor(),
+    auto n = record<LeakyReluState>("LeakyReluBackwardBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? leaky_relu_backward(g[0], n.unpack(n.s.self), n.s.negative_slope, false)
+                                    : Tensor(),
               n.needs_input_grad(1) ? zeros_like(g[0]) : Tensor()};
     }, {grad, self}, {out});
-    n->saved = {SavedVariable(self, false)};
-    n->scalars = {negative_slope};
+    n->s = {n->save(self), negative_slope};
   }
   return out;
 }
@@ -207,6 +188,17 @@ inline T elu_value(T x, T negcoef, T poscoef, T negiptcoef) {
   return x <= T(0) ? std::expm1(x * negiptcoef) * negcoef : x * poscoef;
 }
 
+// self_or_result: the input, or the result for the in-place form (EluBackward1).
+struct EluState {
+  SavedVariable self_or_result;
+  double alpha, scale, input_scale;
+};
+struct EluBackwardState {
+  SavedVariable self_or_result, grad;
+  double alpha, scale, input_scale;
+  bool is_result;
+};
+
 }  // namespace
 
 Tensor elu(const Tensor& self, double alpha, double scale, double input_scale) {
@@ -216,11 +208,10 @@ Tensor elu(const Tensor& self, double alpha, double scale, double input_scale) {
     return elu_value<T>(x, T(negcoef), T(scale), T(input_scale));
   });
   if (any_requires_grad({&self})) {
-    auto n = legacy_record("EluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {elu_backward(g[0], n.scalars[0], n.scalars[1], n.scalars[2], false, n.saved_tensor(0))};
+    auto n = record<EluState>("EluBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {elu_backward(g[0], n.s.alpha, n.s.scale, n.s.input_scale, false, n.unpack(n.s.self_or_result))};
     }, {self}, {out});
-    n->saved = {SavedVariable(self, false)};
-    n->scalars = {alpha, scale, input_scale};
+    n->s = {n->save(self), alpha, scale, input_scale};
   }
   return out;
 }
@@ -236,12 +227,11 @@ Tensor& elu_(Tensor& self, double alpha, double scale, double input_scale) {
   });
   self.bump_version();
   if (track) {
-    auto n = legacy_record("EluBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {elu_backward(g[0], n.scalars[0], n.scalars[1], n.scalars[2], true, n.saved_tensor(0))};
+    auto n = record<EluState>("EluBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {elu_backward(g[0], n.s.alpha, n.s.scale, n.s.input_scale, true, n.unpack(n.s.self_or_result))};
     }, {self}, {});
     rebase_history(self, n);
-    n->saved = {SavedVariable(self, true)};
-    n->scalars = {alpha, scale, input_scale};
+    n->s = {n->save_output(self), alpha, scale, input_scale};
   }
   return self;
 }
@@ -265,24 +255,22 @@ Tensor elu_backward(const Tensor& grad, double alpha, double scale, double input
           return x <= T(0) ? g * T(input_scale) * T(negcoef) * std::exp(x * T(input_scale)) : g * T(scale);
         });
   if (any_requires_grad({&grad, &self_or_result})) {
-    auto n = legacy_record("EluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      double alpha = n.scalars[0], scale = n.scalars[1], input_scale = n.scalars[2];
-      bool is_result = n.ints[0];
-      Tensor sor = n.saved_tensor(0);
+    auto n = record<EluBackwardState>("EluBackwardBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      const double alpha = n.s.alpha, scale = n.s.scale, input_scale = n.s.input_scale;
+      const bool is_result = n.s.is_result;
+      Tensor sor = n.unpack(n.s.self_or_result);
       tensor_list r(2);
       if (n.needs_input_grad(0)) r[0] = elu_backward(g[0], alpha, scale, input_scale, is_result, sor);
       if (n.needs_input_grad(1)) {
         // d/dx of the slope on the negative side (torch's elu_double_backward).
         Tensor neg_side = mask_as(lt(sor, num(0.0)), g[0]);
-        Tensor gg = mul(mul(g[0], n.saved_tensor(1)), num(input_scale));
+        Tensor gg = mul(mul(g[0], n.unpack(n.s.grad)), num(input_scale));
         r[1] = is_result ? mul(gg, neg_side)
                          : mul(elu_backward(gg, alpha, scale, input_scale, false, sor), neg_side);
       }
       return r;
     }, {grad, self_or_result}, {out});
-    n->saved = {SavedVariable(self_or_result, false), SavedVariable(grad, false)};
-    n->scalars = {alpha, scale, input_scale};
-    n->ints = {is_result};
+    n->s = {n->save(self_or_result), n->save(grad), alpha, scale, input_scale, is_result};
   }
   return out;
 }
@@ -293,6 +281,15 @@ constexpr double kSqrt1_2 = 0.70710678118654752440;    // M_SQRT1_2
 constexpr double k2_SqrtPi = 1.12837916709551257390;   // M_2_SQRTPI
 constexpr double kSqrt2 = 1.41421356237309504880;      // M_SQRT2
 constexpr double kGeluKappa = 0.044715;
+
+struct GeluState {
+  SavedVariable self;
+  bool use_tanh;
+};
+struct GeluBackwardState {
+  SavedVariable self, grad;
+  bool use_tanh;
+};
 
 bool gelu_is_tanh(const std::string& approximate) {
   if (approximate == "tanh") return true;
@@ -314,11 +311,10 @@ Tensor gelu(const Tensor& self, const std::string& approximate) {
     return x * T(0.5) * (T(1) + std::erf(x * T(kSqrt1_2)));
   });
   if (any_requires_grad({&self})) {
-    auto n = legacy_record("GeluBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {gelu_backward(g[0], n.saved_tensor(0), n.ints[0] ? "tanh" : "none")};
+    auto n = record<GeluState>("GeluBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {gelu_backward(g[0], n.unpack(n.s.self), n.s.use_tanh ? "tanh" : "none")};
     }, {self}, {out});
-    n->saved = {SavedVariable(self, false)};
-    n->ints = {use_tanh};
+    n->s = {n->save(self), use_tanh};
   }
   return out;
 }
@@ -343,14 +339,14 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& self, const std::string& 
     return dy * (cdf + x * pdf);
   });
   if (any_requires_grad({&grad, &self})) {
-    auto n = legacy_record("GeluBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      bool use_tanh = n.ints[0];
-      Tensor x = n.saved_tensor(0);
+    auto n = record<GeluBackwardState>("GeluBackwardBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      const bool use_tanh = n.s.use_tanh;
+      Tensor x = n.unpack(n.s.self);
       tensor_list r(2);
       if (n.needs_input_grad(0)) r[0] = gelu_backward(g[0], x, use_tanh ? "tanh" : "none");
       if (n.needs_input_grad(1)) {
         // The second derivative of gelu, from differentiable ops (so it can be differentiated again).
-        Tensor ggo = mul(g[0], n.saved_tensor(1));
+        Tensor ggo = mul(g[0], n.unpack(n.s.grad));
         Tensor x_sq = mul(x, x);
         Tensor d2;
         if (use_tanh) {
@@ -372,8 +368,7 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& self, const std::string& 
       }
       return r;
     }, {grad, self}, {out});
-    n->saved = {SavedVariable(self, false), SavedVariable(grad, false)};
-    n->ints = {use_tanh};
+    n->s = {n->save(self), n->save(grad), use_tanh};
   }
   return out;
 }
@@ -381,47 +376,86 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& self, const std::string& 
 // ================================================================ regression losses
 namespace {
 
-// Records the rule shared by the pointwise losses: self gets bw(g, self, target),
-// target gets bw(g, target, self) (each loss is symmetric up to the sign of self - target).
-template <typename Bw>
+// The pointwise losses (mse, smooth_l1, huber) share their rules. Each Loss supplies
+//   static Tensor backward(g, x, t, reduction, param)   its backward op, and
+//   static Tensor d2(x, t, reduction, param)            the second derivative, as a factor.
+struct PointwiseLossState {
+  SavedVariable self, target;
+  int64_t reduction;
+  double param;
+};
+struct PointwiseLossBackwardState {
+  SavedVariable grad, self, target;
+  int64_t reduction;
+  double param;
+};
+
+// self gets backward(g, self, target), target gets backward(g, target, self) (each loss
+// is symmetric up to the sign of self - target).
+template <class Loss>
 void record_pointwise_loss(const char* name, const Tensor& self, const Tensor& target, const Tensor& out,
-                           int64_t reduction, double param, Bw bw) {
+                           int64_t reduction, double param) {
   if (!any_requires_grad({&self, &target})) return;
-  auto n = legacy_record(name, [bw](FunctionNode& n, const tensor_list& g) -> tensor_list {
-    Tensor x = n.saved_tensor(0), t = n.saved_tensor(1);
-    int64_t red = n.ints[0];
-    double p = n.scalars[0];
-    return {n.needs_input_grad(0) ? bw(g[0], x, t, red, p) : Tensor(),
-            n.needs_input_grad(1) ? bw(g[0], t, x, red, p) : Tensor()};
+  auto n = record<PointwiseLossState>(name, [](auto& n, const tensor_list& g) -> tensor_list {
+    Tensor x = n.unpack(n.s.self), t = n.unpack(n.s.target);
+    const int64_t red = n.s.reduction;
+    const double p = n.s.param;
+    return {n.needs_input_grad(0) ? Loss::backward(g[0], x, t, red, p) : Tensor(),
+            n.needs_input_grad(1) ? Loss::backward(g[0], t, x, red, p) : Tensor()};
   }, {self, target}, {out});
-  n->saved = {SavedVariable(self, false), SavedVariable(target, false)};
-  n->ints = {reduction};
-  n->scalars = {param};
+  n->s = {n->save(self), n->save(target), reduction, param};
 }
 
-// The rule of a pointwise loss's backward op bw(go, x, t): go gets bw(gg, x, t) (linear in go),
-// x gets gg * go * d2(x, t), t gets its negation; `d2(x, t)` is the second derivative.
-template <typename Bw, typename D2>
+// The rule of the backward op backward(go, x, t): go gets backward(gg, x, t) (linear in go),
+// x gets gg * go * d2(x, t), t gets its negation.
+template <class Loss>
 void record_pointwise_loss_backward(const char* name, const Tensor& grad, const Tensor& self, const Tensor& target,
-                                    const Tensor& out, int64_t reduction, double param, Bw bw, D2 d2) {
+                                    const Tensor& out, int64_t reduction, double param) {
   if (!any_requires_grad({&grad, &self, &target})) return;
-  auto n = legacy_record(name, [bw, d2](FunctionNode& n, const tensor_list& g) -> tensor_list {
-    Tensor go = n.saved_tensor(0), x = n.saved_tensor(1), t = n.saved_tensor(2);
-    int64_t red = n.ints[0];
-    double p = n.scalars[0];
+  auto n = record<PointwiseLossBackwardState>(name, [](auto& n, const tensor_list& g) -> tensor_list {
+    Tensor go = n.unpack(n.s.grad), x = n.unpack(n.s.self), t = n.unpack(n.s.target);
+    const int64_t red = n.s.reduction;
+    const double p = n.s.param;
     tensor_list r(3);
-    if (n.needs_input_grad(0)) r[0] = bw(g[0], x, t, red, p);
+    if (n.needs_input_grad(0)) r[0] = Loss::backward(g[0], x, t, red, p);
     if (n.needs_input_grad(1) || n.needs_input_grad(2)) {
-      Tensor gx = mul(mul(g[0], go), d2(x, t, red, p));
+      Tensor gx = mul(mul(g[0], go), Loss::d2(x, t, red, p));
       if (n.needs_input_grad(1)) r[1] = gx;
       if (n.needs_input_grad(2)) r[2] = neg(gx);
     }
     return r;
   }, {grad, self, target}, {out});
-  n->saved = {SavedVariable(grad, false), SavedVariable(self, false), SavedVariable(target, false)};
-  n->ints = {reduction};
-  n->scalars = {param};
+  n->s = {n->save(grad), n->save(self), n->save(target), reduction, param};
 }
+
+struct MseLoss {
+  static Tensor backward(const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double) {
+    return mse_loss_backward(g, x, t, red);
+  }
+  static Tensor d2(const Tensor& x, const Tensor& t, int64_t red, double) {
+    return num(2.0 * mean_norm(red, loss_shape(x, t)));
+  }
+};
+
+struct SmoothL1Loss {
+  static Tensor backward(const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double beta) {
+    return smooth_l1_loss_backward(g, x, t, red, beta);
+  }
+  static Tensor d2(const Tensor& x, const Tensor& t, int64_t red, double beta) {
+    Tensor inside = lt(abs(sub(x, t)), num(beta));
+    return mul(to_dtype(inside, result_type({&x, &t})), num(mean_norm(red, loss_shape(x, t)) / beta));
+  }
+};
+
+struct HuberLoss {
+  static Tensor backward(const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double delta) {
+    return huber_loss_backward(g, x, t, red, delta);
+  }
+  static Tensor d2(const Tensor& x, const Tensor& t, int64_t red, double delta) {
+    Tensor inside = lt(abs(sub(x, t)), num(delta));
+    return mul(to_dtype(inside, result_type({&x, &t})), num(mean_norm(red, loss_shape(x, t))));
+  }
+};
 
 }  // namespace
 
@@ -433,10 +467,7 @@ Tensor mse_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
     return z * z;
   });
   Tensor out = reduce_loss(loss, reduction);
-  record_pointwise_loss("MseLossBackward0", self, target, out, reduction, 0.0,
-                        [](const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double) {
-                          return mse_loss_backward(g, x, t, red);
-                        });
+  record_pointwise_loss<MseLoss>("MseLossBackward0", self, target, out, reduction, 0.0);
   return out;
 }
 
@@ -448,14 +479,7 @@ Tensor mse_loss_backward(const Tensor& grad, const Tensor& self, const Tensor& t
     using T = decltype(x);
     return T(norm) * (x - t) * g;
   });
-  record_pointwise_loss_backward(
-      "MseLossBackwardBackward0", grad, self, target, out, reduction, 0.0,
-      [](const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double) {
-        return mse_loss_backward(g, x, t, red);
-      },
-      [](const Tensor& x, const Tensor& t, int64_t red, double) {
-        return num(2.0 * mean_norm(red, loss_shape(x, t)));
-      });
+  record_pointwise_loss_backward<MseLoss>("MseLossBackwardBackward0", grad, self, target, out, reduction, 0.0);
   return out;
 }
 
@@ -483,10 +507,7 @@ Tensor smooth_l1_loss(const Tensor& self, const Tensor& target, int64_t reductio
     return z < T(beta) ? T(0.5) * z * z / T(beta) : z - T(0.5) * T(beta);
   });
   Tensor out = reduce_loss(loss, reduction);
-  record_pointwise_loss("SmoothL1LossBackward0", self, target, out, reduction, beta,
-                        [](const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double beta) {
-                          return smooth_l1_loss_backward(g, x, t, red, beta);
-                        });
+  record_pointwise_loss<SmoothL1Loss>("SmoothL1LossBackward0", self, target, out, reduction, beta);
   return out;
 }
 
@@ -502,15 +523,8 @@ Tensor smooth_l1_loss_backward(const Tensor& grad, const Tensor& self, const Ten
     if (z >= T(beta)) return T(norm) * g;
     return T(norm) * z * g / T(beta);
   });
-  record_pointwise_loss_backward(
-      "SmoothL1LossBackwardBackward0", grad, self, target, out, reduction, beta,
-      [](const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double beta) {
-        return smooth_l1_loss_backward(g, x, t, red, beta);
-      },
-      [](const Tensor& x, const Tensor& t, int64_t red, double beta) {
-        Tensor inside = lt(abs(sub(x, t)), num(beta));
-        return mul(to_dtype(inside, result_type({&x, &t})), num(mean_norm(red, loss_shape(x, t)) / beta));
-      });
+  record_pointwise_loss_backward<SmoothL1Loss>("SmoothL1LossBackwardBackward0", grad, self, target, out, reduction,
+                                               beta);
   return out;
 }
 
@@ -529,10 +543,7 @@ Tensor huber_loss(const Tensor& self, const Tensor& target, int64_t reduction, d
   });
   if (loss.dtype() != self.dtype()) loss = operand_as(loss, self.dtype());
   Tensor out = reduce_loss(loss, reduction);
-  record_pointwise_loss("HuberLossBackward0", self, target, out, reduction, delta,
-                        [](const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double delta) {
-                          return huber_loss_backward(g, x, t, red, delta);
-                        });
+  record_pointwise_loss<HuberLoss>("HuberLossBackward0", self, target, out, reduction, delta);
   return out;
 }
 
@@ -548,15 +559,7 @@ Tensor huber_loss_backward(const Tensor& grad, const Tensor& self, const Tensor&
     if (z >= T(delta)) return T(norm) * g * T(delta);
     return T(norm) * z * g;
   });
-  record_pointwise_loss_backward(
-      "HuberLossBackwardBackward0", grad, self, target, out, reduction, delta,
-      [](const Tensor& g, const Tensor& x, const Tensor& t, int64_t red, double delta) {
-        return huber_loss_backward(g, x, t, red, delta);
-      },
-      [](const Tensor& x, const Tensor& t, int64_t red, double delta) {
-        Tensor inside = lt(abs(sub(x, t)), num(delta));
-        return mul(to_dtype(inside, result_type({&x, &t})), num(mean_norm(red, loss_shape(x, t))));
-      });
+  record_pointwise_loss_backward<HuberLoss>("HuberLossBackwardBackward0", grad, self, target, out, reduction, delta);
   return out;
 }
 
@@ -564,6 +567,19 @@ Tensor huber_loss_backward(const Tensor& grad, const Tensor& self, const Tensor&
 namespace {
 
 constexpr double kBceEps = 1e-12;
+
+struct BceState {
+  SavedVariable self, target, weight;  // weight may be undefined
+  int64_t reduction;
+};
+struct BceBackwardState {
+  SavedVariable grad, self, target, weight;
+  int64_t reduction;
+};
+struct BceLogitsState {
+  SavedVariable self, target, weight, pos_weight;  // weight, pos_weight may be undefined
+  int64_t reduction;
+};
 
 // Multiplies by `weight` the way torch's in-place mul_ does: the loss keeps its dtype.
 Tensor weighted(const Tensor& t, const Tensor& weight) {
@@ -604,14 +620,13 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
   loss = weighted(loss, weight);
   Tensor out = reduce_loss(loss, reduction);
   if (any_requires_grad({&self, &target})) {
-    auto n = legacy_record("BinaryCrossEntropyBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor x = n.saved_tensor(0), t = n.saved_tensor(1), w = n.saved_tensor(2);
-      int64_t red = n.ints[0];
+    auto n = record<BceState>("BinaryCrossEntropyBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor x = n.unpack(n.s.self), t = n.unpack(n.s.target), w = n.unpack(n.s.weight);
+      const int64_t red = n.s.reduction;
       return {n.needs_input_grad(0) ? binary_cross_entropy_backward(g[0], x, t, w, red) : Tensor(),
               n.needs_input_grad(1) ? bce_target_backward(g[0], x, w, red) : Tensor()};
     }, {self, target}, {out});
-    n->saved = {SavedVariable(self, false), SavedVariable(target, false), SavedVariable(weight, false)};
-    n->ints = {reduction};
+    n->s = {n->save(self), n->save(target), n->save(weight), reduction};
   }
   return out;
 }
@@ -632,9 +647,9 @@ Tensor binary_cross_entropy_backward(const Tensor& grad, const Tensor& self, con
     out = div(out, num((double)self.numel()));
   }
   if (any_requires_grad({&grad, &self, &target})) {
-    auto n = legacy_record("BinaryCrossEntropyBackwardBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor go = n.saved_tensor(0), x = n.saved_tensor(1), t = n.saved_tensor(2), w = n.saved_tensor(3);
-      int64_t red = n.ints[0];
+    auto n = record<BceBackwardState>("BinaryCrossEntropyBackwardBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor go = n.unpack(n.s.grad), x = n.unpack(n.s.self), t = n.unpack(n.s.target), w = n.unpack(n.s.weight);
+      const int64_t red = n.s.reduction;
       auto finish = [&](Tensor r) {
         if (w.defined()) r = mul(r, w);
         return red == kReductionMean ? div_scalar(r, (double)x.numel()) : r;
@@ -655,9 +670,7 @@ Tensor binary_cross_entropy_backward(const Tensor& grad, const Tensor& self, con
       }
       return r;
     }, {grad, self, target}, {out});
-    n->saved = {SavedVariable(grad, false), SavedVariable(self, false), SavedVariable(target, false),
-                SavedVariable(weight, false)};
-    n->ints = {reduction};
+    n->s = {n->save(grad), n->save(self), n->save(target), n->save(weight), reduction};
   }
   return out;
 }
@@ -746,15 +759,13 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
   loss = weighted(loss, weight);
   Tensor out = reduce_loss(loss, reduction);
   if (any_requires_grad({&self, &target})) {
-    auto n = legacy_record("BinaryCrossEntropyWithLogitsBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor x = n.saved_tensor(0), t = n.saved_tensor(1), w = n.saved_tensor(2), pw = n.saved_tensor(3);
-      int64_t red = n.ints[0];
+    auto n = record<BceLogitsState>("BinaryCrossEntropyWithLogitsBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor x = n.unpack(n.s.self), t = n.unpack(n.s.target), w = n.unpack(n.s.weight), pw = n.unpack(n.s.pos_weight);
+      const int64_t red = n.s.reduction;
       return {n.needs_input_grad(0) ? bce_logits_backward(g[0], x, t, w, pw, red) : Tensor(),
               n.needs_input_grad(1) ? bce_logits_target_backward(g[0], x, w, pw, red) : Tensor()};
     }, {self, target}, {out});
-    n->saved = {SavedVariable(self, false), SavedVariable(target, false), SavedVariable(weight, false),
-                SavedVariable(pos_weight, false)};
-    n->ints = {reduction};
+    n->s = {n->save(self), n->save(target), n->save(weight), n->save(pos_weight), reduction};
   }
   return out;
 }
@@ -762,29 +773,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
 // ================================================================ negative log likelihood
 namespace {
 
-// Note [NLL layout]: every nll variant runs on the input viewed as (N, C, S) contiguous
-// (S = H * W for nll_loss2d, 1 otherwise) and the target as (N * S) class indices.
-struct NllShape {
-  int64_t N, C, S;
-};
-
-int64_t ceil_log2(int64_t x) {
-  if (x <= 2) return 1;
-  int64_t r = 0;
-  uint64_t v = (uint64_t)x - 1;
-  while (v) { ++r; v >>= 1; }
-  return r;
-}
+using kernels::NllShape;  // Note [NLL layout]
 
 void check_targets(const int64_t* tgt, int64_t n, int64_t C, int64_t ignore_index) {
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t t = tgt[i];
-    if (t != ignore_index && (t < 0 || t >= C)) throw IndexError(str_cat("Target ", t, " is out of bounds."));
-  }
+  int64_t bad = kernels::first_bad_target(tgt, n, C, ignore_index);
+  if (bad >= 0) throw IndexError(str_cat("Target ", tgt[bad], " is out of bounds."));
 }
 
-// Returns (output, total_weight). Sums with torch's cascade (8 levels of partial sums)
-// in the order torch visits the elements, so float32 results match torch's closely.
+// Returns (output, total_weight); the reduced forms sum with kernels::nll_cascade_sum.
 std::pair<Tensor, double> nll_forward_kernel(const char* kernel, const Tensor& input, const Tensor& target,
                                              const Tensor& weight, int64_t reduction, int64_t ignore_index,
                                              NllShape sh, const DimVec& none_shape, bool per_element) {
@@ -798,58 +794,21 @@ std::pair<Tensor, double> nll_forward_kernel(const char* kernel, const Tensor& i
   if (per_element) {
     Tensor out = empty(none_shape, d);
     PAG_DISPATCH_FLOATING(d, kernel, [&] {
-      const scalar_t* x = in.data<scalar_t>();
       const scalar_t* wp = w.defined() ? w.data<scalar_t>() : nullptr;
-      scalar_t* o = out.data<scalar_t>();
-      kernels::parallel_for(numiter, 4096, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          int64_t c = t[i];
-          if (c == ignore_index) { o[i] = 0; continue; }
-          int64_t n = i / sh.S, s = i % sh.S;
-          scalar_t cw = wp ? wp[c] : scalar_t(1);
-          o[i] = -x[(n * sh.C + c) * sh.S + s] * cw;
-        }
-      });
+      kernels::nll_per_element(out.data<scalar_t>(), in.data<scalar_t>(), t, wp, sh, ignore_index);
     });
     return {out, 0.0};
   }
   Tensor out = empty({}, d);
   double total = 0.0;
   PAG_DISPATCH_FLOATING(d, kernel, [&] {
-    const scalar_t* x = in.data<scalar_t>();
-    const scalar_t* wp = w.defined() ? w.data<scalar_t>() : nullptr;
     if (numiter == 0) {
       *out.data<scalar_t>() = reduction == kReductionMean ? std::numeric_limits<scalar_t>::quiet_NaN() : scalar_t(0);
       total = 0.0;
       return;
     }
-    constexpr int64_t levels = 8;
-    const int64_t level_power = std::max<int64_t>(4, ceil_log2(numiter) / levels);
-    const int64_t level_mask = (int64_t(1) << level_power) - 1;
-    scalar_t wsum[levels] = {0}, lsum[levels] = {0};
-    int64_t ignored = 0;
-    for (int64_t i = 0; i < numiter; ++i) {
-      int64_t c = t[i];
-      if (c == ignore_index) { ++ignored; continue; }
-      int64_t n = i / sh.S, s = i % sh.S;
-      scalar_t v = x[(n * sh.C + c) * sh.S + s];
-      if (wp) {
-        lsum[0] -= v * wp[c];
-        wsum[0] += wp[c];
-      } else {
-        lsum[0] -= v;
-      }
-      for (int64_t j = 0; j + 1 < levels; ++j) {
-        if ((i & (level_mask << (j * level_power))) != 0) break;
-        wsum[j + 1] += wsum[j];
-        lsum[j + 1] += lsum[j];
-        wsum[j] = 0;
-        lsum[j] = 0;
-      }
-    }
-    scalar_t tw = wp ? std::accumulate(std::begin(wsum), std::end(wsum), scalar_t(0))
-                     : static_cast<scalar_t>(numiter - ignored);
-    scalar_t r = std::accumulate(std::begin(lsum), std::end(lsum), scalar_t(0));
+    const scalar_t* wp = w.defined() ? w.data<scalar_t>() : nullptr;
+    auto [r, tw] = kernels::nll_cascade_sum(in.data<scalar_t>(), t, wp, sh, ignore_index);
     if (reduction == kReductionMean) r /= tw;
     *out.data<scalar_t>() = r;
     total = (double)tw;
@@ -870,7 +829,6 @@ Tensor nll_backward_kernel(const Tensor& grad, const DimVec& self_shape, Dtype d
   const int64_t* t = tg.data<int64_t>();
   check_targets(t, numiter, sh.C, ignore_index);
   PAG_DISPATCH_FLOATING(d, "nll_loss_backward_out_frame", [&] {
-    scalar_t* o = gi.data<scalar_t>();
     const scalar_t* wp = w.defined() ? w.data<scalar_t>() : nullptr;
     const scalar_t* g = go.data<scalar_t>();
     scalar_t scalar_grad = 0;
@@ -878,15 +836,7 @@ Tensor nll_backward_kernel(const Tensor& grad, const DimVec& self_shape, Dtype d
       using opm = opmath_t<scalar_t>;
       scalar_grad = -(reduction == kReductionMean ? opm(g[0]) / opm(static_cast<scalar_t>(total_weight)) : opm(g[0]));
     }
-    kernels::parallel_for(numiter, 4096, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        int64_t c = t[i];
-        if (c == ignore_index) continue;
-        int64_t n = i / sh.S, s = i % sh.S;
-        scalar_t cw = wp ? wp[c] : scalar_t(1);
-        o[(n * sh.C + c) * sh.S + s] = per_element ? -cw * g[i] : cw * scalar_grad;
-      }
-    });
+    kernels::nll_backward_scatter(gi.data<scalar_t>(), t, wp, g, sh, ignore_index, per_element, scalar_grad);
   });
   return gi;
 }
@@ -903,18 +853,28 @@ void check_nll_dtypes(const Tensor& self, const Tensor& target, const Tensor& we
 Tensor nll_backward_op(const Tensor& grad, const Tensor& self, const Tensor& target, const Tensor& weight,
                        int64_t reduction, int64_t ignore_index, double total_weight, bool is2d);
 
+struct NllState {
+  SavedVariable self, target, weight;  // weight may be undefined
+  int64_t reduction, ignore_index;
+  double total_weight;
+  bool is2d;
+};
+struct NllBackwardState {
+  SavedVariable target, weight;
+  int64_t reduction, ignore_index;
+  bool is2d;
+};
+
 // Records NllLossBackward0 / NllLoss2DBackward0 on `out`.
 void record_nll(const Tensor& self, const Tensor& target, const Tensor& weight, const Tensor& out,
                 int64_t reduction, int64_t ignore_index, double total_weight, bool is2d) {
   if (!any_requires_grad({&self})) return;
-  auto n = legacy_record(is2d ? "NllLoss2DBackward0" : "NllLossBackward0",
-                  [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-                    return {nll_backward_op(g[0], n.saved_tensor(0), n.saved_tensor(1), n.saved_tensor(2), n.ints[0],
-                                            n.ints[1], n.scalars[0], n.ints[2])};
-                  }, {self}, {out});
-  n->saved = {SavedVariable(self, false), SavedVariable(target, false), SavedVariable(weight, false)};
-  n->ints = {reduction, ignore_index, is2d};
-  n->scalars = {total_weight};
+  auto n = record<NllState>(is2d ? "NllLoss2DBackward0" : "NllLossBackward0",
+                            [](auto& n, const tensor_list& g) -> tensor_list {
+    return {nll_backward_op(g[0], n.unpack(n.s.self), n.unpack(n.s.target), n.unpack(n.s.weight), n.s.reduction,
+                            n.s.ignore_index, n.s.total_weight, n.s.is2d)};
+  }, {self}, {out});
+  n->s = {n->save(self), n->save(target), n->save(weight), reduction, ignore_index, total_weight, is2d};
 }
 
 NllShape nll_shape(const Tensor& self) {
@@ -934,20 +894,19 @@ Tensor nll_backward_op(const Tensor& grad, const Tensor& self, const Tensor& tar
   Tensor gi = nll_backward_kernel(grad, self.sizes(), self.dtype(), target, weight, reduction, ignore_index,
                                   total_weight, nll_shape(self), per_element);
   if (any_requires_grad({&grad, &self})) {
-    auto n = legacy_record(is2d ? "NllLoss2DBackwardBackward0" : "NllLossBackwardBackward0",
-                    [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-                      tensor_list r(2);
-                      // grad_input is linear in grad_output (and does not depend on self's values).
-                      if (n.needs_input_grad(0)) {
-                        Tensor t = n.saved_tensor(0), w = n.saved_tensor(1);
-                        r[0] = n.ints[2] ? nll_loss2d(g[0], t, w, n.ints[0], n.ints[1])
-                                         : nll_loss(g[0], t, w, n.ints[0], n.ints[1]);
-                      }
-                      if (n.needs_input_grad(1)) r[1] = zeros_like(g[0]);
-                      return r;
-                    }, {grad, self}, {gi});
-    n->saved = {SavedVariable(target, false), SavedVariable(weight, false)};
-    n->ints = {reduction, ignore_index, is2d};
+    auto n = record<NllBackwardState>(is2d ? "NllLoss2DBackwardBackward0" : "NllLossBackwardBackward0",
+                                      [](auto& n, const tensor_list& g) -> tensor_list {
+      tensor_list r(2);
+      // grad_input is linear in grad_output (and does not depend on self's values).
+      if (n.needs_input_grad(0)) {
+        Tensor t = n.unpack(n.s.target), w = n.unpack(n.s.weight);
+        r[0] = n.s.is2d ? nll_loss2d(g[0], t, w, n.s.reduction, n.s.ignore_index)
+                        : nll_loss(g[0], t, w, n.s.reduction, n.s.ignore_index);
+      }
+      if (n.needs_input_grad(1)) r[1] = zeros_like(g[0]);
+      return r;
+    }, {grad, self}, {gi});
+    n->s = {n->save(target), n->save(weight), reduction, ignore_index, is2d};
   }
   return gi;
 }
@@ -1045,10 +1004,15 @@ Tensor one_hot(const Tensor& self, int64_t num_classes) {
   else if (hi >= num_classes) throw Error("Class values must be smaller than num_classes.");
   shape.push_back(num_classes);
   Tensor out = zeros(shape, Dtype::Int64);
-  int64_t* o = out.data<int64_t>();
-  for (int64_t i = 0; i < n; ++i) o[i * num_classes + v[i]] = 1;
+  kernels::one_hot_fill(out.data<int64_t>(), v, n, num_classes);
   return out;
 }
+
+namespace {
+struct PadState {
+  DimVec pad;
+};
+}  // namespace
 
 Tensor constant_pad_nd(const Tensor& self, const DimVec& pad, double value) {
   if (pad.size() % 2 != 0)
@@ -1096,12 +1060,12 @@ Tensor constant_pad_nd(const Tensor& self, const DimVec& pad, double value) {
     copy_(region, src);
   }
   if (any_requires_grad({&self})) {
-    auto n = legacy_record("ConstantPadNdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<PadState>("ConstantPadNdBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       DimVec neg_pad;
-      for (int64_t p : n.ints) neg_pad.push_back(-p);
+      for (int64_t p : n.s.pad) neg_pad.push_back(-p);
       return {constant_pad_nd(g[0], neg_pad, 0.0)};
     }, {self}, {out});
-    n->ints = pad;
+    n->s = {pad};
   }
   return out;
 }

@@ -174,267 +174,6 @@ kernels::LineGeometry make_line_geometry(const Tensor& out, const Tensor& in, in
 
 namespace {
 
-
-template <typename T> struct acc_type { using type = T; };
-template <> struct acc_type<float> { using type = double; };
-template <> struct acc_type<bool> { using type = int64_t; };
-template <> struct acc_type<Half> { using type = float; };  // torch accumulates the storage floats in float
-template <> struct acc_type<BFloat16> { using type = float; };
-
-// Integer sums and products wrap like torch's (two's complement), without signed-overflow UB.
-template <typename T> T wrap_add(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return (T)((uint64_t)a + (uint64_t)b);
-  else return a + b;
-}
-template <typename T> T wrap_mul(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return (T)((uint64_t)a * (uint64_t)b);
-  else return a * b;
-}
-template <typename out_t, typename acc_t> out_t cast_out(acc_t v) {
-  if constexpr (std::is_same_v<out_t, bool>) return v != acc_t(0);
-  else return static_cast<out_t>(v);
-}
-
-// sum, or mean when `mean` is set.
-template <typename out_t, typename in_t, typename acc_t>
-struct SumOps {
-  static constexpr bool kVertical = true;
-  bool mean = false;
-  double count = 0;
-  acc_t init() const { return acc_t(0); }
-  acc_t step(acc_t a, in_t v, int64_t) const { return wrap_add(a, static_cast<acc_t>(v)); }
-  acc_t run(acc_t a, const in_t* v, int64_t n, int64_t) const {
-    if constexpr (std::is_floating_point_v<acc_t>) {
-      return a + kernels::dense_sum<acc_t>(v, n);
-    } else {
-      for (int64_t i = 0; i < n; ++i) a = wrap_add(a, static_cast<acc_t>(v[i]));
-      return a;
-    }
-  }
-  acc_t combine(acc_t a, acc_t b) const { return wrap_add(a, b); }
-  void write(char* const* o, acc_t a) const {
-    if constexpr (std::is_floating_point_v<acc_t>) {
-      if (mean) a = a / static_cast<acc_t>(count);  // 0 / 0 = nan for empty, as torch
-    }
-    *reinterpret_cast<out_t*>(o[0]) = cast_out<out_t>(a);
-  }
-};
-
-template <typename T, typename acc_t>
-struct ProdOps {
-  static constexpr bool kVertical = true;
-  acc_t init() const { return acc_t(1); }
-  acc_t step(acc_t a, T v, int64_t) const { return wrap_mul(a, static_cast<acc_t>(v)); }
-  acc_t combine(acc_t a, acc_t b) const { return wrap_mul(a, b); }
-  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = cast_out<T>(a); }
-};
-
-// max/min values; NaN wins (torch propagates it).
-template <typename T, bool IsMax>
-struct ExtremeOps {
-  static constexpr bool kVertical = true;
-  T init() const {
-    if constexpr (std::is_same_v<T, bool>) return !IsMax;
-    else if constexpr (is_float_v<T>)
-      return IsMax ? T(-std::numeric_limits<T>::infinity()) : std::numeric_limits<T>::infinity();
-    else return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-  }
-  T step(T acc, T v, int64_t) const {
-    bool take = IsMax ? v > acc : v < acc;
-    if constexpr (is_float_v<T>) take = take || v != v;
-    return take ? v : acc;
-  }
-  T combine(T a, T b) const { return step(a, b, 0); }
-  void write(char* const* o, T a) const { *reinterpret_cast<T*>(o[0]) = a; }
-};
-
-// max/min with the index of the first extreme element (of the first NaN, if any).
-template <typename T, bool IsMax, bool WithValues>
-struct ArgOps {
-  static constexpr bool kVertical = true;
-  struct acc_t {
-    T v{};
-    int64_t i = -1;
-  };
-  acc_t init() const { return acc_t{}; }
-  static bool better(T v, T cur) {
-    if constexpr (is_float_v<T>) {
-      if (cur != cur) return false;
-      if (v != v) return true;
-    }
-    return IsMax ? v > cur : v < cur;
-  }
-  acc_t step(acc_t a, T v, int64_t idx) const { return (a.i < 0 || better(v, a.v)) ? acc_t{v, idx} : a; }
-  // A dense run: its extreme (vectorized), then the first index holding it (or the first NaN).
-  acc_t run(acc_t a, const T* v, int64_t n, int64_t idx) const {
-    if (n == 0) return a;
-    bool nan = false;
-    T m = kernels::dense_extreme<T, IsMax>(v, n, &nan);
-    int64_t i = 0;
-    if (nan) while (v[i] == v[i]) ++i;
-    else while (v[i] != m) ++i;
-    return combine(a, acc_t{v[i], idx + i});
-  }
-  acc_t combine(acc_t a, acc_t b) const {
-    if (a.i < 0) return b;
-    if (b.i < 0) return a;
-    return better(b.v, a.v) ? b : a;
-  }
-  void write(char* const* o, acc_t a) const {
-    if constexpr (WithValues) {
-      *reinterpret_cast<T*>(o[0]) = a.v;
-      *reinterpret_cast<int64_t*>(o[1]) = a.i;
-    } else {
-      *reinterpret_cast<int64_t*>(o[0]) = a.i;
-    }
-  }
-};
-
-template <typename T, bool IsAny>
-struct AnyAllOps {
-  static constexpr bool kVertical = true;
-  bool init() const { return !IsAny; }
-  bool step(bool a, T v, int64_t) const { return IsAny ? (a || v != T(0)) : (a && v != T(0)); }
-  bool combine(bool a, bool b) const { return IsAny ? (a || b) : (a && b); }
-  void write(char* const* o, bool a) const { *reinterpret_cast<bool*>(o[0]) = a; }
-};
-
-// Note [Variance]: each fixed block is folded in two passes (its mean, then the
-// squared deviations from it, with the rounding correction of the deviations'
-// sum), and blocks merge with Chan's formula, in double: accurate even when the
-// mean is large against the spread, and deterministic.
-template <typename T>
-struct VarOps {
-  static constexpr bool kVertical = true;
-  struct acc_t {
-    double n = 0, mean = 0, m2 = 0;
-  };
-  double correction = 1;
-  bool take_sqrt = false;
-  acc_t init() const { return acc_t{}; }
-  acc_t block(acc_t, const kernels::BlockRef<T>& b) const {
-    double s = 0;
-    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
-      if (st == 1) s += kernels::dense_sum<double>(v, n);
-      else for (int64_t i = 0; i < n; ++i) s += v[i * st];
-    });
-    acc_t r;
-    r.n = (double)(b.end - b.begin);
-    if (r.n == 0) return r;
-    r.mean = s / r.n;
-    double m2 = 0, c = 0;
-    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
-      for (int64_t i = 0; i < n; ++i) {
-        double d = (double)v[i * st] - r.mean;
-        m2 += d * d;
-        c += d;
-      }
-    });
-    r.m2 = m2 - c * c / r.n;
-    if (r.m2 < 0) r.m2 = 0;
-    return r;
-  }
-  void rows(acc_t* part, int64_t cnt, const kernels::BlockRef<T>& b) const {
-    double s[kernels::kVerticalChunk], m2[kernels::kVerticalChunk], d1[kernels::kVerticalChunk];
-    const double n = (double)(b.end - b.begin);
-    for (int64_t c = 0; c < cnt; ++c) { s[c] = 0; m2[c] = 0; d1[c] = 0; }
-    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
-      for (int64_t i = 0; i < len; ++i)
-        for (int64_t c = 0; c < cnt; ++c) s[c] += v[i * st + c];
-    });
-    for (int64_t c = 0; c < cnt; ++c) s[c] = n > 0 ? s[c] / n : 0;  // the mean
-    b.for_runs([&](const T* v, int64_t st, int64_t len, int64_t) {
-      for (int64_t i = 0; i < len; ++i)
-        for (int64_t c = 0; c < cnt; ++c) {
-          double d = (double)v[i * st + c] - s[c];
-          m2[c] += d * d;
-          d1[c] += d;
-        }
-    });
-    for (int64_t c = 0; c < cnt; ++c) {
-      double r = n > 0 ? m2[c] - d1[c] * d1[c] / n : 0;
-      part[c] = acc_t{n, s[c], r < 0 ? 0 : r};
-    }
-  }
-  acc_t combine(acc_t a, acc_t b) const {
-    if (a.n == 0) return b;
-    if (b.n == 0) return a;
-    acc_t r;
-    r.n = a.n + b.n;
-    double d = b.mean - a.mean;
-    r.mean = a.mean + d * (b.n / r.n);
-    r.m2 = a.m2 + b.m2 + d * d * (a.n * b.n / r.n);
-    return r;
-  }
-  void write(char* const* o, acc_t a) const {
-    double v = a.m2 / std::max(0.0, a.n - correction);
-    *reinterpret_cast<T*>(o[0]) = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
-  }
-};
-
-// Note [Logsumexp]: each block takes two passes, its max m and the sum of
-// exp(x - m); blocks merge by rescaling to the larger max. A block whose max is
-// +-inf shifts by 0 instead (torch's masking of infinite maxima), so rows of -inf
-// give -inf and rows holding +inf give +inf, never inf - inf.
-template <typename T>
-struct LogsumexpOps {
-  static constexpr bool kVertical = true;
-  static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-  struct acc_t {
-    double m = kNegInf, s = 0;
-  };
-  static acc_t shifted(T m, double s) {
-    return acc_t{m == -std::numeric_limits<T>::infinity() ? kNegInf : (std::isinf(m) ? 0.0 : (double)m), s};
-  }
-  acc_t init() const { return acc_t{}; }
-  acc_t block(acc_t, const kernels::BlockRef<T>& b) const {
-    T m = -std::numeric_limits<T>::infinity();
-    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
-      if (st == 1) {
-        T r = kernels::dense_max(v, n);
-        m = r > m ? r : m;
-      } else {
-        for (int64_t i = 0; i < n; ++i) m = v[i * st] > m ? v[i * st] : m;
-      }
-    });
-    const T shift = std::isinf(m) ? T(0) : m;
-    double s = 0;
-    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
-      constexpr int64_t kTmp = 256;
-      T tmp[kTmp];
-      for (int64_t j0 = 0; j0 < n; j0 += kTmp) {
-        int64_t cnt = std::min(kTmp, n - j0);
-        for (int64_t j = 0; j < cnt; ++j) tmp[j] = kernels::exp_fast(v[(j0 + j) * st] - shift);
-        s += kernels::dense_sum<double>(tmp, cnt);
-      }
-    });
-    return shifted(m, s);
-  }
-  void rows(acc_t* part, int64_t cnt, const kernels::BlockRef<T>& b) const {
-    T m[kernels::kVerticalChunk], shift[kernels::kVerticalChunk];
-    double s[kernels::kVerticalChunk];
-    for (int64_t c = 0; c < cnt; ++c) { m[c] = -std::numeric_limits<T>::infinity(); s[c] = 0; }
-    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t c = 0; c < cnt; ++c) m[c] = v[i * st + c] > m[c] ? v[i * st + c] : m[c];
-    });
-    for (int64_t c = 0; c < cnt; ++c) shift[c] = std::isinf(m[c]) ? T(0) : m[c];
-    b.for_runs([&](const T* v, int64_t st, int64_t n, int64_t) {
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t c = 0; c < cnt; ++c) s[c] += kernels::exp_fast(v[i * st + c] - shift[c]);
-    });
-    for (int64_t c = 0; c < cnt; ++c) part[c] = shifted(m[c], s[c]);
-  }
-  acc_t combine(acc_t a, acc_t b) const {
-    if (a.s == 0) return b;  // nothing but -inf (or nothing) so far
-    if (b.s == 0) return a;
-    if (b.m > a.m) std::swap(a, b);
-    a.s += a.m == b.m ? b.s : b.s * std::exp(b.m - a.m);
-    return a;
-  }
-  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = static_cast<T>(a.m + std::log(a.s)); }
-};
-
 // Runs `ops` over `x` reduced by `mask` into the fresh keepdim-shaped outputs.
 template <typename in_t, typename acc_t, typename Ops>
 void run_reduce(const Tensor& x, std::initializer_list<const Tensor*> outs, const std::vector<bool>& mask,
@@ -461,14 +200,25 @@ Tensor cast_untracked(const Tensor& a, Dtype d) {
   return to_dtype(a, d);
 }
 
-// The mask and keepdim of a reduction, stored on its node as ints: [mask..., keepdim].
-void save_mask(FunctionNode& n, const std::vector<bool>& mask, bool keepdim) {
-  for (bool m : mask) n.ints.push_back(m);
-  n.ints.push_back(keepdim);
-}
-std::vector<bool> saved_mask(const FunctionNode& n, size_t count) {
-  return std::vector<bool>(n.ints.begin(), n.ints.begin() + count);
-}
+// The backward state of a reduction over the dims in `mask` (one flag per input dim).
+struct ReduceState {
+  std::vector<bool> mask;
+  bool keepdim;
+};
+struct MeanState {
+  std::vector<bool> mask;
+  bool keepdim;
+  double count;  // the elements folded into each output
+};
+// A reduction that also keeps its input and its result (logsumexp, amax / amin).
+struct SavedReduceState {
+  SavedVariable self, result;
+  std::vector<bool> mask;
+  bool keepdim;
+};
+struct SelfResultState {
+  SavedVariable self, result;
+};
 
 }  // namespace
 
@@ -482,15 +232,15 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
   Tensor x = cast_untracked(a, od);
   Tensor outk = empty(reduced_shape(a, mask, true), od);
   PAG_DISPATCH_ALL(od, "sum", [&] {
-    using acc_t = typename acc_type<scalar_t>::type;
-    run_reduce<scalar_t, acc_t>(x, {&outk}, mask, SumOps<scalar_t, scalar_t, acc_t>{});
+    using acc_t = typename kernels::acc_type<scalar_t>::type;
+    run_reduce<scalar_t, acc_t>(x, {&outk}, mask, kernels::SumOps<scalar_t, scalar_t, acc_t>{});
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = legacy_record(!dims ? "SumBackward0" : "SumBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back())};
+    auto n = record<ReduceState>(!dims ? "SumBackward0" : "SumBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {sum_backward(g[0], n.shapes[0], n.s.mask, n.s.keepdim)};
     }, {a}, {out});
-    save_mask(*n, mask, keepdim);
+    n->s = {mask, keepdim};
   }
   return out;
 }
@@ -505,20 +255,18 @@ Tensor mean(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dt
   Tensor x = cast_untracked(a, d);
   Tensor outk = empty(reduced_shape(a, mask, true), d);
   PAG_DISPATCH_FLOATING(d, "mean", [&] {
-    SumOps<scalar_t, scalar_t, double> ops;
+    kernels::SumOps<scalar_t, scalar_t, double> ops;
     ops.mean = true;
     ops.count = (double)count;
     run_reduce<scalar_t, double>(x, {&outk}, mask, ops);
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = legacy_record(!dims ? "MeanBackward0" : "MeanBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<MeanState>(!dims ? "MeanBackward0" : "MeanBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
       // torch's sum_backward(...) / numel: DivBackward1 under create_graph
-      return {div_scalar(sum_backward(g[0], n.shapes[0], saved_mask(n, n.shapes[0].size()), n.ints.back()),
-                         n.scalars[0])};
+      return {div_scalar(sum_backward(g[0], n.shapes[0], n.s.mask, n.s.keepdim), n.s.count)};
     }, {a}, {out});
-    save_mask(*n, mask, keepdim);
-    n->scalars = {(double)count};
+    n->s = {mask, keepdim, (double)count};
   }
   return out;
 }
@@ -549,7 +297,7 @@ Tensor any_all(const Tensor& a, OptDims dims, bool keepdim) {
   Tensor outk = empty(reduced_shape(a, mask, true), Dtype::Bool);
   const char* name = IsAny ? "any" : "all";
   PAG_DISPATCH_ALL(a.dtype(), name, [&] {
-    run_reduce<scalar_t, bool>(a, {&outk}, mask, AnyAllOps<scalar_t, IsAny>{});
+    run_reduce<scalar_t, bool>(a, {&outk}, mask, kernels::AnyAllOps<scalar_t, IsAny>{});
   });
   return squeeze_reduced(outk, mask, keepdim);
 }
@@ -561,30 +309,14 @@ Tensor all(const Tensor& a, OptDims dims, bool keepdim) { return any_all<false>(
 // ---------------------------------------------------------------- prod
 namespace {
 
-// prod_{j != i} x_j along `dim` for every element i, by a prefix and a suffix
-// product: exact with any number of zeros, no division.
+// prod_{j != i} x_j along `dim` for every element i (kernels::prod_others_lines).
 Tensor prod_others_kernel(const Tensor& x, int64_t dim) {
   Tensor out = empty(x.sizes(), x.dtype());
   auto lg = make_line_geometry(out, x, dim);
   PAG_DISPATCH_FLOATING(x.dtype(), "prod_backward", [&] {
     using T = scalar_t;
     kernels::line_loop<T>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                          [](const kernels::Lines<T>& L) {
-      double p[kernels::kVerticalChunk];
-      const int64_t C = L.count;
-      for (int64_t c = 0; c < C; ++c) p[c] = 1;
-      for (int64_t i = 0; i < L.n; ++i) {
-        const T* xr = L.in + i * L.is;
-        T* yr = L.out + i * L.os;
-        for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(p[c]); p[c] *= xr[c]; }
-      }
-      for (int64_t c = 0; c < C; ++c) p[c] = 1;
-      for (int64_t i = L.n - 1; i >= 0; --i) {
-        const T* xr = L.in + i * L.is;
-        T* yr = L.out + i * L.os;
-        for (int64_t c = 0; c < C; ++c) { yr[c] = static_cast<T>(yr[c] * p[c]); p[c] *= xr[c]; }
-      }
-    });
+                          kernels::prod_others_lines<T>);
   });
   return out;
 }
@@ -611,12 +343,18 @@ Tensor prod_others(const Tensor& x, int64_t dim, const Tensor& result) {
   return prod(m, dim + 1, false);
 }
 
+struct ProdDimState {
+  SavedVariable self, result;
+  int64_t dim;
+  bool keepdim;
+};
+
 template <typename scalar_t>
 void prod_kernel(const Tensor& x, const Tensor& outk, const std::vector<bool>& mask) {
   // float16/bfloat16 products round at every step, as torch's (asked of torch 2.13)
   using acc_t = std::conditional_t<is_reduced_float_v<scalar_t>, scalar_t,
                                    std::conditional_t<std::is_floating_point_v<scalar_t>, double, int64_t>>;
-  run_reduce<scalar_t, acc_t>(x, {&outk}, mask, ProdOps<scalar_t, acc_t>{});
+  run_reduce<scalar_t, acc_t>(x, {&outk}, mask, kernels::ProdOps<scalar_t, acc_t>{});
 }
 
 }  // namespace
@@ -631,26 +369,24 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::opti
   PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
   Tensor out = squeeze_reduced(outk, mask, dim ? keepdim : false);
   if (any_requires_grad({&a})) {
-    std::shared_ptr<FunctionNode> n;
     if (!dim) {
-      n = legacy_record("ProdBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      auto n = record<SelfResultState>("ProdBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
         if (n.shapes[0].empty()) return {g[0]};
-        Tensor r = n.saved_tensor(1), x = to_dtype(n.saved_tensor(0), r.dtype());
+        Tensor r = n.unpack(n.s.result), x = to_dtype(n.unpack(n.s.self), r.dtype());
         Tensor p = prod_others(reshape(x, {-1}), 0, reshape(r, {1}));
         return {mul(g[0], reshape(p, n.shapes[0]))};
       }, {a}, {out});
+      n->s = {n->save(a), n->save_output(out)};
     } else {
-      n = legacy_record("ProdBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+      auto n = record<ProdDimState>("ProdBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
         if (n.shapes[0].empty()) return {g[0]};
-        Tensor r = n.saved_tensor(1), x = to_dtype(n.saved_tensor(0), r.dtype());
-        int64_t d = n.ints[0];
-        bool kd = n.ints[1];
-        Tensor gk = kd ? g[0] : unsqueeze(g[0], d), rk = kd ? r : unsqueeze(r, d);
+        Tensor r = n.unpack(n.s.result), x = to_dtype(n.unpack(n.s.self), r.dtype());
+        const int64_t d = n.s.dim;
+        Tensor gk = n.s.keepdim ? g[0] : unsqueeze(g[0], d), rk = n.s.keepdim ? r : unsqueeze(r, d);
         return {mul(gk, prod_others(x, d, rk))};
       }, {a}, {out});
-      n->ints = {d, keepdim};
+      n->s = {n->save(a), n->save_output(out), d, keepdim};
     }
-    n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
   }
   return out;
 }
@@ -677,21 +413,20 @@ Tensor amax_amin(const Tensor& a, OptDims dims, bool keepdim) {
         throw IndexError(str_cat(name, "(): Expected reduction dim ", d, " to have non-zero size."));
   }
   Tensor outk = empty(reduced_shape(a, mask, true), a.dtype());
-  PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, ExtremeOps<scalar_t, IsMax>{}); });
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, kernels::ExtremeOps<scalar_t, IsMax>{}); });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = legacy_record(IsMax ? "AmaxBackward0" : "AminBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      auto mask = saved_mask(n, n.shapes[0].size());
-      bool kd = n.ints.back();
-      Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
-      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, kd), rk = keepdim_shape_grad(r, n.shapes[0], mask, kd);
+    auto n = record<SavedReduceState>(IsMax ? "AmaxBackward0" : "AminBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      const auto& mask = n.s.mask;
+      Tensor x = n.unpack(n.s.self), r = n.unpack(n.s.result);
+      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, n.s.keepdim);
+      Tensor rk = keepdim_shape_grad(r, n.shapes[0], mask, n.s.keepdim);
       DimVec dims;
       for (size_t i = 0; i < mask.size(); ++i)
         if (mask[i]) dims.push_back((int64_t)i);
       return {evenly_shared(gk, eq(x, rk), dims)};
     }, {a}, {out});
-    save_mask(*n, mask, keepdim);
-    n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
+    n->s = {n->save(a), n->save_output(out), mask, keepdim};
   }
   return out;
 }
@@ -704,16 +439,16 @@ Tensor extreme_all(const Tensor& a) {
                               "reduction dim with the 'dim' argument."));
   std::vector<bool> mask(a.dim(), true);
   Tensor outk = empty(DimVec(a.dim(), 1), a.dtype());
-  PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, ExtremeOps<scalar_t, IsMax>{}); });
+  PAG_DISPATCH_ALL(a.dtype(), name, [&] { run_reduce<scalar_t, scalar_t>(a, {&outk}, mask, kernels::ExtremeOps<scalar_t, IsMax>{}); });
   Tensor out = squeeze_reduced(outk, mask, false);
   if (any_requires_grad({&a})) {
     // torch's evenly_distribute_backward: a NaN result is shared among the NaNs.
-    auto n = legacy_record(IsMax ? "MaxBackward1" : "MinBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
+    auto n = record<SelfResultState>(IsMax ? "MaxBackward1" : "MinBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor x = n.unpack(n.s.self), r = n.unpack(n.s.result);
       bool nan = std::isnan(r.item_double());
       return {evenly_shared(g[0], nan ? ne(x, x) : eq(x, r), std::nullopt)};
     }, {a}, {out});
-    n->saved = {SavedVariable(a, false), SavedVariable(out, true)};
+    n->s = {n->save(a), n->save_output(out)};
   }
   return out;
 }
@@ -744,6 +479,13 @@ void check_dim_nonempty(const Tensor& a, int64_t d, const char* name) {
     throw IndexError(str_cat(name, "(): Expected reduction dim ", d, " to have non-zero size."));
 }
 
+// max / min along a dim: the gradient goes to the selected indices.
+struct IndicesState {
+  SavedVariable indices;
+  int64_t dim;
+  bool keepdim;
+};
+
 template <bool IsMax>
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim) {
   const char* name = IsMax ? "max" : "min";
@@ -754,16 +496,15 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim
   DimVec ks = reduced_shape(a, mask, true);
   Tensor vk = empty(ks, a.dtype()), ik = empty(ks, Dtype::Int64);
   PAG_DISPATCH_ALL(a.dtype(), name, [&] {
-    run_reduce<scalar_t, typename ArgOps<scalar_t, IsMax, true>::acc_t>(a, {&vk, &ik}, mask,
-                                                                        ArgOps<scalar_t, IsMax, true>{});
+    run_reduce<scalar_t, typename kernels::ArgOps<scalar_t, IsMax, true>::acc_t>(a, {&vk, &ik}, mask,
+                                                                        kernels::ArgOps<scalar_t, IsMax, true>{});
   });
   Tensor values = squeeze_reduced(vk, mask, keepdim), indices = squeeze_reduced(ik, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = legacy_record(IsMax ? "MaxBackward0" : "MinBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {index_select_backward(g[0], n.saved_tensor(0), n.ints[0], n.ints[1], n.shapes[0])};
+    auto n = record<IndicesState>(IsMax ? "MaxBackward0" : "MinBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {index_select_backward(g[0], n.unpack(n.s.indices), n.s.dim, n.s.keepdim, n.shapes[0])};
     }, {a}, {values, indices});
-    n->saved = {SavedVariable(indices, false)};
-    n->ints = {d, keepdim};
+    n->s = {n->save(indices), d, keepdim};
   }
   return {values, indices};
 }
@@ -791,8 +532,8 @@ Tensor arg_extreme(const Tensor& a, std::optional<int64_t> dim, bool keepdim) {
   if (a.dim() > 0) mask[d] = true;
   Tensor ik = empty(reduced_shape(a, mask, true), Dtype::Int64);
   PAG_DISPATCH_ALL(a.dtype(), name, [&] {
-    run_reduce<scalar_t, typename ArgOps<scalar_t, IsMax, false>::acc_t>(a, {&ik}, mask,
-                                                                         ArgOps<scalar_t, IsMax, false>{});
+    run_reduce<scalar_t, typename kernels::ArgOps<scalar_t, IsMax, false>::acc_t>(a, {&ik}, mask,
+                                                                         kernels::ArgOps<scalar_t, IsMax, false>{});
   });
   return squeeze_reduced(ik, mask, keepdim);
 }
@@ -827,6 +568,13 @@ Tensor var_backward(const Tensor& g, const Tensor& x, const std::vector<bool>& m
   return mul(mul(num(2.0 / (rnumel - correction)), gk), sub(x, mean(x, dims, true)));
 }
 
+struct VarState {
+  SavedVariable self, result;  // result: std's only
+  std::vector<bool> mask;
+  bool keepdim, all_dims;
+  double correction;
+};
+
 template <bool IsStd>
 Tensor var_std(const Tensor& a, OptDims dims, double correction, bool keepdim) {
   if (!is_floating(a.dtype())) throw Error("std and var only support floating point and complex dtypes");
@@ -834,29 +582,23 @@ Tensor var_std(const Tensor& a, OptDims dims, double correction, bool keepdim) {
   Tensor outk = empty(reduced_shape(a, mask, true), a.dtype());
   const char* name = IsStd ? "std" : "var";
   PAG_DISPATCH_FLOATING(a.dtype(), name, [&] {
-    VarOps<scalar_t> ops;
+    kernels::VarOps<scalar_t> ops;
     ops.correction = correction;
     ops.take_sqrt = IsStd;
-    run_reduce<scalar_t, typename VarOps<scalar_t>::acc_t>(a, {&outk}, mask, ops);
+    run_reduce<scalar_t, typename kernels::VarOps<scalar_t>::acc_t>(a, {&outk}, mask, ops);
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
-    auto n = legacy_record(IsStd ? "StdBackward0" : "VarBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      size_t nd = n.shapes[0].size();
-      auto mask = saved_mask(n, nd);
-      bool kd = n.ints[nd], all_dims = n.ints[nd + 1];
-      Tensor x = n.saved_tensor(0), gv = g[0];
+    auto n = record<VarState>(IsStd ? "StdBackward0" : "VarBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor x = n.unpack(n.s.self), gv = g[0];
       if (IsStd) {
-        Tensor r = n.saved_tensor(1);
+        Tensor r = n.unpack(n.s.result);
         gv = where(eq(r, zeros({}, r.dtype())), zeros({}, g[0].dtype()), div(g[0], mul(r, num(2.0))));
       }
-      return {var_backward(gv, x, mask, kd, n.scalars[0], all_dims)};
+      return {var_backward(gv, x, n.s.mask, n.s.keepdim, n.s.correction, n.s.all_dims)};
     }, {a}, {out});
-    save_mask(*n, mask, keepdim);
     // An empty dim list reduces every dim: its gradient is the full reduction's (torch's is inf there).
-    n->ints.push_back(!dims || dims->empty());
-    n->scalars = {correction};
-    n->saved = {SavedVariable(a, false), SavedVariable(IsStd ? out : Tensor(), true)};
+    n->s = {n->save(a), n->save_output(IsStd ? out : Tensor()), mask, keepdim, !dims || dims->empty(), correction};
   }
   return out;
 }
@@ -878,19 +620,17 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
   Tensor x = is_floating(a.dtype()) ? a : to_dtype(a, default_dtype());
   Tensor outk = empty(reduced_shape(x, mask, true), x.dtype());
   PAG_DISPATCH_FLOAT32_64(x.dtype(), "logsumexp", [&] {
-    run_reduce<scalar_t, typename LogsumexpOps<scalar_t>::acc_t>(x, {&outk}, mask, LogsumexpOps<scalar_t>{});
+    run_reduce<scalar_t, typename kernels::LogsumexpOps<scalar_t>::acc_t>(x, {&outk}, mask, kernels::LogsumexpOps<scalar_t>{});
   });
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&x})) {
-    auto n = legacy_record("LogsumexpBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      auto mask = saved_mask(n, n.shapes[0].size());
-      bool kd = n.ints.back();
-      Tensor x = n.saved_tensor(0), r = n.saved_tensor(1);
-      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], mask, kd), rk = keepdim_shape_grad(r, n.shapes[0], mask, kd);
+    auto n = record<SavedReduceState>("LogsumexpBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor x = n.unpack(n.s.self), r = n.unpack(n.s.result);
+      Tensor gk = keepdim_shape_grad(g[0], n.shapes[0], n.s.mask, n.s.keepdim);
+      Tensor rk = keepdim_shape_grad(r, n.shapes[0], n.s.mask, n.s.keepdim);
       return {mul(gk, exp(sub(x, rk)))};
     }, {x}, {out});
-    save_mask(*n, mask, keepdim);
-    n->saved = {SavedVariable(x, false), SavedVariable(out, true)};
+    n->s = {n->save(x), n->save_output(out), mask, keepdim};
   }
   return out;
 }
@@ -898,57 +638,10 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
 // ---------------------------------------------------------------- softmax / log_softmax
 namespace {
 
-// One or `count` adjacent lines of softmax / log_softmax: max, exp(x - max) and its
-// sum (in double), then the scale. A NaN makes its line NaN through the sum.
-template <typename T, bool Log>
-void softmax_lines(const kernels::Lines<T>& L) {
-  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
-  const int64_t n = L.n;
-  if (L.count == 1) {
-    kernels::with_strides(L, [&](auto os, auto is) {
-      const T* x = L.in;
-      T* y = L.out;
-      T m = kNegInf;
-      if (is == 1) m = kernels::dense_max(x, n);
-      else for (int64_t i = 0; i < n; ++i) m = x[i * is] > m ? x[i * is] : m;
-      for (int64_t i = 0; i < n; ++i) y[i * os] = kernels::exp_fast(x[i * is] - m);
-      double s = 0;
-      if (os == 1) s = kernels::dense_sum<double>(y, n);
-      else for (int64_t i = 0; i < n; ++i) s += y[i * os];
-      if constexpr (Log) {
-        const T ls = static_cast<T>(std::log(s));
-        for (int64_t i = 0; i < n; ++i) y[i * os] = (x[i * is] - m) - ls;
-      } else {
-        const T inv = static_cast<T>(1.0 / s);
-        for (int64_t i = 0; i < n; ++i) y[i * os] *= inv;
-      }
-    });
-    return;
-  }
-  const int64_t C = L.count;
-  T m[kernels::kVerticalChunk], k[kernels::kVerticalChunk];
-  double s[kernels::kVerticalChunk];
-  for (int64_t c = 0; c < C; ++c) { m[c] = kNegInf; s[c] = 0; }
-  for (int64_t i = 0; i < n; ++i) {
-    const T* xr = L.in + i * L.is;
-    for (int64_t c = 0; c < C; ++c) m[c] = xr[c] > m[c] ? xr[c] : m[c];
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    const T* xr = L.in + i * L.is;
-    T* yr = L.out + i * L.os;
-    for (int64_t c = 0; c < C; ++c) {
-      T e = kernels::exp_fast(xr[c] - m[c]);
-      yr[c] = e;
-      s[c] += e;
-    }
-  }
-  for (int64_t c = 0; c < C; ++c) k[c] = static_cast<T>(Log ? std::log(s[c]) : 1.0 / s[c]);
-  for (int64_t i = 0; i < n; ++i) {
-    const T* xr = L.in + i * L.is;
-    T* yr = L.out + i * L.os;
-    for (int64_t c = 0; c < C; ++c) yr[c] = Log ? (xr[c] - m[c]) - k[c] : yr[c] * k[c];
-  }
-}
+struct SoftmaxState {
+  SavedVariable result;
+  int64_t dim;
+};
 
 template <bool Log>
 Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
@@ -961,14 +654,13 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   auto lg = make_line_geometry(out, x, d);
   PAG_DISPATCH_FLOAT32_64(x.dtype(), kname, [&] {
     kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                                 softmax_lines<scalar_t, Log>);
+                                 kernels::softmax_lines<scalar_t, Log>);
   });
   if (any_requires_grad({&x})) {
-    auto n = legacy_record(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {softmax_backward_data(g[0], n.saved_tensor(0), n.ints[0], Log)};
+    auto n = record<SoftmaxState>(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {softmax_backward_data(g[0], n.unpack(n.s.result), n.s.dim, Log)};
     }, {x}, {out});
-    n->saved = {SavedVariable(out, true)};
-    n->ints = {d};
+    n->s = {n->save_output(out), d};
   }
   return out;
 }
@@ -979,6 +671,14 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
 // as torch's _softmax_backward_data, so double backward records torch's node
 // names and differentiates with respect to both the incoming gradient and y.
 //   log_softmax: gi = g - exp(y) * sum(g)      softmax: gi = y * (g - sum(g * y))
+namespace {
+struct SoftmaxBackwardDataState {
+  SavedVariable grad, output;
+  int64_t dim;
+  bool log;
+};
+}  // namespace
+
 Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool log) {
   DimVec dims{dim};
   Tensor gi;
@@ -987,12 +687,12 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
     gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
   }
   if (any_requires_grad({&g, &y})) {
-    auto n = legacy_record(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
-                    [](FunctionNode& n, const tensor_list& h) -> tensor_list {
-      Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
-      DimVec dims{n.ints[0]};
+    auto n = record<SoftmaxBackwardDataState>(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
+                                              [](auto& n, const tensor_list& h) -> tensor_list {
+      Tensor g = n.unpack(n.s.grad), y = n.unpack(n.s.output);
+      DimVec dims{n.s.dim};
       Tensor gg, gy;
-      if (n.ints[1]) {
+      if (n.s.log) {
         Tensor e = exp(y);
         if (n.needs_input_grad(0)) gg = sub(h[0], sum(mul(h[0], e), dims, true));
         if (n.needs_input_grad(1)) gy = neg(mul(mul(h[0], e), sum(g, dims, true)));
@@ -1003,8 +703,7 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
       }
       return {gg, gy};
     }, {g, y}, {gi});
-    n->saved = {SavedVariable(g, false), SavedVariable(y, false)};
-    n->ints = {dim, log ? 1 : 0};
+    n->s = {n->save(g), n->save(y), dim, log};
   }
   return gi;
 }
@@ -1015,6 +714,11 @@ Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) { r
 // ---------------------------------------------------------------- cumsum
 namespace {
 
+struct CumsumState {
+  int64_t dim;
+  bool reverse;
+};
+
 // Inclusive scan along d, from the end when `reverse` (the backward of cumsum, and cumsum the backward of it).
 // `src` is the tensor the node records (x itself, or the tensor x was cast from).
 Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse, const Tensor* src = nullptr) {
@@ -1022,39 +726,18 @@ Tensor cumsum_impl(const Tensor& x, int64_t d, bool reverse, const Tensor* src =
   auto lg = make_line_geometry(out, x, d);
   PAG_DISPATCH_NUMERIC(x.dtype(), "cumsum_out_cpu", [&] {
     using T = scalar_t;
-    using acc_t = typename acc_type<T>::type;
+    using acc_t = typename kernels::acc_type<T>::type;
     kernels::line_loop<T>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                          [reverse](const kernels::Lines<T>& L) {
-      if (L.count == 1) {
-        acc_t s = 0;
-        for (int64_t k = 0; k < L.n; ++k) {
-          int64_t i = reverse ? L.n - 1 - k : k;
-          s = wrap_add(s, static_cast<acc_t>(L.in[i * L.is]));
-          L.out[i * L.os] = static_cast<T>(s);
-        }
-        return;
-      }
-      acc_t s[kernels::kVerticalChunk] = {};
-      const int64_t C = L.count;
-      for (int64_t k = 0; k < L.n; ++k) {
-        int64_t i = reverse ? L.n - 1 - k : k;
-        const T* xr = L.in + i * L.is;
-        T* yr = L.out + i * L.os;
-        for (int64_t c = 0; c < C; ++c) {
-          s[c] = wrap_add(s[c], static_cast<acc_t>(xr[c]));
-          yr[c] = static_cast<T>(s[c]);
-        }
-      }
-    });
+                          [reverse](const kernels::Lines<T>& L) { kernels::cumsum_lines<T, acc_t>(L, reverse); });
   });
   const Tensor& in = src ? *src : x;
   if (any_requires_grad({&in})) {
-    auto n = legacy_record("CumsumBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<CumsumState>("CumsumBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       const DimVec& s = n.shapes[0];
-      if (numel_of(s) <= 1 || s[n.ints[0]] == 1) return {g[0]};
-      return {cumsum_impl(g[0], n.ints[0], !n.ints[1])};
+      if (numel_of(s) <= 1 || s[n.s.dim] == 1) return {g[0]};
+      return {cumsum_impl(g[0], n.s.dim, !n.s.reverse)};
     }, {in}, {out});
-    n->ints = {d, reverse};
+    n->s = {d, reverse};
   }
   return out;
 }
