@@ -282,7 +282,9 @@ tensor_list OpNode::apply(tensor_list&& grads) {
 }
 
 void OpNode::release_saved() {
-  clear_state();
+  // Only a rule that saved tensors loses its state: one holding only numbers (add's
+  // alpha) may run again, as in torch, where only SavedVariables are released.
+  if (has_saved_) clear_state();
   released = true;
 }
 

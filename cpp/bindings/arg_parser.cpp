@@ -130,7 +130,7 @@ struct Form {  // one signature as a Python form sees it
         err = str_cat(sig->name, "() missing ", missing, " required positional argument", missing == 1 ? "s" : "",
                       ": ", names);
         return false;
-      } else if (varargs && arg_pos == 0 && !is_kwd && nargs > 1 && is_int(o)) {
+      } else if (varargs && arg_pos == 0 && !is_kwd && is_int(o)) {
         // expand(2, 3) as expand((2, 3)): the positional arguments as one tuple
         out.packed = py::reinterpret_steal<py::tuple>(PyTuple_New((Py_ssize_t)nargs));
         for (size_t k = 0; k < nargs; ++k) {
@@ -383,6 +383,8 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
     } else if (p.kind == ArgKind::Float || p.kind == ArgKind::Scalar) {
       p.default_float = std::stod(dflt);
       p.default_text = dflt;
+    } else if (p.kind == ArgKind::MemoryFormat) {
+      p.default_text = "torch." + dflt;  // printed as torch.contiguous_format
     } else {
       p.default_text = dflt;
     }

@@ -65,11 +65,6 @@ OptDims parse_dims(py::handle h, const char* op = "squeeze", const char* arg = "
 // sizes given as *args (ints) or one sequence / Size
 DimVec parse_sizes(const py::args& args, const char* opname, const char* argname = "size");
 DimVec seq_to_dims(py::handle h);
-// Note [Argument errors] (pyautograd/_arg_errors.py): torch's TypeError for a call of `name`
-// that none of its overloads accepted (a method's args without self).
-[[noreturn]] void raise_arg_error(const char* name, bool is_method, const py::tuple& args, const py::dict& kwargs);
-// Registers, after all of name's overloads (method and function), the catch-all raising it.
-void def_arg_errors(py::module_& m, TensorClass& cls, const char* name);
 std::optional<Dtype> opt_dtype(py::handle h);
 // A memory_format argument: a pyautograd.memory_format, or None for `dflt` (torch's TypeError otherwise).
 MemoryFormat memory_format_arg(py::handle h, const char* op, MemoryFormat dflt = MemoryFormat::Preserve);

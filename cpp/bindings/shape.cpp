@@ -58,31 +58,44 @@ const OpRow kShapeRows[] = {
      [](const Args& a) { return narrow(a.tensor(0), a.int64(1), narrow_start(a.tensor(2)), a.int64(3)); }},
     {"narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)", kFunction | kMethod,
      [](const Args& a) { return narrow(a.tensor(0), a.int64(1), a.int64(2), a.int64(3)); }},
+
+    {"view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)", kMethod,
+     [](const Args& a) { return view_dtype(a.tensor(0), *a.dtype(1)); }},
+    {"view(Tensor(a) self, SymInt[] size) -> Tensor(a)", kMethod,
+     [](const Args& a) { return view(a.tensor(0), a.int_list(1)); }},
+    {"view_as(Tensor(a) self, Tensor other) -> Tensor(a)", kMethod,
+     [](const Args& a) { return view(a.tensor(0), a.tensor(1).sizes()); }},
+    {"reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return reshape(a.tensor(0), a.int_list(1)); }},
+    {"reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)", kMethod,
+     [](const Args& a) { return reshape(a.tensor(0), a.tensor(1).sizes()); }},
+    {"unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return unflatten(a.tensor(0), a.int64(1), a.int_list(2)); }},
+    {"permute(Tensor(a) self, int[] dims) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return permute(a.tensor(0), a.int_list(1)); }},
+    {"expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)", kMethod,
+     [](const Args& a) { return expand(a.tensor(0), a.int_list(1)); }},
+    {"expand_as(Tensor(a) self, Tensor other) -> Tensor(a)", kMethod,
+     [](const Args& a) { return expand(a.tensor(0), a.tensor(1).sizes()); }},
+    {"broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)", kFunction | kMethod,
+     [](const Args& a) { return expand(a.tensor(0), a.int_list(1)); }},
+    {"as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)",
+     kFunction | kMethod,
+     [](const Args& a) { return as_strided(a.tensor(0), a.int_list(1), a.int_list(2), a.opt_int64(3)); }},
+    {"contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)", kMethod,
+     [](const Args& a) { return contiguous(a.tensor(0), a.memory_format(1, MemoryFormat::Contiguous)); }},
+    {"clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return clone(a.tensor(0), a.memory_format(1, MemoryFormat::Preserve)); }},
+    {"chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
+     [](const Args& a) { return py::object(py::tuple(py::cast(chunk(a.tensor(0), a.int64(1), a.int64(2))))); }},
+    {"unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
+     [](const Args& a) { return py::object(py::tuple(py::cast(unbind(a.tensor(0), a.int64(1))))); }},
 };
 
 }  // namespace
 
 void init_shape(py::module_& m, TensorClass& cls) {
   def_rows(m, cls, kShapeRows);
-  cls.def("view", [](const Tensor& a, py::args args) {
-    if (args.size() == 1 && py::isinstance<PyDtype>(args[0]))
-      throw NotImplementedError("view(dtype) is not supported");
-    DimVec sizes;
-    try {
-      sizes = parse_sizes(args, "view");
-    } catch (const TypeError&) {
-      raise_arg_error("view", true, args, py::dict());  // view(dtype) | view(*size)
-    }
-    return view(a, sizes);
-  });
-  cls.def("view_as", [](const Tensor& a, const Tensor& o) { return view(a, o.sizes()); }, py::arg("other"));
-  cls.def("reshape", [](const Tensor& a, py::args args) { return reshape(a, parse_sizes(args, "reshape", "shape")); });
-  m.def("reshape", [](const Tensor& a, py::object shape) { return reshape(a, int_list_arg(shape, "reshape", "shape", 2)); },
-        py::arg("input"), py::arg("shape"));
-  cls.def("reshape_as", [](const Tensor& a, const Tensor& o) { return reshape(a, o.sizes()); }, py::arg("other"));
-  def_both(m, cls, "unflatten", [](const Tensor& a, int64_t d, py::object sizes) {
-    return unflatten(a, d, int_list_arg(sizes, "unflatten", "sizes", 2));
-  }, py::arg("dim"), py::arg("sizes"));
   cls.def_property_readonly("T", [](const Tensor& a) {
     // torch warns once per process (TORCH_WARN_ONCE)
     static bool warned_0d = false, warned_nd = false;
@@ -103,25 +116,6 @@ void init_shape(py::module_& m, TensorClass& cls) {
       throw Error(str_cat("tensor.mT is only supported on matrices or batches of matrices. Got ", a.dim(), "-D tensor."));
     return transpose(a, -2, -1);
   });
-  cls.def("permute", [](const Tensor& a, py::args args) { return permute(a, parse_sizes(args, "permute", "dims")); });
-  m.def("permute", [](const Tensor& a, py::object dims) { return permute(a, int_list_arg(dims, "permute", "dims", 2)); },
-        py::arg("input"), py::arg("dims"));
-  cls.def("expand", [](const Tensor& a, py::args args) { return expand(a, parse_sizes(args, "expand")); });
-  cls.def("expand_as", [](const Tensor& a, const Tensor& o) { return expand(a, o.sizes()); }, py::arg("other"));
-  m.def("broadcast_to", [](const Tensor& a, py::object s) { return expand(a, int_list_arg(s, "broadcast_to", "size", 2)); },
-        py::arg("input"), py::arg("size"));
-  cls.def("broadcast_to", [](const Tensor& a, py::object s) {
-    return expand(a, int_list_arg(s, "broadcast_to", "size", 1));
-  }, py::arg("size"));
-  def_both(m, cls, "as_strided", [](const Tensor& a, py::object size, py::object stride, py::object off) {
-    return as_strided(a, int_list_arg(size, "as_strided", "size", 1), int_list_arg(stride, "as_strided", "stride", 2),
-                      off.is_none() ? std::nullopt : std::optional<int64_t>(off.cast<int64_t>()));
-  }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
-  cls.def("contiguous", [](const Tensor& a, py::handle f) {
-    return contiguous(a, memory_format_arg(f, "contiguous", MemoryFormat::Contiguous));
-  }, py::kw_only(), py::arg("memory_format") = py::none());
-  def_both(m, cls, "clone", [](const Tensor& a, py::handle f) { return clone(a, memory_format_arg(f, "clone")); },
-           py::kw_only(), py::arg("memory_format") = py::none());
   m.def("cat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "cat"), d); }, py::arg("tensors"),
         py::arg("dim") = 0);
   m.def("concat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "concat"), d); }, py::arg("tensors"),
@@ -138,11 +132,6 @@ void init_shape(py::module_& m, TensorClass& cls) {
   cls.def("split_with_sizes", [](const Tensor& a, py::object sizes, int64_t dim) {
     return py::tuple(py::cast(split(a, int_list_arg(sizes, "split_with_sizes", "split_sizes", 1), dim)));
   }, py::arg("split_sizes"), py::arg("dim") = 0);
-  def_both(m, cls, "chunk", [](const Tensor& a, int64_t chunks, int64_t dim) {
-    return py::tuple(py::cast(chunk(a, chunks, dim)));
-  }, py::arg("chunks"), py::arg("dim") = 0);
-  def_both(m, cls, "unbind", [](const Tensor& a, int64_t d) { return py::tuple(py::cast(unbind(a, d))); },
-           py::arg("dim") = 0);
 }
 
 }  // namespace pag::py_bind

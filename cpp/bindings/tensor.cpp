@@ -212,19 +212,6 @@ DimVec parse_sizes(const py::args& args, const char* opname, const char* argname
   return r;
 }
 
-[[noreturn]] void raise_arg_error(const char* name, bool is_method, const py::tuple& args, const py::dict& kwargs) {
-  static py::handle raise_for = py::object(py::module_::import("pyautograd._arg_errors").attr("raise_for")).release();
-  raise_for(name, is_method, args, kwargs);
-  throw TypeError(str_cat(name, "(): invalid arguments"));  // raise_for always raises
-}
-
-void def_arg_errors(py::module_& m, TensorClass& cls, const char* name) {
-  cls.def(name, [name](const py::object&, const py::args& args, const py::kwargs& kw) -> py::object {
-    raise_arg_error(name, true, args, kw);
-  });
-  m.def(name, [name](const py::args& args, const py::kwargs& kw) -> py::object { raise_arg_error(name, false, args, kw); });
-}
-
 std::optional<Dtype> opt_dtype(py::handle h) {
   if (h.is_none()) return std::nullopt;
   return h.cast<Dtype>();

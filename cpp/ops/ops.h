@@ -145,6 +145,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor* bias);
 Tensor mm_reference(const Tensor& a, const Tensor& b);  // the naive GEMM, for tests
 
 // ---- shape and views (ops/shape.cpp) ----
+Tensor view_dtype(const Tensor& a, Dtype d);  // the same bytes as dtype d (not differentiable)
 Tensor view(const Tensor& a, const DimVec& sizes);      // sizes may hold one -1
 Tensor reshape(const Tensor& a, const DimVec& sizes);
 Tensor flatten(const Tensor& a, int64_t start_dim, int64_t end_dim);

@@ -196,6 +196,43 @@ Tensor view(const Tensor& a, const DimVec& sizes) {
   });
 }
 
+// torch's view(dtype): the same bytes read as `d`. With a different element size the
+// last dim (of stride 1) grows or shrinks by the ratio. Not differentiable (as in torch).
+Tensor view_dtype(const Tensor& a, Dtype d) {
+  if (a.dtype() == d) return a;
+  const int64_t from = (int64_t)a.itemsize(), to = (int64_t)itemsize(d);
+  auto what = [&] { return str_cat(scalar_type_name(a.dtype()), " as ", scalar_type_name(d), " (different element sizes)"); };
+  DimVec sizes = a.sizes(), strides = a.strides();
+  int64_t offset = a.offset();
+  if (from != to) {
+    PAG_CHECK(a.dim() != 0, "self.dim() cannot be 0 to view ", what());
+    const int64_t last = a.dim() - 1;
+    if (from > to) {
+      const int64_t ratio = from / to;
+      PAG_CHECK(a.stride(-1) == 1, "self.stride(-1) must be 1 to view ", what(), ", but got ", a.stride(-1));
+      sizes[last] *= ratio;
+      for (int64_t i = 0; i < last; ++i) strides[i] *= ratio;
+      offset *= ratio;
+    } else {
+      const int64_t ratio = to / from;
+      PAG_CHECK(sizes[last] % ratio == 0, "self.size(-1) must be divisible by ", ratio, " to view ", what(), ", but got ",
+                sizes[last]);
+      PAG_CHECK(offset % ratio == 0, "self.storage_offset() must be divisible by ", ratio, " to view ", what(),
+                ", but got ", offset);
+      PAG_CHECK(strides[last] == 1, "self.stride(-1) must be 1 to view ", what(), ", but got ", strides[last]);
+      for (int64_t i = 0; i < last; ++i)
+        PAG_CHECK(strides[i] % ratio == 0, "self.stride(", i, ") must be divisible by ", ratio, " to view ", what(),
+                  ", but got ", strides[i]);
+      sizes[last] /= ratio;
+      for (int64_t i = 0; i < last; ++i) strides[i] /= ratio;
+      offset /= ratio;
+    }
+  }
+  Tensor out = make_view(a, sizes, strides, offset);
+  out.impl()->dtype = d;
+  return out;
+}
+
 Tensor reshape(const Tensor& a, const DimVec& sizes) {
   DimVec shape = infer_size(sizes, a.numel());
   if (compute_stride(a.sizes(), a.strides(), shape)) return view(a, shape);
