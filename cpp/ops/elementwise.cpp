@@ -116,23 +116,6 @@ namespace {
 
 enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
 
-// The contiguous fast path's loops: two same-shape operands, or one and a scalar value.
-template <typename out_t, typename in_t, typename Op>
-void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, const Op& op) {
-  kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) po[i] = kernels::store<out_t>(op(kernels::load(pa[i]), kernels::load(pb[i])));
-  });
-}
-template <bool ScalarFirst, typename out_t, typename in_t, typename Op>
-void flat_binary_scalar(out_t* po, const in_t* p, opmath_t<in_t> v, int64_t n, const Op& op) {
-  kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-    for (int64_t i = lo; i < hi; ++i)
-      po[i] = kernels::store<out_t>(ScalarFirst ? op(v, kernels::load(p[i])) : op(kernels::load(p[i]), v));
-  });
-}
-
 // The value of a one-element tensor of any dtype and layout, converted as cast() converts.
 template <typename T>
 T scalar_as(const Tensor& t) {
@@ -187,9 +170,10 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
       if (n == 0) return out;
       PAG_DISPATCH_ALL(compute, name, [&] {
         auto run = [&](auto* po) {
-          if (same) flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
-          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_op<scalar_t>(b_in, name), n, op);
-          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_op<scalar_t>(a_in, name), n, op);
+          if (same) kernels::flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
+          else if (b_scalar)
+            kernels::flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_op<scalar_t>(b_in, name), n, op);
+          else kernels::flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_op<scalar_t>(a_in, name), n, op);
         };
         if (out_dtype == Dtype::Bool && compute != Dtype::Bool) run(out.data<bool>());
         else run(out.data<scalar_t>());
@@ -299,16 +283,7 @@ void check_int_division(const Tensor& b, Dtype compute) {
   bool zero = false;
   auto g = make_geometry(b, {});
   auto p = operand_ptrs(b, {});
-  PAG_DISPATCH_ALL(compute, "ZeroDivisionError", [&] {
-    kernels::run_range(g, p.p, 0, b.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
-      scalar_t buf[64];
-      for (int64_t i = 0; i < n; i += 64) {
-        const int64_t m = std::min<int64_t>(64, n - i);
-        kernels::load_chunk<scalar_t>(b.dtype(), ptr[0] + i * s[0], s[0], m, buf);
-        for (int64_t j = 0; j < m; ++j) zero = zero || buf[j] == scalar_t(0);
-      }
-    });
-  });
+  PAG_DISPATCH_ALL(compute, "ZeroDivisionError", [&] { zero = kernels::any_zero<scalar_t>(g, p.p, b.dtype()); });
   if (zero) throw Error("ZeroDivisionError");
 }
 
@@ -1174,18 +1149,8 @@ bool flat_inplace(Tensor& self, const Tensor& other, const Op& op) {
   if (!same && !scalar) return false;
   const int64_t n = self.numel();
   PAG_DISPATCH_FLOATING(self.dtype(), "inplace", [&] {
-    scalar_t* p = self.data<scalar_t>();
-    if (same) {
-      const scalar_t* q = other.data<scalar_t>();
-      kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-_Pragma("omp simd") for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], q[i]);
-      });
-    } else {
-      const scalar_t v = scalar_as<scalar_t>(other);
-      kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-_Pragma("omp simd") for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], v);
-      });
-    }
+    if (same) kernels::flat_binary_inplace(self.data<scalar_t>(), other.data<scalar_t>(), n, op);
+    else kernels::flat_binary_scalar_inplace(self.data<scalar_t>(), scalar_as<scalar_t>(other), n, op);
   });
   self.bump_version();
   return true;
@@ -1239,12 +1204,8 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
   bool track = any_requires_grad({&a, &value});
   if (track) check_inplace(a, "fill_");
   if (a.numel() > 0 && a.is_contiguous()) {  // Note [Per-op cost]: zero_() on a gradient
-    PAG_DISPATCH_ALL(a.dtype(), "fill_", [&] {
-      const scalar_t v = scalar_as<scalar_t>(value);
-      scalar_t* p = a.data<scalar_t>();
-      kernels::parallel_for(a.numel(), kernels::kParallelGrain,
-                            [&](int64_t lo, int64_t hi) { std::fill(p + lo, p + hi, v); });
-    });
+    PAG_DISPATCH_ALL(a.dtype(), "fill_",
+                     [&] { kernels::flat_fill(a.data<scalar_t>(), scalar_as<scalar_t>(value), a.numel()); });
   } else if (a.numel() > 0) {
     Tensor v = cast(value, a.dtype());
     auto g = make_geometry(a, {&v});
