@@ -211,4 +211,65 @@ void ternary_loop(const Geometry& g, char* const* base, const Op& op) {
   });
 }
 
+// ---------------------------------------------------------------- flat loops
+// Contiguous buffers of one dtype, without a Geometry: the elementwise ops' fast paths
+// (Note [Per-op cost]).
+
+// po[i] = op(pa[i], pb[i]) for i in [0, n).
+template <typename out_t, typename in_t, typename Op>
+void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, const Op& op) {
+  parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) po[i] = store<out_t>(op(load(pa[i]), load(pb[i])));
+  });
+}
+
+// po[i] = op(p[i], v), or op(v, p[i]) when ScalarFirst, for i in [0, n).
+template <bool ScalarFirst, typename out_t, typename in_t, typename Op>
+void flat_binary_scalar(out_t* po, const in_t* p, opmath_t<in_t> v, int64_t n, const Op& op) {
+  parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) po[i] = store<out_t>(ScalarFirst ? op(v, load(p[i])) : op(load(p[i]), v));
+  });
+}
+
+// p[i] = op(p[i], q[i]) in place, for i in [0, n).
+template <typename T, typename Op>
+void flat_binary_inplace(T* p, const T* q, int64_t n, const Op& op) {
+  parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], q[i]);
+  });
+}
+
+// p[i] = op(p[i], v) in place, for i in [0, n).
+template <typename T, typename Op>
+void flat_binary_scalar_inplace(T* p, T v, int64_t n, const Op& op) {
+  parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], v);
+  });
+}
+
+// p[i] = v for i in [0, n).
+template <typename T>
+void flat_fill(T* p, T v, int64_t n) {
+  parallel_for(n, kParallelGrain, [&](int64_t lo, int64_t hi) { std::fill(p + lo, p + hi, v); });
+}
+
+// Whether any element of the Geometry's one operand, stored as `d`, converts to T(0) (serially).
+template <typename T>
+bool any_zero(const Geometry& g, char* const* base, Dtype d) {
+  bool zero = false;
+  run_range(g, base, 0, g.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
+    T buf[64];
+    for (int64_t i = 0; i < n; i += 64) {
+      const int64_t m = std::min<int64_t>(64, n - i);
+      load_chunk<T>(d, ptr[0] + i * s[0], s[0], m, buf);
+      for (int64_t j = 0; j < m; ++j) zero = zero || buf[j] == T(0);
+    }
+  });
+  return zero;
+}
+
 }  // namespace pag::kernels

@@ -1,6 +1,6 @@
 // Elementwise ops: type promotion, forward kernels and backward rules, side by side.
 // Each op's backward is written with differentiable ops, so create_graph=True gives
-// higher derivatives; broadcasting and dtype are undone in FunctionNode::apply.
+// higher derivatives; broadcasting and dtype are undone in OpNode::apply.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -78,8 +78,7 @@ Tensor to_dtype(const Tensor& t, Dtype d, bool copy, MemoryFormat f) {
   Tensor out = empty_like(t, d, f);
   convert_into(out, t);
   if (is_floating(d) && is_floating(t.dtype()) && any_requires_grad({&t}))
-    legacy_record("ToCopyBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; },
-           {t}, {out});
+    record("ToCopyBackward0", [](auto&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {t}, {out});
   return out;
 }
 
@@ -103,7 +102,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   }
   dst.bump_version();
   if (track) {
-    auto n = legacy_record("torch::autograd::CopyBackwards", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record("torch::autograd::CopyBackwards", [](auto& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(), n.needs_input_grad(1) ? g[0] : Tensor()};
     }, {dst, src}, {});
     rebase_history(dst, n);
@@ -115,23 +114,6 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
 namespace {
 
 enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
-
-// The contiguous fast path's loops: two same-shape operands, or one and a scalar value.
-template <typename out_t, typename in_t, typename Op>
-void flat_binary(out_t* po, const in_t* pa, const in_t* pb, int64_t n, const Op& op) {
-  kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-    for (int64_t i = lo; i < hi; ++i) po[i] = kernels::store<out_t>(op(kernels::load(pa[i]), kernels::load(pb[i])));
-  });
-}
-template <bool ScalarFirst, typename out_t, typename in_t, typename Op>
-void flat_binary_scalar(out_t* po, const in_t* p, opmath_t<in_t> v, int64_t n, const Op& op) {
-  kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-    for (int64_t i = lo; i < hi; ++i)
-      po[i] = kernels::store<out_t>(ScalarFirst ? op(v, kernels::load(p[i])) : op(kernels::load(p[i]), v));
-  });
-}
 
 // The value of a one-element tensor of any dtype and layout, converted as cast() converts.
 template <typename T>
@@ -187,9 +169,10 @@ Tensor binary_kernel(const char* name, const Tensor& a_in, const Tensor& b_in, D
       if (n == 0) return out;
       PAG_DISPATCH_ALL(compute, name, [&] {
         auto run = [&](auto* po) {
-          if (same) flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
-          else if (b_scalar) flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_op<scalar_t>(b_in, name), n, op);
-          else flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_op<scalar_t>(a_in, name), n, op);
+          if (same) kernels::flat_binary(po, a_in.data<scalar_t>(), b_in.data<scalar_t>(), n, op);
+          else if (b_scalar)
+            kernels::flat_binary_scalar<false>(po, a_in.data<scalar_t>(), scalar_op<scalar_t>(b_in, name), n, op);
+          else kernels::flat_binary_scalar<true>(po, b_in.data<scalar_t>(), scalar_op<scalar_t>(a_in, name), n, op);
         };
         if (out_dtype == Dtype::Bool && compute != Dtype::Bool) run(out.data<bool>());
         else run(out.data<scalar_t>());
@@ -299,16 +282,7 @@ void check_int_division(const Tensor& b, Dtype compute) {
   bool zero = false;
   auto g = make_geometry(b, {});
   auto p = operand_ptrs(b, {});
-  PAG_DISPATCH_ALL(compute, "ZeroDivisionError", [&] {
-    kernels::run_range(g, p.p, 0, b.numel(), [&](char** ptr, const int64_t* s, int64_t n) {
-      scalar_t buf[64];
-      for (int64_t i = 0; i < n; i += 64) {
-        const int64_t m = std::min<int64_t>(64, n - i);
-        kernels::load_chunk<scalar_t>(b.dtype(), ptr[0] + i * s[0], s[0], m, buf);
-        for (int64_t j = 0; j < m; ++j) zero = zero || buf[j] == scalar_t(0);
-      }
-    });
-  });
+  PAG_DISPATCH_ALL(compute, "ZeroDivisionError", [&] { zero = kernels::any_zero<scalar_t>(g, p.p, b.dtype()); });
   if (zero) throw Error("ZeroDivisionError");
 }
 
@@ -320,23 +294,33 @@ void check_not_bool(Dtype d, const char* kernel) {
 // Note [Not differentiable ops]: torch records a NotImplemented node for ops
 // without a derivative formula (floor_divide, remainder(Scalar, Tensor)); it
 // fails only when backward reaches it.
+struct NotImplementedState {
+  const char* aten_name;
+};
 void record_not_implemented(const char* aten_name, const tensor_list& operands, const Tensor& out) {
   if (!any_requires_grad(operands)) return;
   tensor_list inputs;  // Python numbers are no inputs of torch's node
   for (const Tensor& t : operands)
     if (!t.is_wrapped_number()) inputs.push_back(t);
-  legacy_record("torch::autograd::NotImplemented", [aten_name](FunctionNode&, const tensor_list&) -> tensor_list {
-    throw Error(str_cat("derivative for ", aten_name, " is not implemented"));
+  auto n = record<NotImplementedState>("torch::autograd::NotImplemented", [](auto& n, const tensor_list&) -> tensor_list {
+    throw Error(str_cat("derivative for ", n.s.aten_name, " is not implemented"));
   }, inputs, {out});
+  n->s = {aten_name};
 }
 
 
 // Zero gradient for input i of node n (rounding ops, fill_, copy_'s self).
-Tensor zero_grad(FunctionNode& n, size_t i) { return zeros(n.shapes[i], n.input_dtypes[i]); }
+Tensor zero_grad(const OpNode& n, size_t i) { return zeros(n.shapes[i], n.input_dtypes[i]); }
 
 }  // namespace
 
 // ---------------------------------------------------------------- arithmetic
+namespace {
+struct AlphaState {  // add, sub, rsub: other's gradient is scaled by alpha
+  double alpha;
+};
+}  // namespace
+
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   Dtype rt = result_type({&a, &b});
   if (!is_floating(rt) && alpha != std::trunc(alpha))
@@ -351,12 +335,12 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     });
   }
   if (any_requires_grad({&a, &b})) {
-    auto n = legacy_record("AddBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      double alpha = n.scalars[0];
+    auto n = record<AlphaState>("AddBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      double alpha = n.s.alpha;
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
               n.needs_input_grad(1) ? (alpha == 1.0 ? g[0] : mul(g[0], num(alpha))) : Tensor()};
     }, {a, b}, {out});
-    n->scalars = {alpha};
+    n->s = {alpha};
   }
   return out;
 }
@@ -377,35 +361,40 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
   });
   if (any_requires_grad({&a, &b})) {
     // `2 - x` is torch's rsub: a scalar minuend records RsubBackward1.
-    std::shared_ptr<FunctionNode> n;
+    std::shared_ptr<Rule<AlphaState>> n;
     if (a.is_wrapped_number()) {
-      n = legacy_record("RsubBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-        double alpha = n.scalars[0];
+      n = record<AlphaState>("RsubBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+        double alpha = n.s.alpha;
         return {alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))};
       }, {b}, {out});
     } else {
-      n = legacy_record("SubBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-        double alpha = n.scalars[0];
+      n = record<AlphaState>("SubBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+        double alpha = n.s.alpha;
         return {n.needs_input_grad(0) ? g[0] : Tensor(),
                 n.needs_input_grad(1) ? (alpha == 1.0 ? neg(g[0]) : mul(g[0], num(-alpha))) : Tensor()};
       }, {a, b}, {out});
     }
-    n->scalars = {alpha};
+    n->s = {alpha};
   }
   return out;
 }
+
+namespace {
+struct BinaryState {  // mul, div, remainder, fmod, maximum, minimum
+  SavedVariable self, other;
+};
+}  // namespace
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
   Tensor out = rt == Dtype::Bool ? binary_kernel("mul", a, b, rt, rt, [](auto x, auto y) { return x && y; })
                                  : binary_kernel("mul", a, b, rt, rt, [](auto x, auto y) { return x * y; });
   if (any_requires_grad({&a, &b})) {
-    auto n = legacy_record("MulBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {n.needs_input_grad(0) ? mul(g[0], n.saved_tensor(1)) : Tensor(),
-              n.needs_input_grad(1) ? mul(g[0], n.saved_tensor(0)) : Tensor()};
+    auto n = record<BinaryState>("MulBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {n.needs_input_grad(0) ? mul(g[0], n.unpack(n.s.other)) : Tensor(),
+              n.needs_input_grad(1) ? mul(g[0], n.unpack(n.s.self)) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false),
-                SavedVariable(n->needs_input_grad(0) ? b : Tensor(), false)};
+    n->s = {n->save(n->needs_input_grad(1) ? a : Tensor()), n->save(n->needs_input_grad(0) ? b : Tensor())};
   }
   return out;
 }
@@ -438,6 +427,12 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::string& mode) {
 // Multiplication by a C++ scalar (torch's mul.Scalar), recorded as MulBackward1: torch's
 // derivative formulas multiply by C++ numbers, so their create_graph graphs have these nodes
 // (as div_scalar's DivBackward1, Note [DivBackward1]).
+namespace {
+struct ScalarOtherState {  // mul_scalar, div_scalar
+  double other;
+};
+}  // namespace
+
 Tensor mul_scalar(const Tensor& t, double s) {
   Tensor out;
   {
@@ -445,10 +440,10 @@ Tensor mul_scalar(const Tensor& t, double s) {
     out = mul(t, num(s));
   }
   if (any_requires_grad({&t})) {
-    auto n = legacy_record("MulBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {mul_scalar(g[0], n.scalars[0])};
+    auto n = record<ScalarOtherState>("MulBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {mul_scalar(g[0], n.s.other)};
     }, {t}, {out});
-    n->scalars = {s};
+    n->s = {s};
   }
   return out;
 }
@@ -462,10 +457,10 @@ Tensor div_scalar(const Tensor& t, double s) {
     out = div(t, num(s));
   }
   if (any_requires_grad({&t})) {
-    auto n = legacy_record("DivBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      return {div_scalar(g[0], n.scalars[0])};
+    auto n = record<ScalarOtherState>("DivBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      return {div_scalar(g[0], n.s.other)};
     }, {t}, {out});
-    n->scalars = {s};
+    n->s = {s};
   }
   return out;
 }
@@ -482,18 +477,18 @@ Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
   if (!any_requires_grad({&a, &b})) return out;
   if (!mode.empty()) {
     // torch: a rounding division has zero gradient for both inputs.
-    legacy_record("DivBackward2", [](FunctionNode& n, const tensor_list&) -> tensor_list {
+    record("DivBackward2", [](auto& n, const tensor_list&) -> tensor_list {
       return {n.needs_input_grad(0) ? zero_grad(n, 0) : Tensor(), n.needs_input_grad(1) ? zero_grad(n, 1) : Tensor()};
     }, {a, b}, {out});
     return out;
   }
-  auto n = legacy_record("DivBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-    Tensor b = n.saved_tensor(1);
+  auto n = record<BinaryState>("DivBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+    Tensor b = n.unpack(n.s.other);
     Tensor ga = div(g[0], b);
     return {n.needs_input_grad(0) ? ga : Tensor(),
-            n.needs_input_grad(1) ? neg(mul(ga, div(n.saved_tensor(0), b))) : Tensor()};
+            n.needs_input_grad(1) ? neg(mul(ga, div(n.unpack(n.s.self), b))) : Tensor()};
   }, {a, b}, {out});
-  n->saved = {SavedVariable(n->needs_input_grad(1) ? a : Tensor(), false), SavedVariable(b, false)};
+  n->s = {n->save(n->needs_input_grad(1) ? a : Tensor()), n->save(b)};
   return out;
 }
 
@@ -514,14 +509,14 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   if (a.is_wrapped_number()) {
     record_not_implemented("aten::remainder", {a, b}, out);
   } else if (b.is_wrapped_number()) {
-    legacy_record("RemainderBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a},
-           {out});
+    record("RemainderBackward0", [](auto&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   } else {
-    legacy_record("RemainderBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<BinaryState>("RemainderBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -floor(a / b)
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
-              n.needs_input_grad(1) ? mul(neg(g[0]), div(n.saved_tensor(0), n.saved_tensor(1), "floor")) : Tensor()};
-    }, {a, b}, {out})->saved = {SavedVariable(a, false), SavedVariable(b, false)};
+              n.needs_input_grad(1) ? mul(neg(g[0]), div(n.unpack(n.s.self), n.unpack(n.s.other), "floor")) : Tensor()};
+    }, {a, b}, {out});
+    n->s = {n->save(a), n->save(b)};
   }
   return out;
 }
@@ -538,16 +533,31 @@ Tensor fmod(const Tensor& a, const Tensor& b) {
   });
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
-    legacy_record("FmodBackward0", [](FunctionNode&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
+    record("FmodBackward0", [](auto&, const tensor_list& g) -> tensor_list { return {g[0]}; }, {a}, {out});
   } else {
-    legacy_record("FmodBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<BinaryState>("FmodBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
       // d/da = 1; d/db = -trunc(a / b)
       return {n.needs_input_grad(0) ? g[0] : Tensor(),
-              n.needs_input_grad(1) ? mul(neg(g[0]), div(n.saved_tensor(0), n.saved_tensor(1), "trunc")) : Tensor()};
-    }, {a, b}, {out})->saved = {SavedVariable(a, false), SavedVariable(b, false)};
+              n.needs_input_grad(1) ? mul(neg(g[0]), div(n.unpack(n.s.self), n.unpack(n.s.other), "trunc")) : Tensor()};
+    }, {a, b}, {out});
+    n->s = {n->save(a), n->save(b)};
   }
   return out;
 }
+
+namespace {
+struct PowScalarState {  // pow(Tensor, Scalar)
+  SavedVariable self;
+  double exponent;
+};
+struct PowScalarBaseState {  // pow(Scalar, Tensor)
+  SavedVariable result, exponent;
+  double self;
+};
+struct PowState {  // pow(Tensor, Tensor)
+  SavedVariable self, exponent, result;
+};
+}  // namespace
 
 Tensor pow(const Tensor& a, const Tensor& b) {
   Dtype rt = result_type({&a, &b});
@@ -574,30 +584,28 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {
     // PowBackward0: d/da a^e = e * a^(e-1)  (zero where e == 0)
-    auto n = legacy_record("PowBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      double e = n.scalars[0];
+    auto n = record<PowScalarState>("PowBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      double e = n.s.exponent;
       if (e == 0.0) return {zeros_like(g[0])};
-      Tensor a = n.saved_tensor(0);
+      Tensor a = n.unpack(n.s.self);
       // torch's e * a.pow(e - 1); a first-order backward skips the pow for e == 2 (same values)
       if (e == 2.0 && !GradMode::is_enabled()) return {mul(g[0], mul(a, num(2.0)))};
       return {mul(g[0], mul_scalar(pow(a, num(e - 1.0)), e))};
     }, {a}, {out});
-    n->scalars = {b.item_double()};
-    n->saved = {SavedVariable(a, false)};
+    n->s = {n->save(a), b.item_double()};
   } else if (a.is_wrapped_number()) {
     // PowBackward2: d/db c^b = c^b * log(c); for c == 0 torch takes 0 where b >= 0.
-    auto n = legacy_record("PowBackward2", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor r = n.saved_tensor(0);
-      double c = n.scalars[0];
+    auto n = record<PowScalarBaseState>("PowBackward2", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor r = n.unpack(n.s.result);
+      double c = n.s.self;
       Tensor d = mul(g[0], mul(r, num(std::log(c))));
-      if (c == 0.0) d = where(ge(n.saved_tensor(1), num(0.0)), zeros({}, d.dtype()), d);
+      if (c == 0.0) d = where(ge(n.unpack(n.s.exponent), num(0.0)), zeros({}, d.dtype()), d);
       return {d};
     }, {b}, {out});
-    n->scalars = {a.item_double()};
-    n->saved = {SavedVariable(out, true), SavedVariable(b, false)};
+    n->s = {n->save_output(out), n->save(b), a.item_double()};
   } else {
-    auto n = legacy_record("PowBackward1", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
+    auto n = record<PowState>("PowBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor a = n.unpack(n.s.self), b = n.unpack(n.s.exponent);
       Tensor ga, gb;
       if (n.needs_input_grad(0)) {
         // b * a^(b-1), zero where b == 0
@@ -606,14 +614,14 @@ Tensor pow(const Tensor& a, const Tensor& b) {
       }
       if (n.needs_input_grad(1)) {
         // a^b * log(a), zero where a == 0 and b >= 0
-        Tensor r = n.saved_tensor(2);
+        Tensor r = n.unpack(n.s.result);
         Tensor d = mul(r, log(a));
         Tensor mask = logical_and(eq(a, num(0.0)), ge(b, num(0.0)));
         gb = where(mask, zeros({}, d.dtype()), mul(g[0], d));
       }
       return {ga, gb};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(a, false), SavedVariable(b, false), SavedVariable(out, true)};
+    n->s = {n->save(a), n->save(b), n->save_output(out)};
   }
   return out;
 }
@@ -631,15 +639,15 @@ Tensor max_min_binary(const Tensor& a, const Tensor& b, const char* name, const 
     else return x < y ? x : y;
   });
   if (any_requires_grad({&a, &b})) {
-    auto n = legacy_record(bw, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record<BinaryState>(bw, [](auto& n, const tensor_list& g) -> tensor_list {
       // torch: ties split the gradient in half; the losing side gets zero (NaNs lose nowhere).
-      Tensor a = n.saved_tensor(0), b = n.saved_tensor(1);
+      Tensor a = n.unpack(n.s.self), b = n.unpack(n.s.other);
       Tensor z = zeros({}, g[0].dtype());
       Tensor shared = where(eq(a, b), mul(g[0], num(0.5)), g[0]);
       return {n.needs_input_grad(0) ? where(IsMax ? lt(a, b) : gt(a, b), z, shared) : Tensor(),
               n.needs_input_grad(1) ? where(IsMax ? gt(a, b) : lt(a, b), z, shared) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(a, false), SavedVariable(b, false)};
+    n->s = {n->save(a), n->save(b)};
   }
   return out;
 }
@@ -671,6 +679,12 @@ Tensor logical_or(const Tensor& a, const Tensor& b) {
                        [](auto x, auto y) { return x || y; });
 }
 
+namespace {
+struct WhereState {
+  SavedVariable condition;
+};
+}  // namespace
+
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   if (cond.dtype() != Dtype::Bool)
     throw Error(str_cat("where expected condition to be a boolean tensor, but got a tensor with dtype ",
@@ -688,12 +702,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     });
   }
   if (any_requires_grad({&a, &b})) {
-    auto n = legacy_record("WhereBackward0", [](FunctionNode& n, const tensor_list& g) -> tensor_list {
-      Tensor c = n.saved_tensor(0);
+    auto n = record<WhereState>("WhereBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor c = n.unpack(n.s.condition);
       Tensor z = zeros({}, g[0].dtype());
       return {n.needs_input_grad(0) ? where(c, g[0], z) : Tensor(), n.needs_input_grad(1) ? where(c, z, g[0]) : Tensor()};
     }, {a, b}, {out});
-    n->saved = {SavedVariable(cond, false)};
+    n->s = {n->save(cond)};
   }
   return out;
 }
@@ -736,13 +750,20 @@ Tensor unary_predicate(const char* name, const Tensor& a, const Op& op) {
   return out;
 }
 
-// Records a one-input rule: fn(node, grad) -> input grad. `save_in`/`save_out` choose what is kept.
-template <typename F>
-void record_unary(const char* name, const Tensor& in, const Tensor& out, bool save_in, bool save_out, F fn) {
+// A one-input rule's state: its input and its output, each kept only when the rule reads it
+// (an undefined one otherwise, so a second backward fails as torch's does).
+struct UnaryState {
+  SavedVariable self, result;
+};
+
+// Records a one-input rule: Grad, a captureless lambda (node, grad) -> input grad.
+// `save_in`/`save_out` choose what is kept.
+template <class Grad>
+void record_unary(const char* name, const Tensor& in, const Tensor& out, bool save_in, bool save_out, Grad) {
   if (!any_requires_grad({&in})) return;
-  auto n = legacy_record(name, [fn](FunctionNode& n, const tensor_list& g) -> tensor_list { return {fn(n, g[0])}; },
-                  {in}, {out});
-  n->saved = {SavedVariable(save_in ? in : Tensor(), false), SavedVariable(save_out ? out : Tensor(), true)};
+  auto n = record<UnaryState>(name, [](auto& n, const tensor_list& g) -> tensor_list { return {Grad{}(n, g[0])}; },
+                              {in}, {out});
+  n->s = {n->save(save_in ? in : Tensor()), n->save_output(save_out ? out : Tensor())};
 }
 
 }  // namespace
@@ -752,7 +773,7 @@ Tensor neg(const Tensor& a) {
     throw Error("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
                 "mask, use the `~` or `logical_not()` operator instead.");
   Tensor out = unary_same("neg", a, [](auto x) { return -x; });
-  record_unary("NegBackward0", a, out, false, false, [](FunctionNode&, const Tensor& g) { return neg(g); });
+  record_unary("NegBackward0", a, out, false, false, [](auto&, const Tensor& g) { return neg(g); });
   return out;
 }
 
@@ -765,7 +786,7 @@ Tensor abs(const Tensor& a) {
     else return x < 0 ? -x : x;
   });
   record_unary("AbsBackward0", a, out, true, false,
-               [](FunctionNode& n, const Tensor& g) { return mul(g, sgn(n.saved_tensor(0))); });
+               [](auto& n, const Tensor& g) { return mul(g, sgn(n.unpack(n.s.self))); });
   return out;
 }
 
@@ -775,7 +796,7 @@ Tensor sign(const Tensor& a) {
     if constexpr (std::is_same_v<T, bool>) return x;
     else return static_cast<T>((T(0) < x) - (x < T(0)));
   });
-  record_unary("SignBackward0", a, out, false, false, [](FunctionNode&, const Tensor& g) { return zeros_like(g); });
+  record_unary("SignBackward0", a, out, false, false, [](auto&, const Tensor& g) { return zeros_like(g); });
   return out;
 }
 
@@ -786,22 +807,22 @@ Tensor sgn(const Tensor& a) {
     AutoGradMode no(false);
     out = sign(a);
   }
-  record_unary("SgnBackward0", a, out, false, false, [](FunctionNode&, const Tensor& g) { return zeros_like(g); });
+  record_unary("SgnBackward0", a, out, false, false, [](auto&, const Tensor& g) { return zeros_like(g); });
   return out;
 }
 
 Tensor sqrt(const Tensor& a) {
   Tensor out = unary_float("sqrt", a, [](auto x) { return std::sqrt(x); });
-  record_unary("SqrtBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    return div(g, mul_scalar(n.saved_tensor(1), 2.0));
+  record_unary("SqrtBackward0", a, out, false, true, [](auto& n, const Tensor& g) {
+    return div(g, mul_scalar(n.unpack(n.s.result), 2.0));
   });
   return out;
 }
 
 Tensor rsqrt(const Tensor& a) {
   Tensor out = unary_float("rsqrt", a, [](auto x) { return decltype(x)(1) / std::sqrt(x); });
-  record_unary("RsqrtBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    Tensor r = n.saved_tensor(1);
+  record_unary("RsqrtBackward0", a, out, false, true, [](auto& n, const Tensor& g) {
+    Tensor r = n.unpack(n.s.result);
     return mul(g, mul(pow(r, num(3.0)), num(-0.5)));
   });
   return out;
@@ -810,29 +831,29 @@ Tensor rsqrt(const Tensor& a) {
 Tensor exp(const Tensor& a) {
   Tensor out = unary_float("exp", a, [](auto x) { return std::exp(x); });
   record_unary("ExpBackward0", a, out, false, true,
-               [](FunctionNode& n, const Tensor& g) { return mul(g, n.saved_tensor(1)); });
+               [](auto& n, const Tensor& g) { return mul(g, n.unpack(n.s.result)); });
   return out;
 }
 
 Tensor log(const Tensor& a) {
   Tensor out = unary_float("log", a, [](auto x) { return std::log(x); });
   record_unary("LogBackward0", a, out, true, false,
-               [](FunctionNode& n, const Tensor& g) { return div(g, n.saved_tensor(0)); });
+               [](auto& n, const Tensor& g) { return div(g, n.unpack(n.s.self)); });
   return out;
 }
 
 Tensor log1p(const Tensor& a) {
   Tensor out = unary_float("log1p", a, [](auto x) { return std::log1p(x); });
   record_unary("Log1PBackward0", a, out, true, false,
-               [](FunctionNode& n, const Tensor& g) { return div(g, add(n.saved_tensor(0), num(1.0))); });
+               [](auto& n, const Tensor& g) { return div(g, add(n.unpack(n.s.self), num(1.0))); });
   return out;
 }
 
 Tensor erf(const Tensor& a) {
   Tensor out = unary_float("erf", a, [](auto x) { return std::erf(x); });
   // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)
-  record_unary("ErfBackward0", a, out, true, false, [](FunctionNode& n, const Tensor& g) {
-    Tensor x = n.saved_tensor(0);
+  record_unary("ErfBackward0", a, out, true, false, [](auto& n, const Tensor& g) {
+    Tensor x = n.unpack(n.s.self);
     return mul(g, mul_scalar(exp(neg(mul(x, x))), 1.1283791670955126));
   });
   return out;
@@ -841,21 +862,21 @@ Tensor erf(const Tensor& a) {
 Tensor sin(const Tensor& a) {
   Tensor out = unary_float("sin", a, [](auto x) { return std::sin(x); });
   record_unary("SinBackward0", a, out, true, false,
-               [](FunctionNode& n, const Tensor& g) { return mul(g, cos(n.saved_tensor(0))); });
+               [](auto& n, const Tensor& g) { return mul(g, cos(n.unpack(n.s.self))); });
   return out;
 }
 
 Tensor cos(const Tensor& a) {
   Tensor out = unary_float("cos", a, [](auto x) { return std::cos(x); });
   record_unary("CosBackward0", a, out, true, false,
-               [](FunctionNode& n, const Tensor& g) { return mul(g, neg(sin(n.saved_tensor(0)))); });
+               [](auto& n, const Tensor& g) { return mul(g, neg(sin(n.unpack(n.s.self)))); });
   return out;
 }
 
 Tensor tanh(const Tensor& a) {
   Tensor out = unary_float("tanh", a, [](auto x) { return std::tanh(x); });
   record_unary("TanhBackward0", a, out, false, true,
-               [](FunctionNode& n, const Tensor& g) { return tanh_backward(g, n.saved_tensor(1)); });
+               [](auto& n, const Tensor& g) { return tanh_backward(g, n.unpack(n.s.result)); });
   return out;
 }
 
@@ -865,7 +886,7 @@ Tensor sigmoid(const Tensor& a) {
     return T(1) / (T(1) + std::exp(-x));
   });
   record_unary("SigmoidBackward0", a, out, false, true,
-               [](FunctionNode& n, const Tensor& g) { return sigmoid_backward(g, n.saved_tensor(1)); });
+               [](auto& n, const Tensor& g) { return sigmoid_backward(g, n.unpack(n.s.result)); });
   return out;
 }
 
@@ -877,13 +898,19 @@ Tensor relu(const Tensor& a) {
     return x < T(0) ? T(0) : x;
   });
   record_unary("ReluBackward0", a, out, false, true,
-               [](FunctionNode& n, const Tensor& g) { return threshold_backward(g, n.saved_tensor(1), 0.0); });
+               [](auto& n, const Tensor& g) { return threshold_backward(g, n.unpack(n.s.result), 0.0); });
   return out;
 }
 
 // Note [Activation backward as an op]: the gradients of sigmoid, tanh and relu are ops of
 // their own, as torch's sigmoid_backward, tanh_backward and threshold_backward: one pass with
 // torch's rounding order, and under create_graph torch's nodes, differentiable in both inputs.
+namespace {
+struct ActivationGradState {  // sigmoid_backward, tanh_backward
+  SavedVariable grad_output, output;
+};
+}  // namespace
+
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
   Dtype rt = result_type({&g, &y});
   Tensor out = binary_kernel("sigmoid_backward", g, y, rt, rt, [](auto a, auto b) {
@@ -892,12 +919,12 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
     else return a * (T(1) - b) * b;
   });
   if (any_requires_grad({&g, &y})) {
-    auto n = legacy_record("SigmoidBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
-      Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
+    auto n = record<ActivationGradState>("SigmoidBackwardBackward0", [](auto& n, const tensor_list& h) -> tensor_list {
+      Tensor g = n.unpack(n.s.grad_output), y = n.unpack(n.s.output);
       return {n.needs_input_grad(0) ? sigmoid_backward(h[0], y) : Tensor(),
               n.needs_input_grad(1) ? mul(mul(h[0], g), add(mul_scalar(y, -2.0), num(1.0))) : Tensor()};
     }, {g, y}, {out});
-    n->saved = {SavedVariable(g, false), SavedVariable(y, false)};
+    n->s = {n->save(g), n->save(y)};
   }
   return out;
 }
@@ -910,15 +937,22 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
     else return a * (T(1) - b * b);
   });
   if (any_requires_grad({&g, &y})) {
-    auto n = legacy_record("TanhBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
-      Tensor g = n.saved_tensor(0), y = n.saved_tensor(1);
+    auto n = record<ActivationGradState>("TanhBackwardBackward0", [](auto& n, const tensor_list& h) -> tensor_list {
+      Tensor g = n.unpack(n.s.grad_output), y = n.unpack(n.s.output);
       return {n.needs_input_grad(0) ? tanh_backward(h[0], y) : Tensor(),
               n.needs_input_grad(1) ? mul(h[0], mul(mul_scalar(y, -2.0), g)) : Tensor()};
     }, {g, y}, {out});
-    n->saved = {SavedVariable(g, false), SavedVariable(y, false)};
+    n->s = {n->save(g), n->save(y)};
   }
   return out;
 }
+
+namespace {
+struct ThresholdState {
+  SavedVariable self;
+  double threshold;
+};
+}  // namespace
 
 // Zero where x <= threshold, g elsewhere (a NaN x passes the gradient).
 Tensor threshold_backward(const Tensor& g, const Tensor& x, double threshold) {
@@ -928,20 +962,19 @@ Tensor threshold_backward(const Tensor& g, const Tensor& x, double threshold) {
     return b <= T(threshold) ? T(0) : a;
   });
   if (any_requires_grad({&g, &x})) {
-    auto n = legacy_record("ThresholdBackwardBackward0", [](FunctionNode& n, const tensor_list& h) -> tensor_list {
-      return {n.needs_input_grad(0) ? threshold_backward(h[0], n.saved_tensor(0), n.scalars[0]) : Tensor(),
+    auto n = record<ThresholdState>("ThresholdBackwardBackward0", [](auto& n, const tensor_list& h) -> tensor_list {
+      return {n.needs_input_grad(0) ? threshold_backward(h[0], n.unpack(n.s.self), n.s.threshold) : Tensor(),
               n.needs_input_grad(1) ? zeros_like(h[0]) : Tensor()};
     }, {g, x}, {out});
-    n->saved = {SavedVariable(x, false)};
-    n->scalars = {threshold};
+    n->s = {n->save(x), threshold};
   }
   return out;
 }
 
 Tensor reciprocal(const Tensor& a) {
   Tensor out = unary_float("reciprocal", a, [](auto x) { return decltype(x)(1) / x; });
-  record_unary("ReciprocalBackward0", a, out, false, true, [](FunctionNode& n, const Tensor& g) {
-    Tensor r = n.saved_tensor(1);
+  record_unary("ReciprocalBackward0", a, out, false, true, [](auto& n, const Tensor& g) {
+    Tensor r = n.unpack(n.s.result);
     return mul(g, neg(mul(r, r)));
   });
   return out;
@@ -957,7 +990,7 @@ Tensor square(const Tensor& a) { return pow(a, scalar_tensor_int(2, Dtype::Int64
       if constexpr (std::is_floating_point_v<T>) return expr;                                  \
       else return x;                                                                            \
     });                                                                                         \
-    record_unary(bwname, a, out, false, false, [](FunctionNode&, const Tensor& g) { return zeros_like(g); }); \
+    record_unary(bwname, a, out, false, false, [](auto&, const Tensor& g) { return zeros_like(g); }); \
     return out;                                                                                 \
   }
 PAG_ROUNDING(floor, "FloorBackward0", std::floor(x))
@@ -994,6 +1027,11 @@ Tensor logical_not(const Tensor& a) {
 namespace {
 
 enum class ClampKind { Clamp, Min, Max };
+
+struct ClampState {
+  SavedVariable self, min, max;  // a bound not given is an undefined tensor
+  DimVec slots;                  // what each node input is: 0 self, 1 min, 2 max
+};
 
 // Note [Clamp overloads]: torch records ClampBackward1 / ClampMinBackward0 /
 // ClampMaxBackward0 when every bound is a Python number and ClampBackward0 /
@@ -1053,18 +1091,18 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
   DimVec slots{0};  // 0 self, 1 min, 2 max
   if (!scalar && kind != ClampKind::Max) { inputs.push_back(lo_t); slots.push_back(1); }
   if (!scalar && kind != ClampKind::Min) { inputs.push_back(hi_t); slots.push_back(2); }
-  auto n = legacy_record(names[(int)kind][scalar], [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+  auto n = record<ClampState>(names[(int)kind][scalar], [](auto& n, const tensor_list& g) -> tensor_list {
     // torch's clamp_backward and clamp_backward_min_max: a bound gets the gradient
     // where it clamps (the lower one only while it lies below the upper one).
-    Tensor x = n.saved_tensor(0), lo = n.saved_tensor(1), hi = n.saved_tensor(2);
+    Tensor x = n.unpack(n.s.self), lo = n.unpack(n.s.min), hi = n.unpack(n.s.max);
     Tensor z = zeros({}, g[0].dtype());
-    tensor_list r(n.ints.size());
-    for (size_t k = 0; k < n.ints.size(); ++k) {
+    tensor_list r(n.s.slots.size());
+    for (size_t k = 0; k < r.size(); ++k) {
       if (!n.needs_input_grad(k)) continue;
-      if (n.ints[k] == 0) {
+      if (n.s.slots[k] == 0) {
         Tensor mask = lo.defined() && hi.defined() ? logical_and(ge(x, lo), le(x, hi)) : lo.defined() ? ge(x, lo) : le(x, hi);
         r[k] = where(mask, g[0], z);
-      } else if (n.ints[k] == 1) {
+      } else if (n.s.slots[k] == 1) {
         r[k] = where(hi.defined() ? logical_and(lt(x, lo), lt(lo, hi)) : lt(x, lo), g[0], z);
       } else {
         r[k] = where(lo.defined() ? logical_or(gt(x, hi), lt(hi, lo)) : gt(x, hi), g[0], z);
@@ -1072,8 +1110,7 @@ Tensor clamp_impl(const Tensor& a, const Tensor* lo, const Tensor* hi, ClampKind
     }
     return r;
   }, inputs, {out});
-  n->ints = slots;
-  n->saved = {SavedVariable(a, false), SavedVariable(lo_t, false), SavedVariable(hi_t, false)};
+  n->s = {n->save(a), n->save(lo_t), n->save(hi_t), slots};
   return out;
 }
 
@@ -1174,18 +1211,8 @@ bool flat_inplace(Tensor& self, const Tensor& other, const Op& op) {
   if (!same && !scalar) return false;
   const int64_t n = self.numel();
   PAG_DISPATCH_FLOATING(self.dtype(), "inplace", [&] {
-    scalar_t* p = self.data<scalar_t>();
-    if (same) {
-      const scalar_t* q = other.data<scalar_t>();
-      kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-_Pragma("omp simd") for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], q[i]);
-      });
-    } else {
-      const scalar_t v = scalar_as<scalar_t>(other);
-      kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t lo, int64_t hi) {
-_Pragma("omp simd") for (int64_t i = lo; i < hi; ++i) p[i] = op(p[i], v);
-      });
-    }
+    if (same) kernels::flat_binary_inplace(self.data<scalar_t>(), other.data<scalar_t>(), n, op);
+    else kernels::flat_binary_scalar_inplace(self.data<scalar_t>(), scalar_as<scalar_t>(other), n, op);
   });
   self.bump_version();
   return true;
@@ -1239,12 +1266,8 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
   bool track = any_requires_grad({&a, &value});
   if (track) check_inplace(a, "fill_");
   if (a.numel() > 0 && a.is_contiguous()) {  // Note [Per-op cost]: zero_() on a gradient
-    PAG_DISPATCH_ALL(a.dtype(), "fill_", [&] {
-      const scalar_t v = scalar_as<scalar_t>(value);
-      scalar_t* p = a.data<scalar_t>();
-      kernels::parallel_for(a.numel(), kernels::kParallelGrain,
-                            [&](int64_t lo, int64_t hi) { std::fill(p + lo, p + hi, v); });
-    });
+    PAG_DISPATCH_ALL(a.dtype(), "fill_",
+                     [&] { kernels::flat_fill(a.data<scalar_t>(), scalar_as<scalar_t>(value), a.numel()); });
   } else if (a.numel() > 0) {
     Tensor v = cast(value, a.dtype());
     auto g = make_geometry(a, {&v});
@@ -1256,7 +1279,7 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
   a.bump_version();
   if (track) {
     bool with_value = std::string(name) == "FillBackward3";
-    auto n = legacy_record(name, [](FunctionNode& n, const tensor_list& g) -> tensor_list {
+    auto n = record(name, [](auto& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(),
               n.needs_input_grad(1) ? sum(g[0], std::nullopt, false) : Tensor()};
     }, with_value ? tensor_list{a, value} : tensor_list{a}, {});

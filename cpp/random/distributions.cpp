@@ -42,7 +42,7 @@ void fill_in_order(const Tensor& t, const Draw& draw) {
 // in memory order. make_geometry orders dims the same way, so the k-th word drawn
 // lands in the same element as in torch.
 
-tensor_list zero_grads(FunctionNode& n, const tensor_list& g) {
+tensor_list zero_grads(Rule<NoState>& n, const tensor_list& g) {
   tensor_list r(n.next_edges.size());
   for (size_t i = 0; i < r.size(); ++i)
     if (n.needs_input_grad(i)) r[i] = zeros(n.shapes[i], n.input_dtypes[i]);
@@ -62,7 +62,7 @@ Tensor& random_inplace(Tensor& self, const char* node, const Tensor* other, cons
   if (track) {
     tensor_list inputs{self};
     if (other) inputs.push_back(*other);
-    auto n = legacy_record(node, zero_grads, inputs, {});
+    auto n = record(node, zero_grads, inputs, {});
     rebase_history(self, n);
   }
   return self;
@@ -72,7 +72,7 @@ Tensor& random_inplace(Tensor& self, const char* node, const Tensor* other, cons
 void record_zero_grad(const char* node, const Tensor& out, const tensor_list& inputs) {
   bool any = false;
   for (const Tensor& t : inputs) any = any || t.requires_grad();
-  if (GradMode::is_enabled() && any) legacy_record(node, zero_grads, inputs, {out});
+  if (GradMode::is_enabled() && any) record(node, zero_grads, inputs, {out});
 }
 
 // torch's `static_cast<int64_t>(static_cast<scalar_t>(v))` as x86-64 evaluates it
@@ -374,7 +374,7 @@ Tensor bernoulli(const Tensor& self, double p, Generator* gen) {
   }
   // Torch has no derivative formula for bernoulli.p: the node fails when reached.
   if (GradMode::is_enabled() && self.requires_grad())
-    legacy_record("torch::autograd::NotImplemented", [](FunctionNode&, const tensor_list&) -> tensor_list {
+    record("torch::autograd::NotImplemented", [](auto&, const tensor_list&) -> tensor_list {
       throw Error("derivative for aten::bernoulli is not implemented");
     }, {self}, {out});
   return out;
