@@ -121,13 +121,6 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& fn, uint32_t ou
   if (out.is_view()) m.attr_version = out.version();
 }
 
-std::shared_ptr<FunctionNode> legacy_record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
-                                            TensorRange outputs) {
-  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
-  attach(node, inputs, outputs);
-  return node;
-}
-
 void attach(const std::shared_ptr<OpNode>& node, TensorRange inputs, TensorRange outputs) {
   node->next_edges.reserve(inputs.size());
   node->shapes.reserve(inputs.size());

@@ -166,27 +166,6 @@ std::shared_ptr<Rule<State>> record(const char* name, typename Rule<State>::Fn f
   return node;
 }
 
-// The older form, with positional state: being replaced by Rule<State>.
-struct FunctionNode : OpNode {
-  using BackwardFn = std::function<tensor_list(FunctionNode&, const tensor_list& grads)>;
-  BackwardFn backward_fn;
-  std::vector<SavedVariable> saved;
-  std::vector<double> scalars;
-  DimVec ints;
-
-  FunctionNode(const char* name, BackwardFn fn) : OpNode(name), backward_fn(std::move(fn)) {}
-  Tensor saved_tensor(size_t i) { return saved.at(i).unpack(shared_from_this()); }
-
- protected:
-  tensor_list backward(const tensor_list& grads) override { return backward_fn(*this, grads); }
-  void clear_state() override {
-    has_saved_ = has_saved_ || !saved.empty();
-    for (auto& v : saved) v.reset();
-  }
-};
-std::shared_ptr<FunctionNode> legacy_record(const char* name, FunctionNode::BackwardFn fn, TensorRange inputs,
-                                            TensorRange outputs);
-
 // Edge for feeding a gradient into `t` (its grad_fn, or its leaf sink); invalid when t needs no grad.
 Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
