@@ -1,7 +1,7 @@
 """torch.return_types: the named tuples that reductions return as (values, indices)."""
 import builtins as _builtins
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "max_out", "min_out"]
 
 
 class _ValuesIndices(tuple):
@@ -31,4 +31,13 @@ class max(_ValuesIndices):
 
 
 class min(_ValuesIndices):
+    __slots__ = ()
+
+
+# what max(..., out=(values, indices)) returns, as torch names it
+class max_out(_ValuesIndices):
+    __slots__ = ()
+
+
+class min_out(_ValuesIndices):
     __slots__ = ()

@@ -138,3 +138,136 @@ def test_linalg_rows_match_torch(call):
         helper_test_exception(lambda: run(torch), lambda: run(pag))
         return
     assert_close(run(pag), want)
+
+
+# The reduction, index and shape rows: valid calls, numpy's keyword names, and torch's
+# messages for calls no overload takes (several overloads are reported together).
+FAMILY_CALLS = [
+    "x.sum()", "L.sum(x, 1)", "x.sum((0, 1), True)", "x.sum(dim=None)", "L.sum(x, dtype=L.float64)", "x.sum(axis=1)",
+    "L.sum(x, 1.5)", "x.sum(1.5)", "x.sum('a')", "x.sum(dim=1, foo=2)", "x.sum(axis=1, dim=1)", "L.sum(a=x)",
+    "x.mean(0, keepdims=True)", "L.mean(x, (0,), dtype=L.float64)", "x.mean(True)", "x.prod(1)", "x.prod((0, 1))",
+    "x.max()", "x.max(1)", "x.max(1, True)", "x.max(x)", "L.max(x, dim=0)", "x.max('a')", "L.max(x, 1, 2)",
+    "x.min(dim=1, keepdim=True)", "x.amax(None)", "L.amax(x, (0, 1))", "x.amin(dim=None, keepdim=True)", "x.amax(1.0)",
+    "x.argmax()", "x.argmin(1)", "x.argmax(dim=None)", "x.argmax(True)",
+    "x.var()", "x.var(1)", "x.var(True)", "x.var(1, False)", "x.var(1, correction=0)", "x.std(dim=0, keepdim=True)",
+    "x.std(1.5)", "L.std(x, 1, 2, 3)", "x.var(None, True)",
+    "x.any()", "(x > 3).all(1)", "(x > 3).any((0, 1))", "x.any(dim=None)", "x.all('a')",
+    "x.logsumexp(1)", "x.logsumexp(None)", "x.softmax(1)", "x.softmax(1.5)", "L.softmax(x, 0, L.float64)",
+    "x.log_softmax(dim=-1)", "x.cumsum(1)", "L.cumsum(x, 0, dtype=L.float64)", "x.cumsum()",
+    "L.maximum(x, x.t().t())", "x.minimum(1)", "L.maximum(x, x2=x)",
+    "x.gather(1, L.tensor([[0, 1], [1, 0], [2, 2]]))", "x.gather(1.0, x)", "L.index_select(x, 0, L.tensor([2, 0]))",
+    "x.index_select(0, [1])",
+    "x.view(4, 3)", "x.view((2, 6))", "x.view(-1)", "x.view(12)", "x.view('a')", "x.view(2.0, 6)", "x.view(L.int32)",
+    "x.view(L.int16)", "x.view(L.float64)", "x[:, :2].view(L.float64)", "x.view(L.uint8)",
+    "x.reshape(12)", "L.reshape(x, (4, 3))", "x.reshape('a')", "x.permute(1, 0)", "L.permute(x, (1, 0))",
+    "x.permute('a')", "L.permute(x, 1, 0)", "x.expand(2, 3, 4)", "x.expand('a')", "x.expand_as(L.ones(2, 3, 4))",
+    "L.broadcast_to(x, (2, 3, 4))", "L.as_strided(x, (2, 2), (1, 2))", "L.as_strided(x, 'a')", "x.contiguous(1)",
+    "x.clone(1)", "x.chunk(2)", "x.chunk('a')", "x.unbind(1)", "L.unbind(x)", "x.unflatten(1, (2, 2))",
+    "x.unflatten('a', 1)", "x.view_as(1)", "x.reshape_as(L.ones(4, 3))",
+]
+
+
+@pytest.mark.parametrize("call", FAMILY_CALLS)
+def test_family_rows_match_torch(call):
+    def run(L):
+        return eval(call, {"L": L, "x": L.arange(12.0).reshape(3, 4)})
+    try:
+        want = run(torch)
+    except Exception:
+        helper_test_exception(lambda: run(torch), lambda: run(pag))
+        return
+    got = run(pag)
+    if isinstance(want, tuple):
+        assert type(got).__name__ == type(want).__name__ and len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_close(g, w)
+    else:
+        assert_close(got, want)
+
+
+def test_view_dtype_shares_storage_and_is_not_differentiable():
+    for L in (torch, pag):
+        x = L.arange(6.0).reshape(2, 3).requires_grad_()
+        v = x.view(L.int32)
+        assert not v.requires_grad and v._base is None and not v._is_view()
+        assert v.data_ptr() == x.data_ptr()
+        same = x.view(L.float32)  # an alias outside autograd, even for the same dtype
+        assert same is not x and not same.requires_grad and same.data_ptr() == x.data_ptr()
+        with L.no_grad():
+            x.view(L.int32)[0, 0] = 1065353216  # the bits of 1.0f
+        assert x[0, 0].item() == 1.0 and x._version == 1
+    assert_close(pag.tensor([1.5, -2.0]).view(pag.uint8), torch.tensor([1.5, -2.0]).view(torch.uint8))
+    assert_close(pag.tensor([[1, 2, 3, 4]], dtype=pag.int16).view(pag.float64),
+                 torch.tensor([[1, 2, 3, 4]], dtype=torch.int16).view(torch.float64))
+
+
+# Note [out= arguments]
+OUT_CALLS = [
+    "L.sum(x, 1, out=o)", "L.sum(x, 1, out=L.empty(0, dtype=L.float64))", "L.sum(x, 1, out=L.empty(0, dtype=L.int64))",
+    "L.mean(x, 0, out=L.empty(4))", "L.mean(x, out=L.empty(()))", "L.prod(x, 1, out=L.empty(3))",
+    "L.cumsum(x, 1, out=L.empty(0, dtype=L.int64))", "L.softmax(x, 1, out=L.empty(0))", "L.amax(x, 0, out=L.empty(0))",
+    "L.softmax(x, 1, out=L.empty(0, dtype=L.float64))", "L.maximum(x, x, out=L.empty(3, 4))",
+    "L.max(x, 1, out=(L.empty(0), L.empty(0, dtype=L.int64)))", "L.max(x, 1, out=(L.empty(0),))",
+    "L.max(x, 1, out=[L.empty(0), L.empty(0, dtype=L.int32)])", "L.max(x, out=L.empty(()))",
+    "L.index_select(x, 0, L.tensor([1]), out=L.empty(0))", "L.sum(x, 1, out=1)",
+    "L.sum(x.requires_grad_(), 1, out=L.empty(0))", "L.sum(x, 1, out=L.empty(0, requires_grad=True))",
+    "x.sum(1, out=o)", "L.sum(x, out=o)",
+]
+
+
+@pytest.mark.parametrize("call", OUT_CALLS)
+def test_out_argument_matches_torch(call):
+    def run(L):
+        env = {"L": L, "x": L.arange(12.0).reshape(3, 4), "o": L.empty(0)}
+        r = eval(call, env)
+        return r, env
+    try:
+        want, _ = run(torch)
+    except Exception:
+        helper_test_exception(lambda: run(torch), lambda: run(pag))
+        return
+    got, env = run(pag)
+    if isinstance(want, tuple):
+        assert type(got).__name__ == type(want).__name__
+        for g, w in zip(got, want):
+            assert_close(g, w)
+    else:
+        assert_close(got, want)
+        if "o)" in call:
+            assert got is env["o"]  # out itself is returned
+
+
+def test_out_is_resized_with_torch_warning_and_keeps_its_views():
+    for L in (torch, pag):
+        o = L.zeros(5)
+        base_view = o[:]
+        with pytest.warns(UserWarning, match=r"had shape \[5\], which does not match the required output shape \[3\]"):
+            r = L.sum(L.ones(3, 4), 1, out=o)
+        assert r is o and o.shape == (3,) and o.tolist() == [4.0, 4.0, 4.0]
+        assert base_view.tolist() == [4.0, 4.0, 4.0, 0.0, 0.0]  # the same storage
+        grown = L.empty(0)
+        L.cumsum(L.ones(40, 50), 1, out=grown)
+        assert grown.shape == (40, 50) and grown[0, -1].item() == 50.0
+
+
+@pytest.mark.parametrize("op", ["sub", "add_alpha", "rsub", "mul_scalar", "unsqueeze_sum", "mul_twice"])
+def test_second_backward_without_retain_graph(op):
+    """Backward without retain_graph frees saved tensors only: a rule that keeps only
+    numbers (alpha, a dim) gives the same gradient again; one that saved a tensor raises
+    torch's error."""
+    fns = {"sub": lambda L, y: L.ones(3) - y, "add_alpha": lambda L, y: L.add(L.ones(3), y, alpha=2),
+           "rsub": lambda L, y: 2 - y, "mul_scalar": lambda L, y: y * 3.0,
+           "unsqueeze_sum": lambda L, y: y.unsqueeze(1).sum(1) + 1, "mul_twice": lambda L, y: y * y}
+
+    def run(L):
+        y = L.ones(3, requires_grad=True)
+        z = fns[op](L, y).sum()
+        z.backward()
+        z.backward()
+        return y.grad
+    try:
+        want = run(torch)
+    except Exception:
+        helper_test_exception(lambda: run(torch), lambda: run(pag))
+        return
+    assert_close(run(pag), want)

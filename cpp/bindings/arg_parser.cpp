@@ -602,11 +602,12 @@ py::object call_with_out(const OpRow& row, const Args& a) {
     copy_(outs[i], results[i]);
   }
   if (!several) return py::reinterpret_borrow<py::object>(out_obj);
-  // the op's own return type (torch.return_types.max, ...) holding the out tensors
+  // the op's out return type (torch.return_types.max_out, ...) holding the out tensors
   py::tuple items(outs.size());
   for (size_t i = 0; i < outs.size(); ++i) items[i] = py::cast(outs[i]);
   py::tuple args = py::make_tuple(items);
-  PyObject* o = PyTuple_Type.tp_new(Py_TYPE(result.ptr()), args.ptr(), nullptr);
+  py::object cls = py::module_::import("pyautograd.return_types").attr(str_cat(a.op, "_out").c_str());
+  PyObject* o = PyTuple_Type.tp_new(reinterpret_cast<PyTypeObject*>(cls.ptr()), args.ptr(), nullptr);
   if (!o) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(o);
 }

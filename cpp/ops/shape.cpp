@@ -197,9 +197,9 @@ Tensor view(const Tensor& a, const DimVec& sizes) {
 }
 
 // torch's view(dtype): the same bytes read as `d`. With a different element size the
-// last dim (of stride 1) grows or shrinks by the ratio. Not differentiable (as in torch).
+// last dim (of stride 1) grows or shrinks by the ratio. As in torch it shares the
+// storage and version counter but is no autograd view (no _base) and not differentiable.
 Tensor view_dtype(const Tensor& a, Dtype d) {
-  if (a.dtype() == d) return a;
   const int64_t from = (int64_t)a.itemsize(), to = (int64_t)itemsize(d);
   auto what = [&] { return str_cat(scalar_type_name(a.dtype()), " as ", scalar_type_name(d), " (different element sizes)"); };
   DimVec sizes = a.sizes(), strides = a.strides();
@@ -230,6 +230,7 @@ Tensor view_dtype(const Tensor& a, Dtype d) {
   }
   Tensor out = make_view(a, sizes, strides, offset);
   out.impl()->dtype = d;
+  out.impl()->view_base.reset();  // the storage and version counter are shared, but it is no autograd view
   return out;
 }
 
