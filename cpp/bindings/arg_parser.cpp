@@ -92,10 +92,11 @@ struct Form {  // one signature as a Python form sees it
 
   // torch's FunctionSignature::parse: true when the call fits (filling out), else false
   // with `err` its first problem.
-  bool parse(PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out, std::string& err) const {
+  // (err may be null: the first pass over the overloads builds no messages, as torch's.)
+  bool parse(PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out, std::string* err) const {
     const bool varargs = max_pos_args == 1 && params.size() >= 1 && params[0]->kind == ArgKind::IntList;
     if (nargs > max_pos_args && !(varargs && is_int(args[0]))) {
-      err = extra_args(nargs).what();
+      if (err) *err = extra_args(nargs).what();
       return false;
     }
     size_t arg_pos = 0, used_kwargs = 0;
@@ -106,7 +107,7 @@ struct Form {  // one signature as a Python form sees it
       PyObject* o = nullptr;
       if (!is_kwd) {
         if (p.keyword_only) {
-          err = extra_args(nargs).what();
+          if (err) *err = extra_args(nargs).what();
           return false;
         }
         o = args[arg_pos];
@@ -120,6 +121,7 @@ struct Form {  // one signature as a Python form sees it
       if ((!o && p.optional()) || (o == Py_None && p.allow_none)) {
         out.v[slot] = o;
       } else if (!o) {
+        if (!err) return false;
         std::string names;
         size_t missing = 0;
         for (size_t j = i; j < params.size(); ++j)
@@ -127,7 +129,7 @@ struct Form {  // one signature as a Python form sees it
             names += (missing++ ? ", \"" : "\"") + params[j]->name + "\"";
           }
         // torch's message says "1 ... arguments" and "2 ... argument"
-        err = str_cat(sig->name, "() missing ", missing, " required positional argument", missing == 1 ? "s" : "",
+        *err = str_cat(sig->name, "() missing ", missing, " required positional argument", missing == 1 ? "s" : "",
                       ": ", names);
         return false;
       } else if (varargs && arg_pos == 0 && !is_kwd && is_int(o)) {
@@ -143,15 +145,16 @@ struct Form {  // one signature as a Python form sees it
       } else {
         int failed;
         if (!check(p, o, failed)) {
+          if (!err) return false;
           if (is_kwd)
-            err = str_cat(sig->name, "(): argument '", p.name, "' must be ", p.type_name, ", not ", tp_name(o));
+            *err = str_cat(sig->name, "(): argument '", p.name, "' must be ", p.type_name, ", not ", tp_name(o));
           else if (failed != -1)
-            err = str_cat(sig->name, "(): argument '", p.name, "' (position ", arg_pos + 1, ") must be ", p.type_name,
-                          ", but found element of type ", tp_name(PySequence_Fast_GET_ITEM(o, failed)), " at pos ",
-                          failed);
+            *err = str_cat(sig->name, "(): argument '", p.name, "' (position ", arg_pos + 1, ") must be ", p.type_name,
+                           ", but found element of type ", tp_name(PySequence_Fast_GET_ITEM(o, failed)), " at pos ",
+                           failed);
           else
-            err = str_cat(sig->name, "(): argument '", p.name, "' (position ", arg_pos + 1, ") must be ", p.type_name,
-                          ", not ", tp_name(o));
+            *err = str_cat(sig->name, "(): argument '", p.name, "' (position ", arg_pos + 1, ") must be ", p.type_name,
+                           ", not ", tp_name(o));
           return false;
         }
         out.v[slot] = o;
@@ -168,11 +171,11 @@ struct Form {  // one signature as a Python form sees it
         for (size_t j = 0; j < params.size(); ++j)
           if (params[j]->name == k) idx = j;  // not a numpy name: torch finds only its own
         if (idx == params.size()) {
-          err = str_cat(sig->name, "() got an unexpected keyword argument '", k, "'");
+          if (err) *err = str_cat(sig->name, "() got an unexpected keyword argument '", k, "'");
           return false;
         }
         if (idx < nargs) {
-          err = str_cat(sig->name, "() got multiple values for argument '", k, "'");
+          if (err) *err = str_cat(sig->name, "() got multiple values for argument '", k, "'");
           return false;
         }
       }
@@ -451,7 +454,6 @@ std::string Signature::text() const {
 }
 
 int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const {
-  std::vector<std::string> errs;
   for (size_t i = 0; i < sigs.size(); ++i) {
     Form f(sigs[i]);
     out.params = sigs[i].params.data();
@@ -460,11 +462,18 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
     out.out = sigs[i].out_slot;
     std::fill(out.v, out.v + Args::kMax, nullptr);
     if (self) out.v[0] = self;
-    std::string err;
-    if (f.parse(args, nargs, kwargs, out, err)) {
+    if (f.parse(args, nargs, kwargs, out, nullptr)) {
       f.check_unpack(out);
       return (int)i;
     }
+  }
+  // No overload fits: parse again, keeping each one's first problem for the message.
+  std::vector<std::string> errs;
+  for (const auto& sig : sigs) {
+    Args scratch;
+    if (self) scratch.v[0] = self;
+    std::string err;
+    Form(sig).parse(args, nargs, kwargs, scratch, &err);
     errs.push_back(std::move(err));
   }
   if (sigs.size() == 1) throw TypeError(errs[0]);
