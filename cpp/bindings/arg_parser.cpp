@@ -40,7 +40,10 @@ bool check(const Param& p, PyObject* o, int& failed) {
       if (PyComplex_Check(o)) return p.kind == ArgKind::Scalar;
       return PyFloat_Check(o) || PyLong_Check(o) || PyIndex_Check(o) ||
              (PyNumber_Check(o) && !PyUnicode_Check(o) && !PySequence_Check(o));
-    case ArgKind::Dtype: return py::isinstance<PyDtype>(o);
+    case ArgKind::Dtype: {
+      static PyTypeObject* dtype_type = reinterpret_cast<PyTypeObject*>(py::type::of<PyDtype>().ptr());
+      return Py_TYPE(o) == dtype_type;
+    }
     case ArgKind::Str: return PyUnicode_Check(o);
     case ArgKind::MemoryFormat: return py::isinstance<PyMemoryFormat>(o);
     case ArgKind::IntList:
@@ -133,6 +136,11 @@ struct Form {  // one signature as a Python form sees it
                       ": ", names);
         return false;
       } else if (varargs && arg_pos == 0 && !is_kwd && is_int(o)) {
+        if (nargs == 1) {  // view(6): Args::int_list takes the int itself
+          out.v[slot] = o;
+          ++arg_pos;
+          continue;
+        }
         // expand(2, 3) as expand((2, 3)): the positional arguments as one tuple
         out.packed = py::reinterpret_steal<py::tuple>(PyTuple_New((Py_ssize_t)nargs));
         for (size_t k = 0; k < nargs; ++k) {

@@ -143,7 +143,10 @@ bool int_like(py::handle x, int64_t& out) {
   PyObject* o = x.ptr();
   if (PyBool_Check(o) || PyFloat_Check(o)) return false;
   if (PyLong_Check(o)) {
-    out = x.cast<int64_t>();
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) out = x.cast<int64_t>();  // raises torch's overflow error
+    else out = (int64_t)v;
     return true;
   }
   if (is_tensor(x)) {
