@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/fill.h"
 #include "ops/iter.h"
 #include "ops/ops.h"
 
@@ -10,13 +11,7 @@ namespace pag {
 Tensor full(const DimVec& sizes, double v, Dtype d) {
   Tensor t = empty(sizes, d);
   int64_t n = t.numel();
-  PAG_DISPATCH_ALL(d, "full", [&] {
-    scalar_t* p = t.data<scalar_t>();
-    scalar_t x = static_cast<scalar_t>(v);
-    kernels::parallel_for(n, kernels::kParallelGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) p[i] = x;
-    });
-  });
+  PAG_DISPATCH_ALL(d, "full", [&] { kernels::fill_contiguous(t.data<scalar_t>(), n, static_cast<scalar_t>(v)); });
   return t;
 }
 
@@ -29,11 +24,7 @@ Tensor ones(const DimVec& sizes, Dtype d) { return full(sizes, 1.0, d); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype()); }
 
-// Note [Range rounding]: arange and linspace reproduce torch's CPU kernels value for value.
-// torch builds them with FMA contraction, so every `a + b * c` there rounds once: std::fma here.
-// torch's arange runs each parallel chunk (same split as kernels::parallel_for) through its
-// vectorized loop: pairs of 256-bit vectors whose lanes are `base + j * step` from a base
-// rounded to the output type, then a scalar tail `start + step * idx`; both are mirrored below.
+// arange and linspace reproduce torch's values exactly (Note [Range rounding], kernels/fill.h).
 Tensor arange(double start, double end, double step, Dtype d) {
   if (d == Dtype::Bool) throw NotImplementedError("\"arange_cpu\" not implemented for 'Bool'");
   PAG_CHECK(step > 0 || step < 0, "step must be nonzero");
@@ -56,20 +47,7 @@ Tensor arange(double start, double end, double step, Dtype d) {
             "invalid size, possible overflow?");
   int64_t len = static_cast<int64_t>(size_d);
   Tensor t = empty({len}, d);
-  PAG_DISPATCH_FLOATING(d, "arange", [&] {
-    scalar_t* p = t.data<scalar_t>();
-    constexpr int64_t W = 32 / sizeof(scalar_t);  // lanes of one 256-bit vector
-    kernels::parallel_for(len, kernels::kParallelGrain, [&](int64_t b, int64_t e) {
-      int64_t i = b;
-      for (; i + 2 * W <= e; i += 2 * W) {
-        for (int64_t v = i; v < i + 2 * W; v += W) {
-          const double base = static_cast<scalar_t>(std::fma(step, static_cast<double>(v), start));
-          for (int64_t j = 0; j < W; ++j) p[v + j] = static_cast<scalar_t>(std::fma(static_cast<double>(j), step, base));
-        }
-      }
-      for (; i < e; ++i) p[i] = static_cast<scalar_t>(std::fma(step, static_cast<double>(i), start));
-    });
-  });
+  PAG_DISPATCH_FLOATING(d, "arange", [&] { kernels::arange_fill(t.data<scalar_t>(), len, start, step); });
   return t;
 }
 
@@ -80,30 +58,18 @@ Tensor arange_int64(int64_t start, int64_t end, int64_t step) {
   int64_t sgn = (step > 0) - (step < 0);
   int64_t len = (end - start + step - sgn) / step;
   Tensor t = empty({len}, Dtype::Int64);
-  int64_t* p = t.data<int64_t>();
-  for (int64_t i = 0; i < len; ++i) p[i] = start + step * i;
+  kernels::arange_int64_fill(t.data<int64_t>(), len, start, step);
   return t;
 }
 
-// See Note [Range rounding]; torch's linspace kernel is scalar only.
 Tensor linspace(double start, double end, int64_t steps, Dtype d) {
   PAG_CHECK(steps >= 0, "number of steps must be non-negative");
   if (d == Dtype::Bool) throw NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'");
   Tensor t = empty({steps}, d);
   if (steps == 0) return t;
   PAG_DISPATCH_ALL(d, "linspace", [&] {
-    scalar_t* p = t.data<scalar_t>();
     // torch converts the endpoints to the output type first (a truncation for int64)
-    const scalar_t s = static_cast<scalar_t>(start), e = static_cast<scalar_t>(end);
-    if (steps == 1) { p[0] = s; return; }
-    using step_t = std::conditional_t<std::is_integral_v<scalar_t>, double, scalar_t>;
-    const step_t step = (static_cast<step_t>(e) - static_cast<step_t>(s)) / static_cast<step_t>(steps - 1);
-    const int64_t half = steps / 2;
-    kernels::parallel_for(steps, kernels::kParallelGrain, [&](int64_t b, int64_t en) {
-      for (int64_t i = b; i < en; ++i)
-        p[i] = i < half ? static_cast<scalar_t>(std::fma(step, static_cast<step_t>(i), static_cast<step_t>(s)))
-                        : static_cast<scalar_t>(std::fma(-step, static_cast<step_t>(steps - i - 1), static_cast<step_t>(e)));
-    });
+    kernels::linspace_fill(t.data<scalar_t>(), steps, static_cast<scalar_t>(start), static_cast<scalar_t>(end));
   });
   return t;
 }
@@ -112,10 +78,7 @@ Tensor eye(int64_t n, int64_t m, Dtype d) {
   if (n < 0) throw Error(str_cat("n must be greater or equal to 0, got ", n));
   if (m < 0) throw Error(str_cat("m must be greater or equal to 0, got ", m));
   Tensor t = zeros({n, m}, d);
-  PAG_DISPATCH_ALL(d, "eye", [&] {
-    scalar_t* p = t.data<scalar_t>();
-    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = scalar_t(1);
-  });
+  PAG_DISPATCH_ALL(d, "eye", [&] { kernels::eye_fill(t.data<scalar_t>(), n, m); });
   return t;
 }
 
