@@ -2,8 +2,8 @@
 from .. import _C
 from .._C import Tensor
 from .._creation import tensor, zeros_like
-from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _check_not_differentiable, _get_scalar_dtype, _get_value, _to_scalar
+from .optimizer import (Optimizer, _check_capturable, _check_not_differentiable, _get_scalar_dtype, _get_value,
+                        _run_closure, _to_scalar)
 
 __all__ = ["Adam"]
 
@@ -122,19 +122,13 @@ class Adam(Optimizer):
         Args:
             closure (Callable, optional): reevaluates the model and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _run_closure(closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], [], []
             self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
             if not params:
                 continue
-            if group["capturable"]:
-                # as torch on a CPU: capturable steps need an accelerator
-                raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
-                                     "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+            _check_capturable(group)
             beta1, beta2 = group["betas"]
             _C._optimizer_step("adam", params, grads, [exp_avgs, exp_avg_sqs, max_exp_avg_sqs], state_steps,
                                lr=_get_value(group["lr"]), beta1=_get_value(beta1), beta2=_get_value(beta2),

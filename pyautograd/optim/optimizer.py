@@ -9,6 +9,7 @@ from itertools import chain
 from .. import _C
 from .._C import Tensor
 from .._functions import typename as _typename
+from ..autograd.grad_mode import enable_grad
 
 __all__ = ["Optimizer", "required"]
 
@@ -28,6 +29,21 @@ def _to_scalar(x):
     if isinstance(x, Tensor) and x.dim() != 0:
         return x.reshape(())
     return x
+
+
+def _run_closure(closure):
+    """What every step(closure) does first: the loss of closure() computed with grad on."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
+
+
+def _check_capturable(group):
+    """torch on a CPU: capturable steps need an accelerator."""
+    if group.get("capturable"):
+        raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
+                             "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
 
 
 def _get_value(x):

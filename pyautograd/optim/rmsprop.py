@@ -2,8 +2,8 @@
 from .. import _C
 from .._C import Tensor
 from .._creation import tensor, zeros_like
-from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _check_not_differentiable, _get_scalar_dtype, _get_value
+from .optimizer import (Optimizer, _check_capturable, _check_not_differentiable, _get_scalar_dtype, _get_value,
+                        _run_closure)
 
 __all__ = ["RMSprop"]
 
@@ -103,19 +103,13 @@ class RMSprop(Optimizer):
         Args:
             closure (Callable, optional): reevaluates the model and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _run_closure(closure)
         for group in self.param_groups:
             params, grads, square_avgs, momentum_buffers, grad_avgs, state_steps = [], [], [], [], [], []
             self._init_group(group, params, grads, square_avgs, momentum_buffers, grad_avgs, state_steps)
             if not params:
                 continue
-            if group["capturable"]:
-                # as torch on a CPU: capturable steps need an accelerator
-                raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
-                                     "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+            _check_capturable(group)
             _C._optimizer_step("rmsprop", params, grads, [square_avgs, momentum_buffers, grad_avgs], state_steps,
                                lr=_get_value(group["lr"]), alpha=group["alpha"], eps=group["eps"],
                                weight_decay=group["weight_decay"], momentum=group["momentum"],

@@ -1,8 +1,7 @@
 """Stochastic gradient descent (torch.optim.SGD), one fused C++ update per param group."""
 from .. import _C
 from .._C import Tensor
-from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _check_not_differentiable, _get_value
+from .optimizer import Optimizer, _check_not_differentiable, _get_value, _run_closure
 
 __all__ = ["SGD"]
 
@@ -69,10 +68,7 @@ class SGD(Optimizer):
         Args:
             closure (Callable, optional): reevaluates the model and returns the loss.
         """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _run_closure(closure)
         state = self.state
         for group in self.param_groups:
             momentum = group["momentum"]
