@@ -2,6 +2,8 @@
 and for bad ones the same TypeError, word for word (a bool is not an int, missing,
 extra, unexpected and repeated arguments, int lists checked at their first element and
 unpacked after, several overloads reported together)."""
+import warnings
+
 import pytest
 import torch
 
@@ -183,6 +185,73 @@ def test_family_rows_match_torch(call):
             assert_close(g, w)
     else:
         assert_close(got, want)
+
+
+# The named binary rows: numbers where torch takes them as tensors (add, sub, mul, div
+# and their aliases: self too) or through a Scalar overload, alpha, rounding_mode, out=,
+# torch's hidden deprecated (self, alpha, other), and the messages of calls none takes.
+BINARY_CALLS = [
+    "L.add(x, y)", "x.add(y)", "L.add(x, 2)", "L.add(2, x)", "L.add(1, 2)", "x.add(2.5)", "L.add(x, True)",
+    "L.add(x, y, alpha=2)", "L.add(x, y, alpha=0.5)", "L.add(i, i, alpha=0.5)", "L.add(i, i, alpha=2)",
+    "L.add(b, b, alpha=True)", "L.add(x, x, alpha=True)", "L.add(x, 'a')", "x.add('a')", "L.add(x)", "x.add()",
+    "L.add(x, y, alpha='a')", "L.add(x, y, beta=1)", "L.add(x, y, out=o)", "L.add(x, 2, out=o)", "L.add(x, 2, y)",
+    "x.add(2, y)", "L.add(x, y, 3)", "L.add(input=x, other=y)", "L.add(x, other=y, alpha=3)", "L.add(x, x2=y)",
+    "L.sub(x, y)", "x.sub(2)", "L.sub(3, x)", "L.sub(x, y, alpha=2)", "L.sub(b, b)", "L.sub(b, b, alpha=0.5)",
+    "L.sub(True, x)", "L.sub(i, i, alpha=0.5)", "L.sub(x, 'a')", "L.sub()", "x.sub(2, y)",
+    "L.subtract(x, y, alpha=2)", "x.subtract(2)", "L.subtract(x, 'a')", "x.subtract()", "L.subtract(x, y, out=o)",
+    "L.mul(x, y)", "L.mul(2, x)", "x.mul(3)", "L.mul(x, 'a')", "x.mul('a')", "L.mul()", "x.mul()", "L.mul(x, y, out=o)",
+    "L.multiply(x, 2)", "L.multiply(x, 'a')", "x.multiply()", "L.multiply(x, y, out=o)",
+    "L.div(x, y)", "x.div(2)", "L.div(2, y)", "L.div(x, y, rounding_mode='floor')", "x.div(3, rounding_mode='trunc')",
+    "L.div(x, y, rounding_mode=None)", "L.div(x, 2, rounding_mode=3)", "L.div(x, 'a')", "L.div()", "x.div()",
+    "L.div(x, y, out=o)", "L.div(x, y, rounding_mode='floor', out=o)", "L.div(i, 2, rounding_mode='floor')",
+    "L.divide(x, 2)", "L.divide(x, 3, rounding_mode='trunc')", "L.divide(x, 'a')", "x.divide()",
+    "L.true_divide(x, 2)", "L.true_divide(i, i)", "L.true_divide(x, 'a')", "x.true_divide()",
+    "L.floor_divide(x, 3)", "L.floor_divide(7, y)", "L.floor_divide(x, 'a')", "x.floor_divide()",
+    "L.remainder(x, 3)", "L.remainder(5, y)", "x.remainder(y)", "L.remainder(2, 3)", "L.remainder(x, 'a')",
+    "L.remainder('a', x)", "x.remainder('a')", "L.remainder()", "L.remainder(x, y, out=o)", "L.remainder(self=5, other=y)",
+    "L.fmod(x, 3)", "L.fmod(2, x)", "x.fmod(y)", "L.fmod(x, 'a')", "x.fmod('a')", "L.fmod(x, 3, out=o)",
+    "L.pow(x, 2)", "L.pow(2, x)", "x.pow(y)", "L.pow(x, exponent=2)", "L.pow(2, 3)", "L.pow(x, 'a')", "L.pow('a', x)",
+    "x.pow('a')", "L.pow()", "L.pow(x, y, out=o)", "L.pow(2, x, out=o)",
+    "L.eq(x, y)", "x.eq(5)", "L.eq(2, x)", "L.eq(x, 'a')", "x.eq('a')", "L.eq(x, None)", "L.eq()",
+    "L.ne(x, 5)", "x.lt(y)", "L.le(x, 5.5)", "x.gt(3)", "L.ge(x, y)", "L.greater(x, 'a')", "x.less(3)",
+    "L.greater_equal(x, y)", "L.less_equal(x, 'a')", "L.not_equal(x, 5)", "L.eq(x, y, out=ob)", "L.lt(x, 3, out=ob)",
+    "L.logical_and(b, b)", "x.logical_or(y)", "L.logical_and(x, 'a')", "L.logical_and(1, x)", "L.logical_and()",
+    "x.logical_and()", "L.logical_or(b, b, out=ob)",
+    "L.bitwise_and(i, i)", "i.bitwise_or(3)", "L.bitwise_xor(6, i)", "L.bitwise_and(i, 'a')", "i.bitwise_and('a')",
+    "L.bitwise_and(2, 3)", "L.bitwise_and()", "L.bitwise_left_shift(i, 1)", "L.bitwise_right_shift(8, i)",
+    "i.bitwise_left_shift(i)", "L.bitwise_left_shift(i, 'a')", "L.bitwise_or(i, i, out=oi)",
+]
+
+
+@pytest.mark.parametrize("call", BINARY_CALLS)
+def test_binary_rows_match_torch(call):
+    def run(L):
+        env = {"L": L, "x": L.arange(12.0).reshape(3, 4), "y": L.arange(1.0, 5.0), "i": L.arange(12).reshape(3, 4),
+               "b": L.tensor([True, False]), "o": L.zeros(3, 4), "ob": L.zeros(3, 4, dtype=L.bool),
+               "oi": L.zeros(3, 4, dtype=L.int64)}
+        return eval(call, env)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = run(torch)
+        except Exception:
+            helper_test_exception(lambda: run(torch), lambda: run(pag))
+            return
+        assert_close(run(pag), want)
+
+
+def test_deprecated_alpha_overload_warns_once():
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        got = pag.sub(pag.ones(2), 2, pag.ones(2))
+        pag.sub(pag.ones(2), 2, pag.ones(2))
+    assert_close(got, torch.tensor([-1.0, -1.0]))
+    msgs = [str(x.message) for x in w if "deprecated" in str(x.message)]
+    assert len(msgs) <= 1  # once per process, as TORCH_WARN_ONCE
+    if msgs:
+        assert msgs[0] == ("This overload of sub is deprecated:\n\tsub(Tensor input, Number alpha, Tensor other, *, "
+                           "Tensor out = None)\nConsider using one of the following signatures instead:\n\tsub(Tensor "
+                           "input, Tensor other, *, Number alpha = 1, Tensor out = None)")
 
 
 def test_view_dtype_shares_storage_and_is_not_differentiable():

@@ -21,12 +21,29 @@ bool is_int(PyObject* o) {
   return int_like(o, v);
 }
 
+// A Python number a Tensor argument takes (Note [Numbers as tensors]): what to_operand
+// reads (bools, ints, floats, numpy scalars).
+bool is_number(PyObject* o) {
+  return PyLong_Check(o) || PyFloat_Check(o) ||
+         (!PyUnicode_Check(o) && PyObject_HasAttrString(o, "dtype") && PyObject_HasAttrString(o, "item") &&
+          !PyObject_HasAttrString(o, "shape"));
+}
+
+// torch's should_allow_numbers_as_tensors, for the ops the table has
+bool allows_numbers(const std::string& name) {
+  static const char* const names[] = {"add",    "sub",    "subtract",    "mul",         "multiply",
+                                      "div",    "divide", "true_divide", "floor_divide"};
+  for (const char* n : names)
+    if (name == n) return true;
+  return false;
+}
+
 // torch's FunctionParameter::check. `failed` is set to the index of a list's first bad
 // element (torch looks at the first element only) when the list itself is the problem.
 bool check(const Param& p, PyObject* o, int& failed) {
   failed = -1;
   switch (p.kind) {
-    case ArgKind::Tensor: return is_tensor(o);
+    case ArgKind::Tensor: return is_tensor(o) || (p.numbers && is_number(o));
     case ArgKind::TensorList:
       if (!PyTuple_Check(o) && !PyList_Check(o)) return false;
       for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
@@ -341,7 +358,8 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
   size_t sp = decl.rfind(' ');
   if (sp == std::string::npos) throw std::logic_error("op table: bad schema argument '" + decl + "'");
   std::string type = decl.substr(0, sp);
-  p.name = is_self && !method ? "input" : decl.substr(sp + 1);
+  // torch calls a Tensor self "input" in the function form (a Scalar self stays "self")
+  p.name = is_self && !method && type.rfind("Tensor", 0) == 0 ? "input" : decl.substr(sp + 1);
   // numpy's names for the same argument, which torch's parser also takes as keywords
   if (p.name == "dim") p.numpy_names = {"axis"};
   else if (p.name == "keepdim") p.numpy_names = {"keepdims"};
@@ -431,6 +449,8 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out) {
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
+  if (allows_numbers(s.name))
+    for (Param& p : s.params) p.numbers = p.kind == ArgKind::Tensor;
   if (with_out) {
     size_t arrow = schema.find("->", close);
     bool tuple = arrow != std::string_view::npos && schema.find('(', arrow) != std::string_view::npos;
@@ -461,6 +481,20 @@ std::string Signature::text() const {
   return "(" + out + ")";
 }
 
+// torch's warning for a deprecated signature (PythonArgParser::raw_parse)
+void Overloads::warn_deprecated(const Signature& sig) const {
+  warned = true;
+  std::string msg = str_cat("This overload of ", name, " is deprecated:\n\t", name, sig.text());
+  bool first = true;
+  for (const auto& s : sigs) {
+    if (s.hidden) continue;
+    if (first) msg += "\nConsider using one of the following signatures instead:";
+    first = false;
+    msg += "\n\t" + name + s.text();
+  }
+  if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+}
+
 int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const {
   for (size_t i = 0; i < sigs.size(); ++i) {
     Form f(sigs[i]);
@@ -472,6 +506,7 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
     if (self) out.v[0] = self;
     if (f.parse(args, nargs, kwargs, out, nullptr)) {
       f.check_unpack(out);
+      if (sigs[i].hidden && !warned) warn_deprecated(sigs[i]);
       return (int)i;
     }
   }
@@ -494,19 +529,31 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
   int plausible = -1, count = 0;
   for (size_t i = 0; i < sigs.size(); ++i) {
     Form f(sigs[i]);
-    if (f.min_args <= c.size() && c.size() <= f.max_args()) {
+    if (!sigs[i].hidden && f.min_args <= c.size() && c.size() <= f.max_args()) {
       plausible = (int)i;
       ++count;
     }
   }
   if (count == 1) throw TypeError(errs[plausible]);
   std::vector<std::string> texts;
-  for (const auto& s : sigs) texts.push_back(s.text());
+  for (const auto& s : sigs)
+    if (!s.hidden) texts.push_back(s.text());
   throw TypeError(format_invalid_args(name, texts, c));
 }
 
 // ---------------------------------------------------------------- Args
-Tensor Args::tensor(int i) const { return py::reinterpret_borrow<py::object>(v[i]).cast<Tensor>(); }
+Tensor Args::tensor(int i) const {
+  Tensor t;
+  if (load_tensor(v[i], t)) return t;
+  if (!to_operand(v[i], t))  // the parser let only tensors and numbers through
+    throw TypeError(str_cat(op, "(): argument '", params[i].name, "' must be Tensor, not ", tp_name(v[i])));
+  return t;
+}
+
+std::string Args::str(int i) const {
+  if (!given(i)) return "";
+  return py::reinterpret_borrow<py::object>(v[i]).cast<std::string>();
+}
 
 int64_t Args::int64(int i) const {
   if (!v[i]) return params[i].default_int;
@@ -674,6 +721,7 @@ void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
     for (uint8_t variant : {kFunction, kMethod}) {
       if (!(rows[i].variants & variant)) continue;
       Signature s = parse_schema(rows[i].schema, variant == kMethod, variant == kFunction && (rows[i].variants & kOut));
+      s.hidden = rows[i].variants & kHidden;
       auto& slot = by_name[s.name];
       if (!slot.first && !slot.second) order.push_back(s.name);
       Bound*& b = variant == kMethod ? slot.second : slot.first;

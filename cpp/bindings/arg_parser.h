@@ -25,6 +25,11 @@
 // tensor to have dtype ..."), except where a row reads it as its dtype argument
 // (Args::dtype_or_out: sum, mean, prod, cumsum); and no argument may require grad.
 //
+// Note [Numbers as tensors]: for the ops torch names in should_allow_numbers_as_tensors
+// (python_arg_parser.cpp: add, sub, mul, div and their aliases), a Tensor argument also
+// takes a Python number; Args::tensor gives it as a wrapped 0-dim tensor (to_operand).
+// Messages still say "Tensor".
+//
 // Keyword arguments also take numpy's names, as torch's parser does: axis for dim,
 // keepdims for keepdim, x / a / x1 for input, x2 for other.
 #pragma once
@@ -46,6 +51,7 @@ struct Param {
   std::string default_text;  // as printed ("0", "-1", "False", "None"); empty: required
   bool allow_none = false;   // `Type?` in the schema
   bool keyword_only = false;
+  bool numbers = false;      // a Tensor that also takes a Python number (Note [Numbers as tensors])
   int list_size = 0;  // int[N]: N (a single int is taken for the list)
   // the parsed default
   int64_t default_int = 0;
@@ -64,7 +70,8 @@ class Args {
   PyObject* v[kMax] = {};
 
   bool given(int i) const { return v[i] && v[i] != Py_None; }
-  Tensor tensor(int i) const;
+  Tensor tensor(int i) const;  // a Tensor, or a number as a wrapped 0-dim tensor
+  std::string str(int i) const;  // "" when not given or None
   int64_t int64(int i) const;
   std::optional<int64_t> opt_int64(int i) const;
   DimVec int_list(int i) const;
@@ -87,6 +94,7 @@ struct Signature {
   bool method = false;
   size_t min_args = 0, max_pos_args = 0;  // of the Python form
   int out_slot = -1;                      // the index of out= in params, -1 if none
+  bool hidden = false;                    // kHidden: tried, never listed in messages
   // torch's printed signature of the Python form: "(int dim)" or "(Tensor input, int dim)".
   std::string text() const;
 };
@@ -99,15 +107,19 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out = fal
 struct Overloads {
   std::string name;
   std::vector<Signature> sigs;
+  mutable bool warned = false;  // a hidden overload's deprecation warning, once (TORCH_WARN_ONCE)
   // The index of the first overload that fits (args after self for a method), with
   // `out` filled; raises torch's TypeError when none does.
   int parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const;
+  void warn_deprecated(const Signature& sig) const;
 };
 
 using OpFn = Tensor (*)(const Args&);
 using PyOpFn = py::object (*)(const Args&);  // for ops returning several tensors (a return_types tuple)
 // kOut: the function form also takes torch's keyword-only `out=` (Note [out= arguments]).
-enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4 };
+// kHidden: a deprecated overload (torch's deprecated.yaml): tried in its place, left out
+// of every message, and warned about once when a call takes it.
+enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4, kHidden = 8 };
 
 struct OpRow {
   const char* schema;

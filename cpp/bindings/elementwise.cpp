@@ -52,6 +52,79 @@ void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
   if (!hi.is_none()) h = operand(hi, "clamp");
 }
 
+// Note [Op table]: the named binary ops, with torch's overloads in torch's order. A
+// Scalar overload is reached by numbers (the Tensor one takes them only for the ops of
+// Note [Numbers as tensors]) and runs as the Tensor one on the wrapped number. add's and
+// sub's hidden rows are torch's deprecated (self, alpha, other).
+Tensor add_row(const Args& a, int other, int alpha) {
+  Tensor x = a.tensor(0), y = a.tensor(other);
+  return a.v[alpha] ? add(x, y, alpha_arg(a.obj(alpha), x, y)) : add(x, y);
+}
+Tensor sub_row(const Args& a, int other, int alpha) {
+  Tensor x = a.tensor(0), y = a.tensor(other);
+  // torch rejects bool operands before it looks at alpha
+  if (!a.v[alpha] || x.dtype() == Dtype::Bool || y.dtype() == Dtype::Bool) return sub(x, y);
+  return sub(x, y, alpha_arg(a.obj(alpha), x, y));
+}
+#define PAG_BIN(fn) [](const Args& a) { return fn(a.tensor(0), a.tensor(1)); }
+#define PAG_BIN_ROWS(name, fn, scalar_out)                                                            \
+  {#name ".Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(fn)}, \
+  {#name ".Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | scalar_out, PAG_BIN(fn)}
+#define PAG_BITWISE_ROWS(name, fn, scalar)                                                              \
+  {#name ".Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(fn)},     \
+  {#name ".Scalar_Tensor(Scalar self, Tensor other) -> Tensor", kFunction, PAG_BIN(fn)},               \
+  {#name "." scalar "(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(fn)}
+const OpRow kNamedBinaryRows[] = {
+    {"add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return add_row(a, 1, 2); }},
+    {"add(Tensor self, Scalar alpha, Tensor other) -> Tensor", kFunction | kMethod | kOut | kHidden,
+     [](const Args& a) { return add_row(a, 2, 1); }},
+    {"sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return sub_row(a, 1, 2); }},
+    {"sub(Tensor self, Scalar alpha, Tensor other) -> Tensor", kFunction | kMethod | kOut | kHidden,
+     [](const Args& a) { return sub_row(a, 2, 1); }},
+    {"subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return sub_row(a, 1, 2); }},
+    {"subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return sub_row(a, 1, 2); }},
+    {"mul.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(mul)},
+    PAG_BIN_ROWS(multiply, mul, 0),
+    {"div.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(div)},
+    {"div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
+    {"div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
+    {"divide.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(div)},
+    {"divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
+    {"divide.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod, PAG_BIN(div)},
+    {"divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
+    PAG_BIN_ROWS(true_divide, div, 0),
+    {"floor_divide(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(floor_divide)},
+    {"floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod, PAG_BIN(floor_divide)},
+    {"remainder.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(remainder)},
+    {"remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", kFunction, PAG_BIN(remainder)},
+    {"remainder.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(remainder)},
+    PAG_BIN_ROWS(fmod, fmod, kOut),
+    {"pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(pow)},
+    {"pow.Scalar(Scalar self, Tensor exponent) -> Tensor", kFunction | kOut, PAG_BIN(pow)},
+    {"pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(pow)},
+    PAG_BIN_ROWS(eq, eq, kOut), PAG_BIN_ROWS(ne, ne, kOut), PAG_BIN_ROWS(lt, lt, kOut), PAG_BIN_ROWS(le, le, kOut),
+    PAG_BIN_ROWS(gt, gt, kOut), PAG_BIN_ROWS(ge, ge, kOut), PAG_BIN_ROWS(greater, gt, kOut),
+    PAG_BIN_ROWS(less, lt, kOut), PAG_BIN_ROWS(greater_equal, ge, kOut), PAG_BIN_ROWS(less_equal, le, kOut),
+    PAG_BIN_ROWS(not_equal, ne, kOut),
+    {"logical_and(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(logical_and)},
+    {"logical_or(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(logical_or)},
+    PAG_BITWISE_ROWS(bitwise_and, bitwise_and, "Scalar"), PAG_BITWISE_ROWS(bitwise_or, bitwise_or, "Scalar"),
+    PAG_BITWISE_ROWS(bitwise_xor, bitwise_xor, "Scalar"),
+    PAG_BITWISE_ROWS(bitwise_left_shift, bitwise_left_shift, "Tensor_Scalar"),
+    PAG_BITWISE_ROWS(bitwise_right_shift, bitwise_right_shift, "Tensor_Scalar"),
+};
+#undef PAG_BITWISE_ROWS
+#undef PAG_BIN_ROWS
+#undef PAG_BIN
+
 // Note [Op table]: the unary rows (Tensor -> Tensor, without the GIL on large tensors).
 #define PAG_UNARY_ROW(name, fn) \
   {#name "(Tensor self) -> Tensor", kFunction | kMethod, [](const Args& a) { return nogil(fn, a.tensor(0)); }}
@@ -122,59 +195,9 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_inplace_binop(cls, "__ipow__", [](Tensor& a, const Tensor& b) { pow_(a, b); });
 
   // ---- named binary ops
-  def_both(m, cls, "add", [](const Tensor& a, py::handle b, py::handle alpha) {
-    Tensor o = operand(b, "add");
-    return add(a, o, alpha_arg(alpha, a, o));
-  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  auto sub_fn = [](const Tensor& a, py::handle b, py::handle alpha) {
-    Tensor o = operand(b, "sub");
-    // torch rejects bool operands before it looks at alpha
-    if (a.dtype() == Dtype::Bool || o.dtype() == Dtype::Bool) return sub(a, o);
-    return sub(a, o, alpha_arg(alpha, a, o));
-  };
-  def_both(m, cls, "sub", sub_fn, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  def_both(m, cls, "subtract", sub_fn, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  def_both(m, cls, "mul", [](const Tensor& a, py::handle b) { return mul(a, operand(b, "mul")); }, py::arg("other"));
-  def_both(m, cls, "multiply", [](const Tensor& a, py::handle b) { return mul(a, operand(b, "multiply")); },
-           py::arg("other"));
-  def_both(m, cls, "div", [](const Tensor& a, py::handle b, py::object mode) {
-    return div(a, operand(b, "div"), mode.is_none() ? "" : mode.cast<std::string>());
-  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  def_both(m, cls, "divide", [](const Tensor& a, py::handle b, py::object mode) {
-    return div(a, operand(b, "divide"), mode.is_none() ? "" : mode.cast<std::string>());
-  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  def_both(m, cls, "true_divide", [](const Tensor& a, py::handle b) { return div(a, operand(b, "true_divide")); },
-           py::arg("other"));
-  def_both(m, cls, "floor_divide", [](const Tensor& a, py::handle b) {
-    return floor_divide(a, operand(b, "floor_divide"));
-  }, py::arg("other"));
-  def_both(m, cls, "remainder", [](const Tensor& a, py::handle b) { return remainder(a, operand(b, "remainder")); },
-           py::arg("other"));
-  m.def("remainder", [](py::handle a, const Tensor& b) { return remainder(operand(a, "remainder"), b); },
-        py::arg("self"), py::arg("other"));
-  def_both(m, cls, "fmod", [](const Tensor& a, py::handle b) { return fmod(a, operand(b, "fmod")); },
-           py::arg("other"));
-  def_both(m, cls, "pow", [](const Tensor& a, py::handle b) { return pow(a, operand(b, "pow")); },
-           py::arg("exponent"));
-  m.def("pow", [](py::handle a, const Tensor& b) { return pow(operand(a, "pow"), b); }, py::arg("self"),
-        py::arg("exponent"));
-#define PAG_COMPARE(pyname, fn) \
-  def_both(m, cls, pyname, [](const Tensor& a, py::handle b) { return fn(a, operand(b, pyname)); }, py::arg("other"));
-  PAG_COMPARE("eq", eq) PAG_COMPARE("ne", ne) PAG_COMPARE("lt", lt) PAG_COMPARE("le", le) PAG_COMPARE("gt", gt)
-  PAG_COMPARE("ge", ge) PAG_COMPARE("greater", gt) PAG_COMPARE("less", lt) PAG_COMPARE("greater_equal", ge)
-  PAG_COMPARE("less_equal", le) PAG_COMPARE("not_equal", ne)
-#undef PAG_COMPARE
-  def_both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); }, py::arg("other"));
-  def_both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, py::arg("other"));
+  def_rows(m, cls, kNamedBinaryRows);
   def_both(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
-  def_both(m, cls, "bitwise_and", [](const Tensor& a, const Tensor& b) { return bitwise_and(a, b); }, py::arg("other"));
-  def_both(m, cls, "bitwise_or", [](const Tensor& a, const Tensor& b) { return bitwise_or(a, b); }, py::arg("other"));
-  def_both(m, cls, "bitwise_xor", [](const Tensor& a, const Tensor& b) { return bitwise_xor(a, b); }, py::arg("other"));
   def_both(m, cls, "bitwise_not", [](const Tensor& a) { return bitwise_not(a); });
-  def_both(m, cls, "bitwise_left_shift", [](const Tensor& a, const Tensor& b) { return bitwise_left_shift(a, b); },
-           py::arg("other"));
-  def_both(m, cls, "bitwise_right_shift", [](const Tensor& a, const Tensor& b) { return bitwise_right_shift(a, b); },
-           py::arg("other"));
   // torch.where(condition, input, other); Tensor.where(condition, other) with self as input
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     return where(cond, operand(a, "where"), operand(b, "where"));
