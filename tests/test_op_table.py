@@ -38,17 +38,30 @@ CALLS = [
 ]
 
 
+def same_as_torch(run):
+    """run(L) under torch and pyautograd: the same values (a return_types tuple item by
+    item), or the same exception, word for word."""
+    try:
+        want = run(torch)
+    except Exception:
+        helper_test_exception(lambda: run(torch), lambda: run(pag))
+        return None
+    got = run(pag)
+    if isinstance(want, tuple):
+        assert type(got).__name__ == type(want).__name__ and len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_close(g, w)
+    else:
+        assert_close(got, want)
+    return got
+
+
 @pytest.mark.parametrize("call", CALLS)
 def test_call_matches_torch(call):
     def run(L):
         x = L.arange(12.0).reshape(1, 3, 4)[0].unsqueeze(0)   # (1, 3, 4)
         return eval(call, {"L": L, "x": x})
-    try:
-        want = run(torch)
-    except Exception:
-        helper_test_exception(lambda: run(torch), lambda: run(pag))
-        return
-    assert_close(run(pag), want)
+    same_as_torch(run)
 
 
 def test_rows_are_functions_and_methods():
@@ -134,12 +147,7 @@ LINALG_CALLS = ["x.matmul(y)", "L.matmul(x, y)", "x.matmul(1)", "L.matmul(x)", "
 def test_linalg_rows_match_torch(call):
     def run(L):
         return eval(call, {"L": L, "x": L.arange(9.0).reshape(3, 3), "y": L.ones(3, 3) * 2})
-    try:
-        want = run(torch)
-    except Exception:
-        helper_test_exception(lambda: run(torch), lambda: run(pag))
-        return
-    assert_close(run(pag), want)
+    same_as_torch(run)
 
 
 # The reduction, index and shape rows: valid calls, numpy's keyword names, and torch's
@@ -173,18 +181,7 @@ FAMILY_CALLS = [
 def test_family_rows_match_torch(call):
     def run(L):
         return eval(call, {"L": L, "x": L.arange(12.0).reshape(3, 4)})
-    try:
-        want = run(torch)
-    except Exception:
-        helper_test_exception(lambda: run(torch), lambda: run(pag))
-        return
-    got = run(pag)
-    if isinstance(want, tuple):
-        assert type(got).__name__ == type(want).__name__ and len(got) == len(want)
-        for g, w in zip(got, want):
-            assert_close(g, w)
-    else:
-        assert_close(got, want)
+    same_as_torch(run)
 
 
 # The named binary rows: numbers where torch takes them as tensors (add, sub, mul, div
@@ -232,12 +229,7 @@ def test_binary_rows_match_torch(call):
         return eval(call, env)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            want = run(torch)
-        except Exception:
-            helper_test_exception(lambda: run(torch), lambda: run(pag))
-            return
-        assert_close(run(pag), want)
+        same_as_torch(run)
 
 
 def test_deprecated_alpha_overload_warns_once():
@@ -286,24 +278,14 @@ OUT_CALLS = [
 
 @pytest.mark.parametrize("call", OUT_CALLS)
 def test_out_argument_matches_torch(call):
+    envs = {}
+
     def run(L):
-        env = {"L": L, "x": L.arange(12.0).reshape(3, 4), "o": L.empty(0)}
-        r = eval(call, env)
-        return r, env
-    try:
-        want, _ = run(torch)
-    except Exception:
-        helper_test_exception(lambda: run(torch), lambda: run(pag))
-        return
-    got, env = run(pag)
-    if isinstance(want, tuple):
-        assert type(got).__name__ == type(want).__name__
-        for g, w in zip(got, want):
-            assert_close(g, w)
-    else:
-        assert_close(got, want)
-        if "o)" in call:
-            assert got is env["o"]  # out itself is returned
+        envs[L] = {"L": L, "x": L.arange(12.0).reshape(3, 4), "o": L.empty(0)}
+        return eval(call, envs[L])
+    got = same_as_torch(run)
+    if "o)" in call and got is not None:
+        assert got is envs[pag]["o"]  # out itself is returned
 
 
 def test_out_is_resized_with_torch_warning_and_keeps_its_views():
@@ -334,9 +316,4 @@ def test_second_backward_without_retain_graph(op):
         z.backward()
         z.backward()
         return y.grad
-    try:
-        want = run(torch)
-    except Exception:
-        helper_test_exception(lambda: run(torch), lambda: run(pag))
-        return
-    assert_close(run(pag), want)
+    same_as_torch(run)
