@@ -111,7 +111,8 @@ struct AccumulateGrad : Node {
 // OpNode does what every rule shares, once: it records the inputs' shapes and
 // dtypes, materializes missing output gradients as zeros, sums each returned
 // gradient back to its input's shape and dtype (Note [Broadcast in backward]),
-// and frees the state after backward without retain_graph.
+// and, after a backward without retain_graph, frees the state of a rule that saved
+// tensors (one that holds only numbers keeps them and may run again, as in torch).
 struct OpNode : Node {
   const char* op_name;
   std::vector<DimVec> shapes;  // each input's shape (gradients are summed back to it)
