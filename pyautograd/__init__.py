@@ -9,7 +9,13 @@ from . import _C
 if _C._isa_override_error():  # Note [Forcing an ISA] (cpp/kernels/cpu.h)
     raise ValueError(_C._isa_override_error())
 from ._C import (Tensor, dtype, uint8, int8, int16, int32, int64, float16, float32, float64, bfloat16,  # noqa: F401
-                 get_default_dtype, is_grad_enabled, result_type, promote_types)
+                 get_default_dtype, is_grad_enabled, result_type, promote_types, set_num_threads, get_num_threads,
+                 Node, memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format)
+from ._C import *  # noqa: F401,F403  the op table's functions (Note [Op ids])
+# ops still bound outside the table
+from ._C import (where, cat, concat, concatenate, stack, mm, bmm, addmm, relu_, scatter, scatter_add,  # noqa: F401,E402
+                 index_add, masked_fill, masked_select, nonzero, argwhere, take, take_along_dim, index_put,
+                 bitwise_not, clamp, clamp_max, clamp_min, clip, logical_not, round, split)
 from ._size import Size
 from ._type_info import finfo, iinfo
 from ._device import device
@@ -71,15 +77,5 @@ def is_floating_point(t):
 def numel(t):
     return t.numel()
 
-
-def _install_ops():
-    # Functions bound in _C (add, sum, matmul, ...) become pyautograd.<name>.
-    g = globals()
-    for name in dir(_C):
-        if not name.startswith("_") and name not in g:
-            g[name] = getattr(_C, name)
-
-
-_install_ops()
 
 __version__ = "0.1.0"

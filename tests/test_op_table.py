@@ -317,3 +317,20 @@ def test_second_backward_without_retain_graph(op):
         z.backward()
         return y.grad
     same_as_torch(run)
+
+
+def test_op_ids_and_public_namespace():
+    # Note [Op ids]: each bound op has a distinct id, in binding order; the namespace
+    # takes the table's functions (and torch has each of them).
+    rows = pag._C._op_table()
+    assert [r[0] for r in rows] == list(range(len(rows)))
+    assert len({(r[1], r[2]) for r in rows}) == len(rows)
+    functions = {r[1] for r in rows if r[2] == "function"}
+    assert set(pag._C.__all__) == functions
+    for name in functions:
+        assert getattr(pag, name) is getattr(pag._C, name)
+        assert hasattr(torch, name), name
+    for name in dir(pag._C):
+        if not name.startswith("_"):
+            assert hasattr(pag, name), name
+    assert not hasattr(pag, "linear") and not hasattr(pag, "_install_ops")

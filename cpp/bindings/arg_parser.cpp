@@ -607,7 +607,14 @@ std::vector<std::string>& function_names() {
   return names;
 }
 
+struct Bound;
+std::vector<const Bound*>& bound_ops() {
+  static std::vector<const Bound*> ops;
+  return ops;
+}
+
 struct Bound {
+  int id = -1;  // the op's id: its index in bound_ops() (Note [Op ids])
   Overloads ov;
   std::vector<const OpRow*> rows;  // one per overload
   bool method = false;
@@ -713,6 +720,22 @@ PyObject* call_row(PyObject* capsule, PyObject* const* args, Py_ssize_t nargs, P
 
 const std::vector<std::string>& table_functions() { return function_names(); }
 
+void init_op_table(py::module_& m) {
+  // `from pyautograd._C import *` takes exactly the table's functions.
+  py::list all;
+  for (const auto& name : function_names()) all.append(py::str(name));
+  m.attr("__all__") = all;
+  m.def("_op_table", [] {
+    py::list rows;
+    for (const Bound* b : bound_ops()) {
+      py::list schemas;
+      for (const OpRow* r : b->rows) schemas.append(py::str(r->schema));
+      rows.append(py::make_tuple(b->id, b->ov.name, b->method ? "method" : "function", schemas));
+    }
+    return rows;
+  });
+}
+
 void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
   // name -> (function form, method form), keeping the rows' order within each
   std::vector<std::string> order;
@@ -727,6 +750,8 @@ void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
       Bound*& b = variant == kMethod ? slot.second : slot.first;
       if (!b) {
         b = new Bound();  // lives as long as the process (the functions point at it)
+        b->id = (int)bound_ops().size();
+        bound_ops().push_back(b);
         b->ov.name = s.name;
         b->method = variant == kMethod;
       }

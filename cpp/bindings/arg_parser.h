@@ -147,4 +147,12 @@ void def_rows(py::module_& m, TensorClass& cls, const OpRow (&rows)[N]) {
 // The names the op table exports as functions (pyautograd's public namespace takes these).
 const std::vector<std::string>& table_functions();
 
+// Note [Op ids]: each bound op (one name in one form, function or method, with all its
+// overloads) has an id, its index in the order the rows were bound. Every call enters
+// through one function, call_row, which knows that id: the single place where a step
+// recorder or a per-op profiler sits. `_C._op_table()` lists (id, name, form, schemas);
+// `_C.__all__` is the table's function names, which pyautograd's namespace imports.
+// Runs after every def_rows.
+void init_op_table(py::module_& m);
+
 }  // namespace pag::py_bind

@@ -1,4 +1,5 @@
 // pyautograd._C: one module, one init_xxx per core header (bindings never compute).
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 
 namespace pag::py_bind {
@@ -101,6 +102,7 @@ PYBIND11_MODULE(_C, m) {
   init_optim(m);
   init_nn(m);
   init_runtime(m);
+  init_op_table(m);  // last: it lists what the rows bound
   // Hold the class alive for the casters.
   m.attr("_TensorBase") = cls;
 }
