@@ -67,7 +67,10 @@ CALLS = [
     "x.masked_fill(m, 2.5)", "L.masked_fill(x, m, -1)", "x.masked_fill(m, v)", "x.masked_fill(mask=m, value=True)",
     "x.masked_fill_(m, 0.5)", "x.masked_fill_(m, v)", "x.masked_fill(m, 'a')", "L.masked_fill(x, m, 'a')",
     "x.masked_fill_(m, 'a')", "x.masked_fill(m)", "x.masked_fill(1, 2)", "x.masked_fill(m, L.ones(4))",
-    "x.masked_fill(m.float(), 1.0)", "x.masked_fill(m, 1, 2)", "x.masked_fill(m, val=1)",
+    "x.masked_fill(m.float(), 1.0)", "x.masked_fill(m, 1j)", "x.masked_fill_(m, value=2+0j)", "x.scatter(0, i, 1j)",
+    "x.scatter_(1, j, value=-1+0j)", "x.index_add(0, k, s, alpha=2+0j)", "x.masked_fill(m, L.tensor(2.0, dtype=L.float64))",
+    "x.scatter(0, i, value=s)", "x.scatter(0, i, s, reduce=None)", "x.nonzero(as_tuple=None)",
+    "x.index_put(((x > 3),), v)", "x.masked_fill_(m.int(), 1)", "x.masked_fill(m, 1, 2)", "x.masked_fill(m, val=1)",
     # masked_select
     "L.masked_select(x, m)", "x.masked_select(mask=m)", "L.masked_select(x, m, out=o)", "L.masked_select(x, 1)",
     "x.masked_select()", "x.masked_select(m.float())", "L.masked_select(x, m, out=ol)",

@@ -333,8 +333,20 @@ void warn_scatter_reduce() {
     throw py::error_already_set();
 }
 
+// A Scalar value (masked_fill, scatter) as a wrapped number; a complex one converts to
+// self's dtype only without an imaginary part, as torch's.
+Tensor scalar_arg(const Args& a, int i, const Tensor& self) {
+  PyObject* o = a.v[i];
+  if (!PyComplex_Check(o)) return a.tensor(i);
+  if (PyComplex_ImagAsDouble(o) != 0.0 && self.dtype() != Dtype::Bool)
+    throw Error(str_cat("value cannot be converted to type ", cpp_type_name(self.dtype()), " without overflow"));
+  Tensor t;
+  to_operand(py::float_(PyComplex_RealAsDouble(o)), t);
+  return t;
+}
+
 Tensor scatter_row(const Args& a, bool inplace, bool reduce) {
-  Tensor self = a.tensor(0), index = a.tensor(2), src = a.tensor(3);
+  Tensor self = a.tensor(0), index = a.tensor(2), src = scalar_arg(a, 3, self);
   std::string r = reduce ? a.str(4) : std::string();
   if (reduce && !src.is_wrapped_number()) warn_scatter_reduce();
   if (!inplace) return scatter(self, a.int64(1), index, src, r);
@@ -431,7 +443,10 @@ const OpRow kIndexRows[] = {
     {"masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor", kFunction | kMethod,
      [](const Args& a) { return masked_fill(a.tensor(0), a.tensor(1), a.tensor(2)); }},
     {"masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor", kFunction | kMethod,
-     [](const Args& a) { return masked_fill(a.tensor(0), a.tensor(1), a.tensor(2)); }},
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       return masked_fill(self, a.tensor(1), scalar_arg(a, 2, self));
+     }},
     {"masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)", kMethod,
      [](const Args& a) {
        Tensor self = a.tensor(0);
@@ -441,7 +456,7 @@ const OpRow kIndexRows[] = {
     {"masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)", kMethod,
      [](const Args& a) {
        Tensor self = a.tensor(0);
-       masked_fill_(self, a.tensor(1), a.tensor(2));
+       masked_fill_(self, a.tensor(1), scalar_arg(a, 2, self));
        return self;
      }},
     {"masked_select(Tensor self, Tensor mask) -> Tensor", kFunction | kMethod | kOut,
