@@ -3,6 +3,7 @@
 #include "bindings/arg_parser.h"
 
 #include <map>
+#include <unordered_map>
 
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
@@ -44,10 +45,13 @@ bool check(const Param& p, PyObject* o, int& failed) {
   failed = -1;
   switch (p.kind) {
     case ArgKind::Tensor: return is_tensor(o) || (p.numbers && is_number(o));
-    case ArgKind::TensorList:
+    case ArgKind::TensorList:  // a bad element is the caller's error at once (Note [Tensor lists])
       if (!PyTuple_Check(o) && !PyList_Check(o)) return false;
       for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
-        if (!is_tensor(PySequence_Fast_GET_ITEM(o, k))) return false;
+        if (!is_tensor(PySequence_Fast_GET_ITEM(o, k))) {
+          failed = (int)k;
+          return false;
+        }
       return true;
     case ArgKind::Int: return is_int(o);
     case ArgKind::Bool: return PyBool_Check(o) || std::string_view(Py_TYPE(o)->tp_name) == "numpy.bool";
@@ -170,6 +174,9 @@ struct Form {  // one signature as a Python form sees it
       } else {
         int failed;
         if (!check(p, o, failed)) {
+          if (p.kind == ArgKind::TensorList && failed != -1)
+            throw TypeError(str_cat("expected Tensor as element ", failed, " in argument ", i, ", but got ",
+                                    Py_TYPE(PySequence_Fast_GET_ITEM(o, failed))->tp_name));
           if (!err) return false;
           if (is_kwd)
             *err = str_cat(sig->name, "(): argument '", p.name, "' must be ", p.type_name, ", not ", tp_name(o));
@@ -375,7 +382,7 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
   }
   if (type == "Tensor") {
     p.kind = ArgKind::Tensor, p.type_name = "Tensor";
-  } else if (type == "Tensor[]") {
+  } else if (type == "Tensor[]" || type == "Tensor?[]") {
     p.kind = ArgKind::TensorList, p.type_name = "tuple of Tensors";
   } else if (type == "int" || type == "SymInt") {
     p.kind = ArgKind::Int, p.type_name = "int";
@@ -521,10 +528,12 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
   }
   if (sigs.size() == 1) throw TypeError(errs[0]);
   CallArgs c{args, nargs, {}};
-  if (kwargs) {
+  if (kwargs) {  // in the order of torch's std::unordered_map of them
+    std::unordered_map<std::string, PyObject*> by_name;
     PyObject *key, *value;
     Py_ssize_t pos = 0;
-    while (PyDict_Next(kwargs, &pos, &key, &value)) c.kwargs.push_back({PyUnicode_AsUTF8(key), value});
+    while (PyDict_Next(kwargs, &pos, &key, &value)) by_name.emplace(PyUnicode_AsUTF8(key), value);
+    for (auto& kv : by_name) c.kwargs.push_back(kv);
   }
   int plausible = -1, count = 0;
   for (size_t i = 0; i < sigs.size(); ++i) {
@@ -565,6 +574,13 @@ int64_t Args::int64(int i) const {
 std::optional<int64_t> Args::opt_int64(int i) const {
   if (!given(i)) return std::nullopt;
   return int64(i);
+}
+
+std::vector<Tensor> Args::tensor_list(int i) const {
+  std::vector<Tensor> out;
+  for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(v[i]); ++k)
+    out.push_back(py::handle(PySequence_Fast_GET_ITEM(v[i], k)).cast<Tensor>());
+  return out;
 }
 
 DimVec Args::int_list(int i) const {
@@ -646,7 +662,7 @@ py::object call_with_out(const OpRow& row, const Args& a) {
     for (py::handle o : py::reinterpret_borrow<py::sequence>(out_obj)) outs.push_back(o.cast<Tensor>());
   else
     outs.push_back(out_obj.cast<Tensor>());
-  if (GradMode::is_enabled()) {
+  if (GradMode::is_enabled() && !(row.variants & kNoGrad)) {
     bool any = false;
     for (int i = 0; i < a.n; ++i)
       if (a.params[i].kind == ArgKind::Tensor && a.given(i)) any = any || a.tensor(i).requires_grad();

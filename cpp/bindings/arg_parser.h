@@ -30,6 +30,10 @@
 // takes a Python number; Args::tensor gives it as a wrapped 0-dim tensor (to_operand).
 // Messages still say "Tensor".
 //
+// Note [Tensor lists]: `Tensor[]` and `Tensor?[]` (index_put's indices) take a tuple or
+// list of Tensors (Args::tensor_list); as torch's parser, a list holding anything else,
+// None too, fails at once with "expected Tensor as element i in argument j".
+//
 // Keyword arguments also take numpy's names, as torch's parser does: axis for dim,
 // keepdims for keepdim, x / a / x1 for input, x2 for other.
 #pragma once
@@ -74,6 +78,7 @@ class Args {
   std::string str(int i) const;  // "" when not given or None
   int64_t int64(int i) const;
   std::optional<int64_t> opt_int64(int i) const;
+  std::vector<Tensor> tensor_list(int i) const;  // Note [Tensor lists]
   DimVec int_list(int i) const;
   bool boolean(int i) const;
   double float64(int i) const;
@@ -119,7 +124,8 @@ using PyOpFn = py::object (*)(const Args&);  // for ops returning several tensor
 // kOut: the function form also takes torch's keyword-only `out=` (Note [out= arguments]).
 // kHidden: a deprecated overload (torch's deprecated.yaml): tried in its place, left out
 // of every message, and warned about once when a call takes it.
-enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4, kHidden = 8 };
+// kNoGrad: the op is not differentiable (nonzero), so out= takes arguments that require grad.
+enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4, kHidden = 8, kNoGrad = 16 };
 
 struct OpRow {
   const char* schema;

@@ -321,61 +321,174 @@ void setitem(const Tensor& self_in, py::handle index, py::handle value_obj) {
   index_put_(sliced, idx, values, false);
 }
 
-// A Python number as a wrapped 0-dim tensor, or a Tensor.
-Tensor value_arg(py::handle h, const char* op) {
-  Tensor t;
-  if (!to_operand(h, t))
-    throw TypeError(str_cat(op, "(): argument 'value' must be Number or Tensor, not ", Py_TYPE(h.ptr())->tp_name));
-  return t;
-}
-
-std::vector<Tensor> tensor_list_arg(py::handle seq, const char* op) {
-  std::vector<Tensor> r;
-  if (!PySequence_Check(seq.ptr()) || is_tensor(seq))
-    throw TypeError(str_cat(op, "(): argument 'indices' must be tuple of Tensors, not ", Py_TYPE(seq.ptr())->tp_name));
-  int64_t i = 0;
-  for (py::handle h : seq) {
-    if (!is_tensor(h))
-      throw TypeError(str_cat("expected Tensor as element ", i, " in argument 1, but got ", Py_TYPE(h.ptr())->tp_name));
-    r.push_back(h.cast<Tensor>());
-    ++i;
-  }
-  return r;
-}
-
-// scatter's reduce= (torch warns once that it is deprecated for a Tensor src).
-std::string reduce_arg(py::handle h, const Tensor& src) {
-  if (h.is_none()) return std::string();
+// scatter's reduce= with a Tensor src (torch warns once that it is deprecated).
+void warn_scatter_reduce() {
   static bool warned = false;
-  if (!src.is_wrapped_number() && !warned) {
-    warned = true;
-    if (PyErr_WarnEx(PyExc_UserWarning,
-                     "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
-                     "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
-                     1) != 0)
-      throw py::error_already_set();
-  }
-  return h.cast<std::string>();
+  if (warned) return;
+  warned = true;
+  if (PyErr_WarnEx(PyExc_UserWarning,
+                   "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+                   "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                   1) != 0)
+    throw py::error_already_set();
 }
 
-// scatter's third argument: `src` (a Tensor) or `value` (a number).
-Tensor scatter_source(py::handle src, py::handle value, const char* op) {
-  if (!src.is_none() && !value.is_none()) throw TypeError(str_cat(op, "() got both 'src' and 'value'"));
-  py::handle h = src.is_none() ? value : src;
-  if (h.is_none()) throw TypeError(str_cat(op, "() missing required argument 'src' or 'value'"));
+// A Scalar value (masked_fill, scatter) as a wrapped number; a complex one converts to
+// self's dtype only without an imaginary part, as torch's.
+Tensor scalar_arg(const Args& a, int i, const Tensor& self) {
+  PyObject* o = a.v[i];
+  if (!PyComplex_Check(o)) return a.tensor(i);
+  if (PyComplex_ImagAsDouble(o) != 0.0 && self.dtype() != Dtype::Bool)
+    throw Error(str_cat("value cannot be converted to type ", cpp_type_name(self.dtype()), " without overflow"));
   Tensor t;
-  if (!to_operand(h, t))
-    throw TypeError(str_cat(op, "(): argument 'src' must be Tensor or Number, not ", Py_TYPE(h.ptr())->tp_name));
+  to_operand(py::float_(PyComplex_RealAsDouble(o)), t);
   return t;
 }
 
+Tensor scatter_row(const Args& a, bool inplace, bool reduce) {
+  Tensor self = a.tensor(0), index = a.tensor(2), src = scalar_arg(a, 3, self);
+  std::string r = reduce ? a.str(4) : std::string();
+  if (reduce && !src.is_wrapped_number()) warn_scatter_reduce();
+  if (!inplace) return scatter(self, a.int64(1), index, src, r);
+  scatter_(self, a.int64(1), index, src, r);
+  return self;
+}
 
-// Note [Op table]: the index rows (sparse_grad is accepted; gradients are always dense).
+// index_add's alpha (a Scalar): a complex one converts only without an imaginary part.
+double alpha_arg(const Args& a, int i, const Tensor& self) {
+  PyObject* o = a.v[i];
+  if (o && PyComplex_Check(o)) {
+    if (PyComplex_ImagAsDouble(o) != 0.0)
+      throw Error(str_cat("value cannot be converted to type ", cpp_type_name(self.dtype()), " without overflow"));
+    return PyComplex_RealAsDouble(o);
+  }
+  return a.float64(i);
+}
+
+// The out= dtype checks of the ops whose messages are their own, not the structured kernels'.
+void same_dtype_as_out(const Args& a, const Tensor& self, const char* op) {
+  if (a.out < 0 || !a.given(a.out)) return;
+  Dtype o = a.tensor(a.out).dtype();
+  if (o == self.dtype()) return;
+  if (std::string_view(op) == "take")
+    throw Error(str_cat("take(): self and out expected to have the same dtype, but got self.dtype = ",
+                        scalar_type_name(self.dtype()), " and out.dtype = ", scalar_type_name(o)));
+  throw Error(str_cat(op, "(): self and result must have the same scalar type"));
+}
+
+// nonzero's as_tuple: one 1-D index tensor per dim (a 0-dim tensor reads as 1-D).
+py::object nonzero_row(const Args& a, bool as_tuple) {
+  Tensor x = a.tensor(0);
+  if (a.out >= 0 && a.given(a.out)) {
+    if (as_tuple) throw Error("nonzero does not support the out kwarg when as_tuple is True");
+    Dtype o = a.tensor(a.out).dtype();
+    if (o != Dtype::Int64)
+      throw Error(str_cat("nonzero: Expected out tensor to have scalar type Long but got scalar type",
+                          scalar_type_name(o)));
+  }
+  Tensor nz = nonzero(x);
+  if (!as_tuple) return py::cast(nz);
+  if (x.dim() == 0) return py::make_tuple(select(nonzero(reshape(x, {1})), 1, 0));
+  py::tuple r(x.dim());
+  for (int64_t j = 0; j < x.dim(); ++j) r[j] = py::cast(select(nz, 1, j));
+  return std::move(r);
+}
+
+// Note [Op table]: the index rows, with torch's overloads in torch's order (sparse_grad
+// is accepted; gradients are always dense). An in-place row returns self itself.
 const OpRow kIndexRows[] = {
     {"gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor", kFunction | kMethod | kOut,
      [](const Args& a) { return gather(a.tensor(0), a.int64(1), a.tensor(2)); }},
     {"index_select(Tensor self, int dim, Tensor index) -> Tensor", kFunction | kMethod | kOut,
-     [](const Args& a) { return index_select(a.tensor(0), a.int64(1), a.tensor(2)); }},
+     [](const Args& a) {
+       same_dtype_as_out(a, a.tensor(0), "index_select");
+       return index_select(a.tensor(0), a.int64(1), a.tensor(2));
+     }},
+    {"scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return scatter_row(a, false, false); }},
+    {"scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
+     kFunction | kMethod | kOut, [](const Args& a) { return scatter_row(a, false, true); }},
+    {"scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return scatter_row(a, false, false); }},
+    {"scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
+     kFunction | kMethod | kOut, [](const Args& a) { return scatter_row(a, false, true); }},
+    {"scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)", kMethod,
+     [](const Args& a) { return scatter_row(a, true, false); }},
+    {"scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)", kMethod,
+     [](const Args& a) { return scatter_row(a, true, true); }},
+    {"scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)", kMethod,
+     [](const Args& a) { return scatter_row(a, true, false); }},
+    {"scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)",
+     kMethod, [](const Args& a) { return scatter_row(a, true, true); }},
+    {"scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return scatter_add(a.tensor(0), a.int64(1), a.tensor(2), a.tensor(3)); }},
+    {"scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       scatter_add_(self, a.int64(1), a.tensor(2), a.tensor(3));
+       return self;
+     }},
+    {"index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",
+     kFunction | kMethod | kOut,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       return index_add(self, a.int64(1), a.tensor(2), a.tensor(3), alpha_arg(a, 4, self));
+     }},
+    {"index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       index_add_(self, a.int64(1), a.tensor(2), a.tensor(3), alpha_arg(a, 4, self));
+       return self;
+     }},
+    {"masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return masked_fill(a.tensor(0), a.tensor(1), a.tensor(2)); }},
+    {"masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor", kFunction | kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       return masked_fill(self, a.tensor(1), scalar_arg(a, 2, self));
+     }},
+    {"masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       masked_fill_(self, a.tensor(1), a.tensor(2));
+       return self;
+     }},
+    {"masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       masked_fill_(self, a.tensor(1), scalar_arg(a, 2, self));
+       return self;
+     }},
+    {"masked_select(Tensor self, Tensor mask) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) {
+       same_dtype_as_out(a, a.tensor(0), "masked_select");
+       return masked_select(a.tensor(0), a.tensor(1));
+     }},
+    // torch's nonzero is written by hand: one function signature with as_tuple and out=,
+    // and two method ones (nonzero() and nonzero(*, bool as_tuple)).
+    {"nonzero(Tensor self, *, bool as_tuple=False) -> Tensor", kFunction | kOut | kNoGrad,
+     [](const Args& a) { return nonzero_row(a, a.boolean(1)); }},
+    {"nonzero(Tensor self) -> Tensor", kMethod, [](const Args& a) { return nonzero(a.tensor(0)); }},
+    {"nonzero(Tensor self, *, bool as_tuple) -> Tensor", kMethod,
+     [](const Args& a) { return nonzero_row(a, a.boolean(1)); }},
+    {"argwhere(Tensor self) -> Tensor", kFunction | kMethod, [](const Args& a) { return nonzero(a.tensor(0)); }},
+    {"take(Tensor self, Tensor index) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) {
+       same_dtype_as_out(a, a.tensor(0), "take");
+       return take(a.tensor(0), a.tensor(1));
+     }},
+    {"take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return take_along_dim(a.tensor(0), a.tensor(1), a.opt_int64(2)); }},
+    {"index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
+     kFunction | kMethod,
+     [](const Args& a) { return index_put(a.tensor(0), a.tensor_list(1), a.tensor(2), a.boolean(3)); }},
+    {"index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)",
+     kFunction | kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       index_put_(self, a.tensor_list(1), a.tensor(2), a.boolean(3));
+       return self;
+     }},
 };
 
 }  // namespace
@@ -399,68 +512,7 @@ void init_index(py::module_& m, TensorClass& cls) {
   cls.def("__setitem__", [](const Tensor& self, py::handle index, py::handle value) { setitem(self, index, value); });
   cls.def("__delitem__", [](const Tensor&, py::handle) { throw TypeError("Tensor does not support deleting items"); });
 
-  def_both(m, cls, "scatter", [](const Tensor& a, int64_t dim, const Tensor& index, py::handle src, py::handle value,
-                                 py::handle reduce) {
-    Tensor source = scatter_source(src, value, "scatter");
-    return scatter(a, dim, index, source, reduce_arg(reduce, source));
-  }, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::arg("value") = py::none(), py::kw_only(),
-     py::arg("reduce") = py::none());
-  cls.def("scatter_", [](py::object self, int64_t dim, const Tensor& index, py::handle src, py::handle value,
-                         py::handle reduce) {
-    Tensor a = self.cast<Tensor>();
-    Tensor source = scatter_source(src, value, "scatter_");
-    scatter_(a, dim, index, source, reduce_arg(reduce, source));
-    return self;
-  }, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::arg("value") = py::none(), py::kw_only(),
-     py::arg("reduce") = py::none());
-  def_both(m, cls, "scatter_add", [](const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src) {
-    return scatter_add(a, dim, index, src);
-  }, py::arg("dim"), py::arg("index"), py::arg("src"));
-  cls.def("scatter_add_", [](py::object self, int64_t dim, const Tensor& index, const Tensor& src) {
-    Tensor a = self.cast<Tensor>();
-    scatter_add_(a, dim, index, src);
-    return self;
-  }, py::arg("dim"), py::arg("index"), py::arg("src"));
   def_rows(m, cls, kIndexRows);
-  def_both(m, cls, "index_add", [](const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source,
-                                   double alpha) { return index_add(a, dim, index, source, alpha); },
-           py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1.0);
-  cls.def("index_add_", [](py::object self, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
-    Tensor a = self.cast<Tensor>();
-    index_add_(a, dim, index, source, alpha);
-    return self;
-  }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1.0);
-  def_both(m, cls, "masked_fill", [](const Tensor& a, const Tensor& mask, py::handle value) {
-    return masked_fill(a, mask, value_arg(value, "masked_fill"));
-  }, py::arg("mask"), py::arg("value"));
-  cls.def("masked_fill_", [](py::object self, const Tensor& mask, py::handle value) {
-    Tensor a = self.cast<Tensor>();
-    masked_fill_(a, mask, value_arg(value, "masked_fill_"));
-    return self;
-  }, py::arg("mask"), py::arg("value"));
-  def_both(m, cls, "masked_select", [](const Tensor& a, const Tensor& mask) { return masked_select(a, mask); },
-           py::arg("mask"));
-  def_both(m, cls, "nonzero", [](const Tensor& a, bool as_tuple) -> py::object {
-    Tensor nz = nonzero(a);
-    if (!as_tuple) return py::cast(nz);
-    if (a.dim() == 0) return py::make_tuple(select(nonzero(reshape(a, {1})), 1, 0));  // 0-dim reads as 1-D
-    py::tuple r(a.dim());
-    for (int64_t j = 0; j < a.dim(); ++j) r[j] = py::cast(select(nz, 1, j));
-    return std::move(r);
-  }, py::kw_only(), py::arg("as_tuple") = false);
-  def_both(m, cls, "argwhere", [](const Tensor& a) { return nonzero(a); });
-  def_both(m, cls, "take", [](const Tensor& a, const Tensor& index) { return take(a, index); }, py::arg("index"));
-  def_both(m, cls, "take_along_dim", [](const Tensor& a, const Tensor& indices, std::optional<int64_t> dim) {
-    return take_along_dim(a, indices, dim);
-  }, py::arg("indices"), py::arg("dim") = py::none());
-  def_both(m, cls, "index_put", [](const Tensor& a, py::handle indices, const Tensor& values, bool accumulate) {
-    return index_put(a, tensor_list_arg(indices, "index_put"), values, accumulate);
-  }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
-  cls.def("index_put_", [](py::object self, py::handle indices, const Tensor& values, bool accumulate) {
-    Tensor a = self.cast<Tensor>();
-    index_put_(a, tensor_list_arg(indices, "index_put_"), values, accumulate);
-    return self;
-  }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 }
 
 }  // namespace pag::py_bind
