@@ -99,7 +99,7 @@ PYBIND11_MODULE(_C, m) {
   init_index(m, cls);
   init_random(m, cls);
   init_optim(m);
-  init_nn(m);
+  init_nn(m, cls);
   init_runtime(m);
   // Hold the class alive for the casters.
   m.attr("_TensorBase") = cls;
