@@ -84,23 +84,24 @@ bool check(const Param& p, PyObject* o, int& failed) {
                           " with error \"type must be tuple of ints,but got ", tp_name(x), "\""));
 }
 
-// The parameters a Python form sees (self dropped from a method), without copying them.
+// The parameters a Python form sees (a method's self dropped, wherever the schema has it),
+// without copying them.
 struct ParamView {
   const Param* first;
   size_t n;
+  size_t skip;  // the Args slot of a method's self; past the end for a function
   size_t size() const { return n; }
-  const Param* operator[](size_t i) const { return first + i; }
+  size_t slot(size_t i) const { return i + (i >= skip); }  // the Args slot of params[i]
+  const Param* operator[](size_t i) const { return first + slot(i); }
 };
 
 struct Form {  // one signature as a Python form sees it
   const Signature* sig;
   ParamView params;
-  int first_slot;  // Args slot of params[0]
   size_t min_args, max_pos_args;
   Form(const Signature& s)
       : sig(&s),
-        params{s.params.data() + (s.method ? 1 : 0), s.params.size() - (s.method ? 1 : 0)},
-        first_slot(s.method ? 1 : 0),
+        params{s.params.data(), s.params.size() - (s.method ? 1 : 0), s.method ? (size_t)s.self_slot : s.params.size()},
         min_args(s.min_args),
         max_pos_args(s.max_pos_args) {}
   size_t max_args() const { return params.size(); }
@@ -126,7 +127,7 @@ struct Form {  // one signature as a Python form sees it
     size_t arg_pos = 0, used_kwargs = 0;
     for (size_t i = 0; i < params.size(); ++i) {
       const Param& p = *params[i];
-      const int slot = first_slot + (int)i;
+      const int slot = (int)params.slot(i);
       const bool is_kwd = arg_pos >= nargs;
       PyObject* o = nullptr;
       if (!is_kwd) {
@@ -220,7 +221,7 @@ struct Form {  // one signature as a Python form sees it
   void check_unpack(const Args& out) const {
     for (size_t i = 0; i < params.size(); ++i) {
       const Param& p = *params[i];
-      PyObject* o = out.v[first_slot + i];
+      PyObject* o = out.v[params.slot(i)];
       if (p.kind != ArgKind::IntList || !o || !(PyTuple_Check(o) || PyList_Check(o))) continue;
       for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
         if (!is_int(PySequence_Fast_GET_ITEM(o, k))) unpack_error(sig->name, p, (size_t)k, PySequence_Fast_GET_ITEM(o, k));
@@ -353,7 +354,7 @@ std::string trim(std::string_view s) {
   return a == std::string_view::npos ? "" : std::string(s.substr(a, b - a + 1));
 }
 
-Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method) {
+Param parse_param(std::string decl, bool keyword_only, bool method) {
   Param p;
   p.keyword_only = keyword_only;
   size_t eq = decl.find('=');
@@ -366,7 +367,8 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
   if (sp == std::string::npos) throw std::logic_error("op table: bad schema argument '" + decl + "'");
   std::string type = decl.substr(0, sp);
   // torch calls a Tensor self "input" in the function form (a Scalar self stays "self")
-  p.name = is_self && !method && type.rfind("Tensor", 0) == 0 ? "input" : decl.substr(sp + 1);
+  p.name = decl.substr(sp + 1);
+  if (p.name == "self" && !method && type.rfind("Tensor", 0) == 0) p.name = "input";
   // numpy's names for the same argument, which torch's parser also takes as keywords
   if (p.name == "dim") p.numpy_names = {"axis"};
   else if (p.name == "keepdim") p.numpy_names = {"keepdims"};
@@ -413,6 +415,9 @@ Param parse_param(std::string decl, bool keyword_only, bool is_self, bool method
     } else if (p.kind == ArgKind::Bool) {
       p.default_bool = dflt == "True";
       p.default_text = dflt;
+    } else if (p.kind == ArgKind::Int && dflt == "Mean") {
+      // torch's bindings print at::Reduction::Mean and read it with atol: 0
+      p.default_text = "at::Reduction::Mean";
     } else if (p.kind == ArgKind::Int) {
       p.default_int = std::stoll(dflt);
       p.default_text = dflt;
@@ -443,15 +448,15 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out) {
   std::string_view inner = schema.substr(open + 1, close - open - 1);
   bool keyword_only = false;
   size_t start = 0;
-  bool first = true;
   while (start <= inner.size() && !inner.empty()) {
     size_t end = inner.find(',', start);
     std::string piece = trim(inner.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (piece == "*") {
       keyword_only = true;
     } else if (!piece.empty()) {
-      s.params.push_back(parse_param(piece, keyword_only, first, method));
-      first = false;
+      s.params.push_back(parse_param(piece, keyword_only, method));
+      if (s.params.back().name == "self" && s.params.back().kind == ArgKind::Tensor)
+        s.self_slot = (int)s.params.size() - 1;
     }
     if (end == std::string_view::npos) break;
     start = end + 1;
@@ -461,11 +466,12 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out) {
   if (with_out) {
     size_t arrow = schema.find("->", close);
     bool tuple = arrow != std::string_view::npos && schema.find('(', arrow) != std::string_view::npos;
-    s.params.push_back(parse_param(tuple ? "Tensor[]? out=None" : "Tensor? out=None", true, false, method));
+    s.params.push_back(parse_param(tuple ? "Tensor[]? out=None" : "Tensor? out=None", true, method));
     s.out_slot = (int)s.params.size() - 1;
   }
   if (s.params.size() > (size_t)Args::kMax) throw std::logic_error("op table: too many arguments in " + s.name);
-  for (size_t i = method ? 1 : 0; i < s.params.size(); ++i) {
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    if (method && (int)i == s.self_slot) continue;
     s.min_args += !s.params[i].optional();
     s.max_pos_args += !s.params[i].keyword_only;
   }
@@ -475,7 +481,8 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out) {
 std::string Signature::text() const {
   std::string out;
   bool star = false;
-  for (size_t i = method ? 1 : 0; i < params.size(); ++i) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (method && (int)i == self_slot) continue;
     const Param& p = params[i];
     if (!out.empty()) out += ", ";
     if (p.keyword_only && !star) {
@@ -488,9 +495,13 @@ std::string Signature::text() const {
   return "(" + out + ")";
 }
 
+namespace {
+bool g_deprecation_warned = false;  // kHidden: once per process, whichever op
+}  // namespace
+
 // torch's warning for a deprecated signature (PythonArgParser::raw_parse)
 void Overloads::warn_deprecated(const Signature& sig) const {
-  warned = true;
+  g_deprecation_warned = true;
   std::string msg = str_cat("This overload of ", name, " is deprecated:\n\t", name, sig.text());
   bool first = true;
   for (const auto& s : sigs) {
@@ -510,10 +521,10 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
     out.op = name.c_str();
     out.out = sigs[i].out_slot;
     std::fill(out.v, out.v + Args::kMax, nullptr);
-    if (self) out.v[0] = self;
+    if (self) out.v[sigs[i].self_slot] = self;
     if (f.parse(args, nargs, kwargs, out, nullptr)) {
       f.check_unpack(out);
-      if (sigs[i].hidden && !warned) warn_deprecated(sigs[i]);
+      if (sigs[i].hidden && !g_deprecation_warned) warn_deprecated(sigs[i]);
       return (int)i;
     }
   }
@@ -521,7 +532,7 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
   std::vector<std::string> errs;
   for (const auto& sig : sigs) {
     Args scratch;
-    if (self) scratch.v[0] = self;
+    if (self) scratch.v[sig.self_slot] = self;
     std::string err;
     Form(sig).parse(args, nargs, kwargs, scratch, &err);
     errs.push_back(std::move(err));
@@ -631,6 +642,7 @@ std::vector<const Bound*>& bound_ops() {
 
 struct Bound {
   int id = -1;  // the op's id: its index in bound_ops() (Note [Op ids])
+  std::string module;  // where the function lives ("pyautograd._C", "pyautograd._C._nn")
   Overloads ov;
   std::vector<const OpRow*> rows;  // one per overload
   bool method = false;
@@ -732,7 +744,61 @@ PyObject* call_row(PyObject* capsule, PyObject* const* args, Py_ssize_t nargs, P
   return nullptr;
 }
 
+// cls is null for a private module's rows (def_private_rows).
+void bind_rows(py::module_& m, TensorClass* cls, const OpRow* rows, size_t n) {
+  // name -> (function form, method form), keeping the rows' order within each
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<Bound*, Bound*>> by_name;
+  for (size_t i = 0; i < n; ++i) {
+    for (uint8_t variant : {kFunction, kMethod}) {
+      if (!(rows[i].variants & variant)) continue;
+      if (variant == kMethod && !cls) throw std::logic_error(str_cat("op table: private row ", rows[i].schema, " is a method"));
+      Signature s = parse_schema(rows[i].schema, variant == kMethod, variant == kFunction && (rows[i].variants & kOut));
+      s.hidden = rows[i].variants & kHidden;
+      auto& slot = by_name[s.name];
+      if (!slot.first && !slot.second) order.push_back(s.name);
+      Bound*& b = variant == kMethod ? slot.second : slot.first;
+      if (!b) {
+        b = new Bound();  // lives as long as the process (the functions point at it)
+        b->id = (int)bound_ops().size();
+        bound_ops().push_back(b);
+        b->ov.name = s.name;
+        b->module = py::str(m.attr("__name__"));
+        b->method = variant == kMethod;
+      }
+      b->ov.sigs.push_back(std::move(s));
+      b->rows.push_back(&rows[i]);
+    }
+  }
+  py::object module_name = m.attr("__name__");  // the functions' __module__, as pybind11 sets it
+  for (const auto& name : order) {
+    auto [fn_form, method_form] = by_name[name];
+    for (Bound* b : {fn_form, method_form}) {
+      if (!b) continue;
+      b->no_args = b->method && b->ov.sigs.size() == 1 && b->ov.sigs[0].params.size() == 1;
+      b->def.ml_name = b->ov.name.c_str();
+      b->def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_row));
+      b->def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+      py::capsule cap(static_cast<void*>(b));
+      py::object f = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&b->def, cap.ptr(), module_name.ptr()));
+      if (!f) throw py::error_already_set();
+      if (b->method) {
+        py::object meth = py::reinterpret_steal<py::object>(PyInstanceMethod_New(f.ptr()));
+        if (!meth) throw py::error_already_set();
+        cls->attr(name.c_str()) = meth;
+      } else {
+        if (cls) function_names().push_back(name);
+        m.attr(name.c_str()) = f;
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) { bind_rows(m, &cls, rows, n); }
+
+void def_private_rows(py::module_& m, const OpRow* rows, size_t n) { bind_rows(m, nullptr, rows, n); }
 
 const std::vector<std::string>& table_functions() { return function_names(); }
 
@@ -746,56 +812,10 @@ void init_op_table(py::module_& m) {
     for (const Bound* b : bound_ops()) {
       py::list schemas;
       for (const OpRow* r : b->rows) schemas.append(py::str(r->schema));
-      rows.append(py::make_tuple(b->id, b->ov.name, b->method ? "method" : "function", schemas));
+      rows.append(py::make_tuple(b->id, b->module, b->ov.name, b->method ? "method" : "function", schemas));
     }
     return rows;
   });
-}
-
-void def_rows(py::module_& m, TensorClass& cls, const OpRow* rows, size_t n) {
-  // name -> (function form, method form), keeping the rows' order within each
-  std::vector<std::string> order;
-  std::map<std::string, std::pair<Bound*, Bound*>> by_name;
-  for (size_t i = 0; i < n; ++i) {
-    for (uint8_t variant : {kFunction, kMethod}) {
-      if (!(rows[i].variants & variant)) continue;
-      Signature s = parse_schema(rows[i].schema, variant == kMethod, variant == kFunction && (rows[i].variants & kOut));
-      s.hidden = rows[i].variants & kHidden;
-      auto& slot = by_name[s.name];
-      if (!slot.first && !slot.second) order.push_back(s.name);
-      Bound*& b = variant == kMethod ? slot.second : slot.first;
-      if (!b) {
-        b = new Bound();  // lives as long as the process (the functions point at it)
-        b->id = (int)bound_ops().size();
-        bound_ops().push_back(b);
-        b->ov.name = s.name;
-        b->method = variant == kMethod;
-      }
-      b->ov.sigs.push_back(std::move(s));
-      b->rows.push_back(&rows[i]);
-    }
-  }
-  for (const auto& name : order) {
-    auto [fn_form, method_form] = by_name[name];
-    for (Bound* b : {fn_form, method_form}) {
-      if (!b) continue;
-      b->no_args = b->method && b->ov.sigs.size() == 1 && b->ov.sigs[0].params.size() == 1;
-      b->def.ml_name = b->ov.name.c_str();
-      b->def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call_row));
-      b->def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
-      py::capsule cap(static_cast<void*>(b));
-      py::object f = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&b->def, cap.ptr(), m.ptr()));
-      if (!f) throw py::error_already_set();
-      if (b->method) {
-        py::object meth = py::reinterpret_steal<py::object>(PyInstanceMethod_New(f.ptr()));
-        if (!meth) throw py::error_already_set();
-        cls.attr(name.c_str()) = meth;
-      } else {
-        function_names().push_back(name);
-        m.attr(name.c_str()) = f;
-      }
-    }
-  }
 }
 
 }  // namespace pag::py_bind

@@ -16,7 +16,14 @@
 //   };
 //   def_rows(m, cls, kRows);
 //
-// In the C++ call, argument i is the schema's i-th (self is 0 in both variants).
+// In the C++ call, argument i is the schema's i-th in both variants. self is usually 0; a
+// method's Python form skips it wherever it stands (torch's deprecated
+// `addmm(Scalar beta, Tensor self, ...)` has it at 1). An int default of `Mean` (the
+// losses' reduction) is what torch's Python bindings make of it: their signature prints
+// at::Reduction::Mean, which their parser reads (atol) as 0, no reduction.
+//
+// Rows of a private module (_nn, torch._C._nn's counterpart) are bound with
+// def_private_rows: functions only, whose names stay out of table_functions().
 //
 // Note [out= arguments]: a row marked kOut gives its function form torch's `out=`. The
 // call runs as without it, then its result is written into `out` (resized as torch's
@@ -99,6 +106,7 @@ struct Signature {
   bool method = false;
   size_t min_args = 0, max_pos_args = 0;  // of the Python form
   int out_slot = -1;                      // the index of out= in params, -1 if none
+  int self_slot = 0;                      // the index of the Tensor self in params
   bool hidden = false;                    // kHidden: tried, never listed in messages
   // torch's printed signature of the Python form: "(int dim)" or "(Tensor input, int dim)".
   std::string text() const;
@@ -112,7 +120,6 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out = fal
 struct Overloads {
   std::string name;
   std::vector<Signature> sigs;
-  mutable bool warned = false;  // a hidden overload's deprecation warning, once (TORCH_WARN_ONCE)
   // The index of the first overload that fits (args after self for a method), with
   // `out` filled; raises torch's TypeError when none does.
   int parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const;
@@ -123,7 +130,8 @@ using OpFn = Tensor (*)(const Args&);
 using PyOpFn = py::object (*)(const Args&);  // for ops returning several tensors (a return_types tuple)
 // kOut: the function form also takes torch's keyword-only `out=` (Note [out= arguments]).
 // kHidden: a deprecated overload (torch's deprecated.yaml): tried in its place, left out
-// of every message, and warned about once when a call takes it.
+// of every message, and warned about when a call takes it: once per process, for all ops
+// together (torch's one TORCH_WARN_ONCE in PythonArgParser::raw_parse).
 // kNoGrad: the op is not differentiable (nonzero), so out= takes arguments that require grad.
 enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4, kHidden = 8, kNoGrad = 16 };
 
@@ -150,13 +158,20 @@ void def_rows(py::module_& m, TensorClass& cls, const OpRow (&rows)[N]) {
   def_rows(m, cls, rows, N);
 }
 
+// Binds function-only rows into a private submodule (Note [Op table]).
+void def_private_rows(py::module_& m, const OpRow* rows, size_t n);
+template <size_t N>
+void def_private_rows(py::module_& m, const OpRow (&rows)[N]) {
+  def_private_rows(m, rows, N);
+}
+
 // The names the op table exports as functions (pyautograd's public namespace takes these).
 const std::vector<std::string>& table_functions();
 
 // Note [Op ids]: each bound op (one name in one form, function or method, with all its
 // overloads) has an id, its index in the order the rows were bound. Every call enters
 // through one function, call_row, which knows that id: the single place where a step
-// recorder or a per-op profiler sits. `_C._op_table()` lists (id, name, form, schemas);
+// recorder or a per-op profiler sits. `_C._op_table()` lists (id, module, name, form, schemas);
 // `_C.__all__` is the table's function names, which pyautograd's namespace imports.
 // Runs after every def_rows.
 void init_op_table(py::module_& m);

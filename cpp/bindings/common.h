@@ -82,7 +82,7 @@ void init_factory(py::module_& m, TensorClass& cls);
 void init_autograd(py::module_& m, TensorClass& cls);
 void init_random(py::module_& m, TensorClass& cls);
 void init_optim(py::module_& m);
-void init_nn(py::module_& m);
+void init_nn(py::module_& m, TensorClass& cls);
 void install_number_slots(TensorClass& cls);  // bindings/number_slots.cpp
 void init_runtime(py::module_& m);
 // Tensor's tp_traverse / tp_clear (bindings/autograd.cpp, Note [Tensor GC]).

@@ -100,7 +100,7 @@ PYBIND11_MODULE(_C, m) {
   init_index(m, cls);
   init_random(m, cls);
   init_optim(m);
-  init_nn(m);
+  init_nn(m, cls);
   init_runtime(m);
   init_op_table(m);  // last: it lists what the rows bound
   // Hold the class alive for the casters.

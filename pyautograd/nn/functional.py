@@ -111,8 +111,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 # ---------------------------------------------------------------- linear and dropout
-def linear(input, weight, bias=None):
-    return _C._linear(input, weight, bias)
+linear = _nn.linear  # torch's F.linear is torch._C._nn.linear
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -283,7 +282,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     red = _reduction_enum(size_average, reduce, reduction)
     if not (target.size() == input.size()):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
-    return _nn.binary_cross_entropy_with_logits(input, target, weight, pos_weight, red)
+    return _C.binary_cross_entropy_with_logits(input, target, weight, pos_weight, red)
 
 
 # ---------------------------------------------------------------- misc
@@ -299,4 +298,4 @@ def pad(input, pad, mode="constant", value=None):
                            f"padding length {len(pad)} and input of dimension {input.dim()}")
     if mode != "constant":
         raise NotImplementedError(f"pad: mode '{mode}' is not implemented; pyautograd implements mode='constant'")
-    return _nn.constant_pad_nd(input, list(pad), 0.0 if value is None else value)
+    return _C.constant_pad_nd(input, list(pad), 0.0 if value is None else value)
