@@ -23,7 +23,10 @@ CREATION = [
     "L.zeros(2, layout=L.strided)", "L.zeros(2, layout=None)", "L.zeros(2, pin_memory=False)",
     "L.zeros(2, pin_memory=None)", "L.zeros(2, requires_grad=True)", "L.ones(2, requires_grad=None)",
     "L.empty(2, 3).shape", "L.empty((2, 0)).shape", "L.empty(2, dtype=L.int64).dtype",
-    "L.empty(2, memory_format=L.contiguous_format).shape",
+    "L.empty(2, memory_format=L.contiguous_format).shape", "L.empty(2, 3, 4, 5, memory_format=L.channels_last).stride()",
+    "L.empty(1, 2, 3, 4, 5, memory_format=L.channels_last_3d).stride()", "L.empty(2, 3, memory_format=L.channels_last)",
+    "L.empty(2, memory_format=L.preserve_format)", "L.zeros(2, pin_memory=True)", "L.ones_like(x, pin_memory=True)",
+    "L.rand(2, pin_memory=True)",
     "L.full((2, 3), 1.5)", "L.full((2,), 7)", "L.full((2,), True)", "L.full([2], 2, dtype=L.float32)",
     "L.full(size=(2,), fill_value=3)", "L.full((2,), L.tensor(2.5))", "L.full((), 4.0)",
     "L.full((2,), 1.5, dtype=L.int64)", "L.full((2,), 3, dtype=L.bool)", "L.full((2,), 2 ** 40, dtype=L.float32)",
@@ -43,7 +46,8 @@ CREATION = [
     # out=
     "L.zeros(2, 3, out=o)", "L.ones(4, out=o)", "L.zeros(3, out=oi)", "L.full((2,), 2, out=o)", "L.arange(4, out=o)",
     "L.arange(1, 7, 2, out=oi)", "L.eye(2, out=o)", "L.linspace(0, 1, 3, out=o)", "L.empty(3, out=o).shape",
-    "L.zeros(3, dtype=L.float32, out=oi)",
+    "L.zeros(3, dtype=L.float32, out=oi)", "L.zeros(3, requires_grad=True, out=o)",
+    "L.arange(3, requires_grad=True, out=oi)",
     # bad sizes
     "L.zeros(True)", "L.zeros(2.0)", "L.zeros((2, 3.0))", "L.zeros(2, 3.0)", "L.zeros('a')", "L.zeros()",
     "L.zeros(size=3)", "L.zeros(2, (3,))", "L.zeros((2,), 3)", "L.zeros(2, size=(2,))", "L.zeros([True])",

@@ -662,6 +662,9 @@ Dtype Args::options_dtype(Dtype dflt) const {
 }
 
 void Args::check_device() const {
+  if (boolean(options + 3))
+    throw Error("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
+                "available on this system.");
   if (!given(options + 2)) return;
   static PyObject* check = py::object(py::module_::import("pyautograd._device").attr("_check_device")).release().ptr();
   PyObject* r = PyObject_CallOneArg(check, v[options + 2]);
@@ -742,6 +745,7 @@ py::object call_with_out(const OpRow& row, const Args& a) {
     AutoGradMode no(false);
     copy_(outs[i], results[i]);
   }
+  if (a.options >= 0) a.finish(outs[0]);  // a factory's requires_grad= applies to out
   if (!several) return py::reinterpret_borrow<py::object>(out_obj);
   // the op's out return type (torch.return_types.max_out, ...) holding the out tensors
   py::tuple items(outs.size());

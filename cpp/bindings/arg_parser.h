@@ -36,7 +36,8 @@
 // None and pin_memory with False, and `bool requires_grad=False` (which also takes None)
 // follows them. The C++ call's slots follow that order; Args::options is dtype's slot.
 // Args::options_dtype gives dtype= (else out='s dtype, else the op's default),
-// Args::check_device applies pyautograd._device._check_device to device=, and
+// Args::check_device applies pyautograd._device._check_device to device= (and refuses
+// pin_memory=True, as torch without an accelerator), and
 // Args::finish applies requires_grad=. A dtype also takes Python's float, int and bool;
 // a device a str, an int or a pyautograd.device; a layout only pyautograd.strided.
 //

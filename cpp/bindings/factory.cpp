@@ -90,7 +90,11 @@ Tensor sized(const Args& a) {
   Dtype d = a.options_dtype(default_dtype());
   a.check_device();
   check_sizes(s, kFill == 0 ? "zeros" : "");
-  return a.finish(kFill < 0 ? empty(s, d) : full(s, kFill, d));
+  if (kFill >= 0) return a.finish(full(s, kFill, d));
+  if (!a.given(1)) return a.finish(empty(s, d));
+  MemoryFormat f = a.memory_format(1, MemoryFormat::Contiguous);  // empty's memory_format=
+  if (f == MemoryFormat::Preserve) throw Error("unsupported memory format Preserve");
+  return a.finish(empty_like(empty(s, d), d, f));
 }
 
 // zeros_like / ones_like / empty_like
