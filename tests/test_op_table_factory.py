@@ -60,6 +60,13 @@ CREATION = [
     "L.empty(2, memory_format=3)", "L.zeros(2, generator=3)", "L.zeros(2, dtype=L.int64, requires_grad=True)",
     "L.zeros(2, dtype='float32')", "L.full((2,), 'a')", "L.full((2,), 1, foo=1)", "L.full((2,))",
     "L.full((2,), 2 ** 64)", "L.full((2,), 1e39, dtype=L.float32)", "L.full((2,), 2 ** 63, dtype=L.int64)",
+    "L.full((2,), -2 ** 63 - 1)", "L.full((1,), 2 ** 63, dtype=L.float32)", "L.full((2,), 1e39, dtype=L.float16)",
+    "L.full((1,), 65510.0, dtype=L.float16)", "L.full((1,), 1e39, dtype=L.bfloat16).float()", "L.full((1,), -300, dtype=L.uint8)",
+    "L.full((1,), -255, dtype=L.uint8)", "L.full((1,), -1.5, dtype=L.uint8)", "L.full((1,), 128, dtype=L.int8)",
+    "L.full((1,), 127.9, dtype=L.int8)", "L.full((1,), 40000, dtype=L.int16)", "L.full((1,), 2 ** 63, dtype=L.int32)",
+    "L.full((1,), float('nan'), dtype=L.int32)", "L.full((1,), 5.7, dtype=L.int32)", "L.full((1,), True, dtype=L.int8)",
+    "L.full_like(x, 2 ** 40, dtype=L.int32)", "L.scalar_tensor(2 ** 64)", "L.arange(2 ** 64)",
+    "L.zeros(2, out=L.empty(2, requires_grad=True))", "L.eye(2, out=L.empty(2, requires_grad=True))",
     "L.zeros_like(3)", "L.zeros_like(x, dtype=3)", "L.full_like(x, 'a')", "L.empty_like(x, memory_format=3)",
     "L.ones_like(x, 1)", "L.zeros_like()",
     # several overloads
@@ -91,6 +98,7 @@ RANDOM = [
     "L.rand_like(x)", "L.rand_like(x, generator=g)", "L.randn_like(x, dtype=L.float64)", "L.randn_like(input=x)",
     "L.randint_like(x, 10)", "L.randint_like(x, 3, 10)", "L.randint_like(x, high=5)", "L.randint_like(x, 5, generator=g)",
     "L.randint_like(x, low=1, high=4, dtype=L.int64)", "L.randint_like(x, L.tensor(5))",
+    "L.randint_like(x, L.tensor([5]))",
     # bad calls
     "L.rand(True)", "L.rand(2.0)", "L.rand(2, generator=3)", "L.rand(2, foo=1)", "L.randn(2.0)", "L.rand()",
     "L.rand(2, dtype=L.int64)", "L.rand(2, device='cuda')",

@@ -725,7 +725,8 @@ py::object call_with_out(const OpRow& row, const Args& a) {
       if (a.params[i].kind == ArgKind::Tensor && a.given(i)) any = any || a.tensor(i).requires_grad();
     for (const Tensor& o : outs) any = any || o.requires_grad();
     if (any)
-      throw Error(str_cat(a.op, "(): functions with out=... arguments don't support automatic differentiation, but "
+      throw Error(str_cat(a.options >= 0 ? "aten::" : "", a.op,  // a factory's check is the dispatcher's
+                          "(): functions with out=... arguments don't support automatic differentiation, but "
                           "one of the arguments requires grad."));
   }
   py::object result = row.fn ? py::cast(row.fn(a)) : row.py_fn(a);

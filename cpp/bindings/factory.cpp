@@ -59,11 +59,40 @@ py::object fill_value(const py::object& v, Dtype d) {
     return py::int_(x);
   }
   if (d == Dtype::Bool) return py::bool_(PyObject_IsTrue(o) == 1);
-  double f = PyFloat_AsDouble(o);
-  if (f == -1.0 && PyErr_Occurred()) throw py::error_already_set();
-  if (d == Dtype::Float32 && std::isfinite(f) && std::abs(f) > 3.4028234663852886e38)
-    throw Error("value cannot be converted to type float without overflow");
-  return py::float_(f);
+  if (is_floating(d)) {
+    double f = PyFloat_AsDouble(o);
+    if (f == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+    // c10's checked_convert: float16 goes through float; bfloat16 is not checked
+    if ((d == Dtype::Float32 || d == Dtype::Float16) && std::isfinite(f) && std::abs(f) > 3.4028234663852886e38)
+      throw Error(str_cat("value cannot be converted to type ", d == Dtype::Float32 ? "float" : "c10::Half",
+                          " without overflow"));
+    return py::float_(f);
+  }
+  // the narrow integer types; an unsigned one takes a negative int down to -max (it wraps)
+  struct Range {
+    Dtype d;
+    double min, max;
+    const char* name;
+  };
+  static const Range ranges[] = {{Dtype::Int32, -2147483648.0, 2147483647.0, "int"},
+                                 {Dtype::Int16, -32768, 32767, "int16_t"},
+                                 {Dtype::Int8, -128, 127, "int8_t"},
+                                 {Dtype::UInt8, 0, 255, "uint8_t"}};
+  const Range* r = nullptr;
+  for (const Range& x : ranges)
+    if (x.d == d) r = &x;
+  if (!r) throw Error("fill value: unexpected dtype");
+  const std::string overflow = str_cat("value cannot be converted to type ", r->name, " without overflow");
+  if (PyFloat_Check(o)) {
+    double f = PyFloat_AS_DOUBLE(o);
+    if (!(f >= r->min && f <= r->max)) throw Error(overflow);
+    return py::reinterpret_steal<py::object>(PyLong_FromDouble(f));
+  }
+  int big = 0;
+  long long x = PyLong_AsLongLongAndOverflow(o, &big);
+  const double lo = r->min == 0 ? -r->max : r->min;
+  if (big || (double)x < lo || (double)x > r->max) throw Error(overflow);
+  return py::int_(x);
 }
 
 // The dtype full() and scalar_tensor() infer from a Python number.

@@ -115,7 +115,7 @@ Tensor randint_like_row(const Args& a) {
   int64_t lo = kLow ? a.int64(1) : 0, hi;
   if (a.params[next - 1].kind == ArgKind::Tensor) {
     Tensor h = a.tensor(next - 1);
-    if (h.numel() != 1) throw Error("randint_like: high must be a scalar tensor");
+    if (h.dim() != 0) throw Error("high must be a scalar tensor and on CPU");
     hi = h.item_int();
   } else {
     hi = a.int64(next - 1);
