@@ -1,5 +1,6 @@
 """Tensor creation: tensor / as_tensor / from_numpy and the factory functions, with torch's
-argument parsing, dtype inference and error messages.
+argument parsing, dtype inference and error messages (the factories, zeros to eye, are
+op-table rows in C++ and only re-exported here).
 
 Note [tensor() from Python data]: torch.tensor runs three passes over the data, and so do we,
 in the same order so that the same error wins: the shape from the first element at each depth
@@ -8,13 +9,15 @@ store of every leaf with a length check at each depth (recursive_store). The lea
 into one flat list and converted by numpy in one call when they are plain Python numbers (the
 common case); anything else goes leaf by leaf through torch's conversion rules and messages."""
 import builtins
-import math
 import warnings
 
 import numpy as np
 
 from . import _C
 from ._device import _check_device
+# The factories are op-table rows (cpp/bindings/factory.cpp, Note [Factory options]).
+from ._C import (zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like, arange,  # noqa: F401
+                 linspace, eye, scalar_tensor)
 
 _F32, _F64, _I64, _BOOL, _BF16 = _C.float32, _C.float64, _C.int64, _C.bool, _C.bfloat16
 
@@ -410,29 +413,6 @@ def _check_no_kwargs(kwargs, fname):
         raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kwargs))}'")
 
 
-def _is_number(x):
-    return isinstance(x, (int, float, np.integer, np.floating, np.bool_)) or (
-        isinstance(x, _C.Tensor) and x.dim() == 0)
-
-
-def _number(x):
-    """A Number argument as a Python bool / int / float (0-dim tensors and numpy scalars unwrap)."""
-    if isinstance(x, _C.Tensor):
-        return x.item()
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
-def _scalar_default_dtype(v):
-    """The dtype of a factory whose only hint is a Python scalar (full, arange)."""
-    if isinstance(v, builtins.bool):
-        return _BOOL
-    if isinstance(v, int):
-        return _I64
-    return _C.get_default_dtype()
-
-
 # ---------------------------------------------------------------- public API
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """torch.tensor: a new tensor (always a copy) from data, with torch's dtype inference."""
@@ -484,227 +464,6 @@ def _check_sizes(shape, fname):
             if fname == "zeros":
                 raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
-
-
-def _make_factory(fname, make):
-    def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-                memory_format=None, **kwargs):
-        shape = _parse_size(size, kwargs, fname)
-        _check_no_kwargs(kwargs, fname)
-        dt = _dtype_arg(dtype, fname) or _C.get_default_dtype()
-        _check_device(device)
-        _check_sizes(shape, fname)
-        t = make(shape, dt)
-        if out is not None:
-            _copy_out(out, t)
-            return out
-        return _finish(t, requires_grad)
-    factory.__name__ = factory.__qualname__ = fname
-    return factory
-
-
-def _copy_out(out, t):
-    if tuple(out.shape) != tuple(t.shape):
-        raise RuntimeError(f"pyautograd does not resize `out` tensors: expected shape {list(t.shape)}, got "
-                           f"{list(out.shape)}")
-    out.detach().copy_(t)
-
-
-zeros = _make_factory("zeros", lambda shape, dt: _C._full(shape, 0, dt))
-ones = _make_factory("ones", lambda shape, dt: _C._full(shape, 1, dt))
-empty = _make_factory("empty", lambda shape, dt: _C._empty(shape, dt))
-zeros.__doc__ = "torch.zeros(*size, dtype=None, device=None, requires_grad=False)"
-ones.__doc__ = "torch.ones(*size, dtype=None, device=None, requires_grad=False)"
-empty.__doc__ = "torch.empty(*size, dtype=None, device=None, requires_grad=False): uninitialized values"
-
-
-def _fill_value(v, dtype):
-    """full's fill_value converted as torch's Scalar -> dtype (with its overflow checks)."""
-    if dtype is _I64:
-        if isinstance(v, float):
-            if not (v == v and -9.223372036854775808e18 <= v < 9.223372036854775808e18):
-                raise RuntimeError("value cannot be converted to type int64_t without overflow")
-            return int(v)
-        if not _INT64_MIN <= v < _INT64_END:
-            raise RuntimeError("value cannot be converted to type int64_t without overflow")
-        return int(v)
-    if dtype is _BOOL:
-        return builtins.bool(v)
-    if isinstance(v, int) and not isinstance(v, builtins.bool) and not _INT64_MIN <= v < _INT64_END:
-        raise OverflowError("int too big to convert")
-    f = float(v)
-    if dtype is _F32 and math.isfinite(f) and abs(f) > 3.4028234663852886e38:
-        raise RuntimeError("value cannot be converted to type float without overflow")
-    return f
-
-
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """torch.full: the dtype follows fill_value (bool, int64, or the default float dtype) unless given."""
-    if not isinstance(size, (list, tuple)):
-        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {_tp_name(size)}")
-    shape = _size_from_seq(size, "full")
-    if not _is_number(fill_value):
-        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(fill_value)}")
-    v = _number(fill_value)
-    dt = _dtype_arg(dtype, "full") or _scalar_default_dtype(v)
-    _check_device(device)
-    _check_sizes(shape, "full")
-    t = _C._full(shape, _fill_value(v, dt), dt)
-    if out is not None:
-        _copy_out(out, t)
-        return out
-    return _finish(t, requires_grad)
-
-
-def _like_check(inp, fname):
-    if not isinstance(inp, _C.Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not {_tp_name(inp)}")
-
-
-def _make_like(fname, fill):
-    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-        _like_check(input, fname)
-        dt = _dtype_arg(dtype, fname) or input.dtype
-        _check_device(device)
-        t = _C._empty_like(input, dt, memory_format, fname)
-        if fill is not None:
-            t.fill_(fill)
-        return _finish(t, requires_grad)
-    like.__name__ = like.__qualname__ = fname
-    return like
-
-
-zeros_like = _make_like("zeros_like", 0)
-ones_like = _make_like("ones_like", 1)
-empty_like = _make_like("empty_like", None)
-
-
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    """torch.full_like: input's dtype (not fill_value's) unless dtype is given."""
-    _like_check(input, "full_like")
-    if not _is_number(fill_value):
-        raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_tp_name(fill_value)}")
-    dt = _dtype_arg(dtype, "full_like") or input.dtype
-    _check_device(device)
-    t = _C._empty_like(input, dt, memory_format, "full_like")
-    t.fill_(_fill_value(_number(fill_value), dt))
-    return _finish(t, requires_grad)
-
-
-_ARANGE_SIGS = (
-    " * (Number end, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device "
-    "= None, bool pin_memory = False, bool requires_grad = False)\n"
-    " * (Number start, Number end, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = "
-    "None, bool pin_memory = False, bool requires_grad = False)\n"
-    " * (Number start, Number end, Number step = 1, *, Tensor out = None, torch.dtype dtype = None, torch.layout "
-    "layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n")
-
-_LINSPACE_SIGS = (
-    " * (Tensor start, Tensor end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
-    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
-    " * (Number start, Tensor end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
-    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
-    " * (Tensor start, Number end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
-    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
-    " * (Number start, Number end, int steps, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
-    "None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n")
-
-
-def _invalid_combination(fname, args, sigs):
-    got = ", ".join(_tp_name(a) for a in args)
-    return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                     f"{sigs}")
-
-
-_NO_VALUE = object()
-
-
-def arange(start=0, end=_NO_VALUE, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-           pin_memory=False):
-    """torch.arange: int64 when start, end and step are all integers, else the default float dtype."""
-    if end is _NO_VALUE:
-        args = (start,)
-        start, end = 0, start
-        if not _is_number(end):
-            raise TypeError(f"arange(): argument 'end' (position 1) must be Number, not {_tp_name(end)}")
-    else:
-        args = (start, end) if step == 1 and type(step) is int else (start, end, step)
-        if not all(_is_number(a) for a in (start, end, step)):
-            raise _invalid_combination("arange", args, _ARANGE_SIGS)
-    start, end, step = _number(start), _number(end), _number(step)
-    dt = _dtype_arg(dtype, "arange")
-    if dt is None:
-        dt = _C.get_default_dtype() if any(isinstance(v, float) for v in (start, end, step)) else _I64
-    _check_device(device)
-    if dt is _I64 and all(isinstance(v, int) for v in (start, end, step)):
-        # integer bounds stay exact (beyond 2**53) on this path
-        for v in (start, end, step):
-            if not _INT64_MIN <= v < _INT64_END:
-                raise RuntimeError("value cannot be converted to type int64_t without overflow")
-        t = _C._arange_int64(int(start), int(end), int(step))
-    else:
-        t = _C._arange(float(start), float(end), float(step), dt)
-    if out is not None:
-        _copy_out(out, t)
-        return out
-    return _finish(t, requires_grad)
-
-
-def linspace(start, end, steps=_NO_VALUE, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-             pin_memory=False):
-    """torch.linspace: `steps` values from start to end inclusive (torch's kernel, value for value)."""
-    for name, v in (("start", start), ("end", end)):
-        if isinstance(v, _C.Tensor) and v.dim() != 0:
-            raise RuntimeError(f"linspace only supports 0-dimensional start and end tensors, but got {name} with "
-                               f"{v.dim()} dimension(s).")
-    if steps is _NO_VALUE:
-        raise _invalid_combination("linspace", (start, end), _LINSPACE_SIGS)
-    n = None if isinstance(steps, builtins.bool) else _int_like(steps)
-    if n is None or not _is_number(start) or not _is_number(end):
-        raise _invalid_combination("linspace", (start, end, steps), _LINSPACE_SIGS)
-    dt = _dtype_arg(dtype, "linspace") or _C.get_default_dtype()
-    _check_device(device)
-    t = _C._linspace(float(_number(start)), float(_number(end)), n, dt)
-    if out is not None:
-        _copy_out(out, t)
-        return out
-    return _finish(t, requires_grad)
-
-
-_EYE_SIGS = (
-    " * (int n, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = "
-    "None, bool pin_memory = False, bool requires_grad = False)\n"
-    " * (int n, int m, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
-    "device = None, bool pin_memory = False, bool requires_grad = False)\n")
-
-
-def eye(n, m=_NO_VALUE, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """torch.eye: an n x m (default n x n) matrix with ones on the diagonal."""
-    if m is _NO_VALUE:
-        nn = _int_like(n)
-        if nn is None or isinstance(n, builtins.bool):
-            raise TypeError(f"eye(): argument 'n' (position 1) must be int, not {_tp_name(n)}")
-        mm = nn
-    else:
-        nn, mm = _int_like(n), _int_like(m)
-        if nn is None or mm is None or isinstance(n, builtins.bool) or isinstance(m, builtins.bool):
-            raise _invalid_combination("eye", (n, m), _EYE_SIGS)
-    dt = _dtype_arg(dtype, "eye") or _C.get_default_dtype()
-    _check_device(device)
-    t = _C._eye(nn, mm, dt)
-    if out is not None:
-        _copy_out(out, t)
-        return out
-    return _finish(t, requires_grad)
-
-
-def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """torch.scalar_tensor: a 0-dim tensor of the default float dtype unless dtype is given."""
-    if not _is_number(s):
-        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {_tp_name(s)}")
-    dt = _dtype_arg(dtype, "scalar_tensor") or _C.get_default_dtype()
-    _check_device(device)
-    return _finish(_C._full([], _fill_value(_number(s), dt), dt), requires_grad)
 
 
 def _legacy_new(*args, **kwargs):

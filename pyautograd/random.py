@@ -1,25 +1,19 @@
 """torch.random: the default CPU generator, seeding, and the generator state.
 
 The random factories (rand, randn, randint, randperm, normal, bernoulli and the
-*_like forms) and the Tensor methods random_ / bernoulli_ / bernoulli are defined
-here too, with torch's signatures; the sampling itself is C++ (cpp/random/) and
-reproduces torch's CPU streams bit for bit. `get_rng_state()` returns an int64
+*_like forms) are op-table rows (cpp/bindings/random.cpp) re-exported here; the
+Tensor methods random_ / bernoulli_ are defined here, with torch's signatures. The
+sampling itself is C++ (cpp/random/) and reproduces torch's CPU streams bit for bit. `get_rng_state()` returns an int64
 tensor of the 5056 state bytes (Note [RNG state tensor] in cpp/bindings/random.cpp).
 """
 import builtins
 import contextlib
-import numbers
 import operator
 import warnings
 
 from . import _C
-from ._creation import _parse_size
-
-
-def _size_args(args, name):
-    """Sizes given as varargs ints or one sequence; () is a 0-dim shape."""
-    return _parse_size(args, {}, name) if args else []
-from ._device import _check_device
+from ._C import (rand, randn, randint, randperm, normal, bernoulli, rand_like, randn_like,  # noqa: F401
+                 randint_like)
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "fork_rng"]
@@ -79,40 +73,10 @@ def _got(args, kwargs):
     return "(" + ", ".join(parts) + ")"
 
 
-_TAIL = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
-         "bool pin_memory = False, bool requires_grad = False)")
-_RANDINT_SIGS = (
-    " * (int high, tuple of ints size, *, torch.Generator generator, " + _TAIL + "\n"
-    " * (int high, tuple of ints size, *, " + _TAIL + "\n"
-    " * (int low, int high, tuple of ints size, *, torch.Generator generator, " + _TAIL + "\n"
-    " * (int low, int high, tuple of ints size, *, " + _TAIL + "\n")
-_NORMAL_SIGS = (
-    " * (Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
-    " * (Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor out = None)\n"
-    " * (float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
-    " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, Tensor out = None, "
-    "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
-    "bool requires_grad = False)\n")
-
-
-def _invalid(name, sigs, args, kwargs):
-    return TypeError(f"{name}() received an invalid combination of arguments - got {_got(args, kwargs)}, "
-                     f"but expected one of:\n{sigs}")
-
-
 def _check_generator(name, generator):
     if generator is not None and not isinstance(generator, Generator):
         raise TypeError(f"{name}(): argument 'generator' must be torch.Generator, not {type(generator).__name__}")
     return generator
-
-
-def _size_factory_generator(name, args, size, generator):
-    """rand/randn's TypeError for a generator= that is not a Generator."""
-    if generator is not None and not isinstance(generator, Generator):
-        kwargs = {k: v for k, v in dict(size=size, generator=generator).items() if v is not None}
-        sigs = (f" * (tuple of ints size, *, torch.Generator generator, {_TAIL}\n"
-                f" * (tuple of ints size, *, {_TAIL}\n")
-        raise _invalid(name, sigs, args, kwargs)
 
 
 def _is_int(x):
@@ -125,138 +89,6 @@ def _is_int(x):
         return True
     except TypeError:
         return False
-
-
-def _is_number(x):
-    if isinstance(x, Tensor):
-        return x.dim() == 0
-    return isinstance(x, numbers.Real)
-
-
-def _shape(name, args, size):
-    if size is not None:
-        if args:
-            raise TypeError(f"{name}() got multiple values for argument 'size'")
-        args = (size,)
-    return list(_size_args(tuple(args), name))
-
-
-def _finish(t, requires_grad):
-    if requires_grad:
-        if not t.dtype.is_floating_point:
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-        t.requires_grad_(True)
-    return t
-
-
-# ---------------------------------------------------------------- factories
-def rand(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
-    _check_device(device)
-    _size_factory_generator("rand", args, size, generator)
-    return _finish(_C._rand(_shape("rand", args, size), dtype or _C.get_default_dtype(), generator), requires_grad)
-
-
-def randn(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
-    _check_device(device)
-    _size_factory_generator("randn", args, size, generator)
-    return _finish(_C._randn(_shape("randn", args, size), dtype or _C.get_default_dtype(), generator), requires_grad)
-
-
-def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, layout=None, device=None,
-            requires_grad=False, pin_memory=False):
-    """randint(high, size) or randint(low, high, size); int64 unless dtype= is given."""
-    _check_device(device)
-    given = dict(size=size, low=low, high=high, generator=generator, dtype=dtype)
-    kwargs = {k: v for k, v in given.items() if v is not None}
-    pos = list(args)
-    if size is None and pos:
-        size = pos.pop()
-    if len(pos) == 2 and low is None and high is None:
-        low, high = pos
-    elif len(pos) == 1 and high is None:
-        high = pos[0]
-    elif len(pos) == 1 and low is None:
-        low = pos[0]
-    elif pos:
-        raise _invalid("randint", _RANDINT_SIGS, args, kwargs)
-    low = 0 if low is None else low
-    if (high is None or size is None or not isinstance(size, (tuple, list)) or not _is_int(low) or not _is_int(high)
-            or (generator is not None and not isinstance(generator, Generator))):
-        raise _invalid("randint", _RANDINT_SIGS, args, kwargs)
-    shape = list(_size_args(tuple(size), "randint"))
-    t = _C._randint(int(low), int(high), shape, dtype or _C.int64, generator)
-    _warn_float_bounds(t.dtype, int(low), int(high) - 1)
-    return _finish(t, requires_grad)
-
-
-def randperm(n, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    _check_device(device)
-    _check_generator("randperm", generator)
-    if not _is_int(n):
-        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
-    return _finish(_C._randperm(int(n), dtype or _C.int64, generator), requires_grad)
-
-
-def normal(mean=None, std=None, size=None, *, generator=None, dtype=None, layout=None, device=None,
-           pin_memory=False, requires_grad=False):
-    """normal(Tensor mean, Tensor std) / (Tensor mean, float std=1) / (float mean, Tensor std) /
-    (float mean, float std, size)."""
-    _check_device(device)
-    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
-    ok_gen = generator is None or isinstance(generator, Generator)
-    if ok_gen and size is None and mt and st:
-        r = _C._normal_tt(mean, std, generator)
-    elif ok_gen and size is None and mt and (std is None or _is_number(std)):
-        r = _C._normal_tf(mean, 1.0 if std is None else float(std), generator)
-    elif ok_gen and size is None and st and mean is not None and _is_number(mean):
-        r = _C._normal_ft(float(mean), std, generator)
-    elif (ok_gen and size is not None and mean is not None and std is not None and _is_number(mean)
-          and _is_number(std) and not mt and not st):
-        shape = list(_size_args(tuple(size) if isinstance(size, (tuple, list)) else (size,), "normal"))
-        r = _C._normal_ff(float(mean), float(std), shape, dtype or _C.get_default_dtype(), generator)
-    else:
-        args = [a for a in (mean, std) if a is not None]
-        kwargs = {k: v for k, v in dict(size=size, generator=generator).items() if v is not None}
-        raise _invalid("normal", _NORMAL_SIGS, args, kwargs)
-    return _finish(r, requires_grad)
-
-
-def bernoulli(input, p=None, *, generator=None):
-    """bernoulli(input): draws 1 with probability input[i]; bernoulli(input, p): with probability p."""
-    _check_generator("bernoulli", generator)
-    if p is None:
-        return _C._bernoulli(input, generator)
-    return _C._bernoulli_p(input, float(p), generator)
-
-
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-              generator=None):
-    _check_device(device)
-    _check_generator("rand_like", generator)
-    return _finish(_C._rand_like(input, dtype or input.dtype, generator, memory_format), requires_grad)
-
-
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-               generator=None):
-    _check_device(device)
-    _check_generator("randn_like", generator)
-    return _finish(_C._randn_like(input, dtype or input.dtype, generator, memory_format), requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
-                 memory_format=None, generator=None):
-    """randint_like(input, high) or randint_like(input, low, high)."""
-    _check_device(device)
-    _check_generator("randint_like", generator)
-    if high is None:
-        low, high = 0, low
-    if not _is_int(low) or not _is_int(high):
-        raise TypeError(f"randint_like(): argument 'high' must be int, not {type(high).__name__}")
-    t = _C._randint_like(input, int(low), int(high), dtype or input.dtype, generator, memory_format)
-    _warn_float_bounds(t.dtype, int(low), int(high) - 1)
-    return _finish(t, requires_grad)
 
 
 # ---------------------------------------------------------------- Tensor methods
@@ -308,14 +140,9 @@ def _tensor_bernoulli_(self, p=0.5, *, generator=None):
     return self._bernoulli_scalar_(float(p), generator)
 
 
-def _tensor_bernoulli(self, p=None, *, generator=None):
-    return bernoulli(self, p, generator=generator)
-
-
 def _install():
     Tensor.random_ = _tensor_random_
     Tensor.bernoulli_ = _tensor_bernoulli_
-    Tensor.bernoulli = _tensor_bernoulli
 
 
 _install()

@@ -2,11 +2,13 @@
 // (python_arg_parser.cpp for one signature, invalid_arguments.cpp for several).
 #include "bindings/arg_parser.h"
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
+#include "random/generator.h"
 
 namespace pag::py_bind {
 
@@ -14,11 +16,16 @@ namespace {
 
 std::string tp_name(PyObject* o) {
   if (is_tensor(o)) return Py_TYPE(o) == g_tensor_type ? "Tensor" : Py_TYPE(o)->tp_name;
+  if (py::isinstance<PyDtype>(o)) return "torch.dtype";
   return Py_TYPE(o)->tp_name;
 }
 
 bool is_int(PyObject* o) {
   int64_t v;
+  if (!PyLong_Check(o) && !is_tensor(o) && PySequence_Check(o)) {  // a numpy array (not 0-dim) is no int
+    if (PySequence_Size(o) >= 0) return false;
+    PyErr_Clear();
+  }
   return int_like(o, v);
 }
 
@@ -63,10 +70,18 @@ bool check(const Param& p, PyObject* o, int& failed) {
              (PyNumber_Check(o) && !PyUnicode_Check(o) && !PySequence_Check(o));
     case ArgKind::Dtype: {
       static PyTypeObject* dtype_type = reinterpret_cast<PyTypeObject*>(py::type::of<PyDtype>().ptr());
-      return Py_TYPE(o) == dtype_type;
+      return Py_TYPE(o) == dtype_type || o == (PyObject*)&PyFloat_Type || o == (PyObject*)&PyLong_Type ||
+             o == (PyObject*)&PyBool_Type;  // Python's float, int, bool, as torch takes them
     }
     case ArgKind::Str: return PyUnicode_Check(o);
     case ArgKind::MemoryFormat: return py::isinstance<PyMemoryFormat>(o);
+    case ArgKind::Device: {
+      static PyObject* device_type = py::object(py::module_::import("pyautograd._device").attr("device")).release().ptr();
+      return PyUnicode_Check(o) || (PyLong_Check(o) && !PyBool_Check(o)) || PyObject_IsInstance(o, device_type) == 1;
+    }
+    case ArgKind::Layout:  // pyautograd.strided is the string "torch.strided"
+      return PyUnicode_Check(o) && PyUnicode_CompareWithASCIIString(o, "torch.strided") == 0;
+    case ArgKind::Generator: return py::isinstance<Generator>(o);
     case ArgKind::IntList:
       if (PyTuple_Check(o) || PyList_Check(o)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
@@ -223,8 +238,9 @@ struct Form {  // one signature as a Python form sees it
       const Param& p = *params[i];
       PyObject* o = out.v[params.slot(i)];
       if (p.kind != ArgKind::IntList || !o || !(PyTuple_Check(o) || PyList_Check(o))) continue;
-      for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
-        if (!is_int(PySequence_Fast_GET_ITEM(o, k))) unpack_error(sig->name, p, (size_t)k, PySequence_Fast_GET_ITEM(o, k));
+      for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)  // past the first, a bool unpacks as an int
+        if (!is_int(PySequence_Fast_GET_ITEM(o, k)) && !(k > 0 && PyBool_Check(PySequence_Fast_GET_ITEM(o, k))))
+          unpack_error(sig->name, p, (size_t)k, PySequence_Fast_GET_ITEM(o, k));
     }
   }
 };
@@ -404,6 +420,12 @@ Param parse_param(std::string decl, bool keyword_only, bool method) {
     p.kind = ArgKind::Str, p.type_name = "str";
   } else if (type == "MemoryFormat") {
     p.kind = ArgKind::MemoryFormat, p.type_name = "torch.memory_format";
+  } else if (type == "Device") {
+    p.kind = ArgKind::Device, p.type_name = "torch.device";
+  } else if (type == "Layout") {
+    p.kind = ArgKind::Layout, p.type_name = "torch.layout";
+  } else if (type == "Generator") {
+    p.kind = ArgKind::Generator, p.type_name = "torch.Generator";
   } else {
     throw std::logic_error("op table: unknown schema type '" + type + "'");
   }
@@ -463,11 +485,30 @@ Signature parse_schema(std::string_view schema, bool method, bool with_out) {
   }
   if (allows_numbers(s.name))
     for (Param& p : s.params) p.numbers = p.kind == ArgKind::Tensor;
+  // Note [Factory options]: dtype, layout, device, pin_memory go last, after out=
+  std::vector<Param> options;
+  auto layout = std::find_if(s.params.begin(), s.params.end(), [](const Param& p) { return p.kind == ArgKind::Layout; });
+  if (layout != s.params.end()) {
+    for (const char* name : {"dtype", "layout", "device", "pin_memory"}) {
+      auto it = std::find_if(s.params.begin(), s.params.end(), [&](const Param& p) { return p.name == name; });
+      if (it == s.params.end()) throw std::logic_error("op table: a factory without " + std::string(name));
+      options.push_back(std::move(*it));
+      s.params.erase(it);
+    }
+    options[0].default_text = "None";   // randint's dtype=long prints as None, as in torch
+    options[3].default_text = "False";  // pin_memory
+    options.push_back(parse_param("bool requires_grad=False", true, method));
+    options.back().allow_none = true;
+  }
   if (with_out) {
     size_t arrow = schema.find("->", close);
     bool tuple = arrow != std::string_view::npos && schema.find('(', arrow) != std::string_view::npos;
     s.params.push_back(parse_param(tuple ? "Tensor[]? out=None" : "Tensor? out=None", true, method));
     s.out_slot = (int)s.params.size() - 1;
+  }
+  if (!options.empty()) {
+    s.options_slot = (int)s.params.size();
+    for (Param& p : options) s.params.push_back(std::move(p));
   }
   if (s.params.size() > (size_t)Args::kMax) throw std::logic_error("op table: too many arguments in " + s.name);
   for (size_t i = 0; i < s.params.size(); ++i) {
@@ -520,6 +561,7 @@ int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObje
     out.n = (int)sigs[i].params.size();
     out.op = name.c_str();
     out.out = sigs[i].out_slot;
+    out.options = sigs[i].options_slot;
     std::fill(out.v, out.v + Args::kMax, nullptr);
     if (self) out.v[sigs[i].self_slot] = self;
     if (f.parse(args, nargs, kwargs, out, nullptr)) {
@@ -600,7 +642,9 @@ DimVec Args::int_list(int i) const {
   if (int_like(o, x)) return DimVec{x};
   DimVec out;
   for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k) {
-    int_like(PySequence_Fast_GET_ITEM(o, k), x);
+    PyObject* item = PySequence_Fast_GET_ITEM(o, k);
+    if (PyBool_Check(item)) x = item == Py_True;
+    else int_like(item, x);
     out.push_back(x);
   }
   return out;
@@ -615,6 +659,9 @@ double Args::float64(int i) const {
 
 std::optional<Dtype> Args::dtype(int i) const {
   if (!given(i)) return std::nullopt;
+  if (v[i] == (PyObject*)&PyFloat_Type) return Dtype::Float64;
+  if (v[i] == (PyObject*)&PyLong_Type) return Dtype::Int64;
+  if (v[i] == (PyObject*)&PyBool_Type) return Dtype::Bool;
   return py::reinterpret_borrow<py::object>(v[i]).cast<PyDtype&>().d;
 }
 
@@ -624,6 +671,38 @@ std::optional<Dtype> Args::dtype_or_out(int i) const {
   if (given(i)) return dtype(i);
   if (out >= 0 && given(out)) return tensor(out).dtype();
   return std::nullopt;
+}
+
+Generator* Args::generator(int i) const { return given(i) ? py::handle(v[i]).cast<Generator*>() : nullptr; }
+
+Dtype Args::options_dtype(Dtype dflt) const {
+  const bool has_out = out >= 0 && given(out);
+  if (given(options)) {
+    Dtype d = *dtype(options);
+    if (has_out && tensor(out).dtype() != d)  // torch's check_out_type_matches
+      throw Error(str_cat("dtype ", scalar_type_name(d), " does not match dtype of out parameter (",
+                          scalar_type_name(tensor(out).dtype()), ")"));
+    return d;
+  }
+  return has_out ? tensor(out).dtype() : dflt;
+}
+
+void Args::check_device() const {
+  if (boolean(options + 3))
+    throw Error("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
+                "available on this system.");
+  if (!given(options + 2)) return;
+  static PyObject* check = py::object(py::module_::import("pyautograd._device").attr("_check_device")).release().ptr();
+  PyObject* r = PyObject_CallOneArg(check, v[options + 2]);
+  if (!r) throw py::error_already_set();
+  Py_DECREF(r);
+}
+
+Tensor Args::finish(Tensor t) const {
+  if (!boolean(options + 4)) return t;
+  if (!is_floating(t.dtype())) throw Error("Only Tensors of floating point and complex dtype can require gradients");
+  t.impl()->meta().requires_grad = true;
+  return t;
 }
 
 // ---------------------------------------------------------------- binding the rows
@@ -680,7 +759,8 @@ py::object call_with_out(const OpRow& row, const Args& a) {
       if (a.params[i].kind == ArgKind::Tensor && a.given(i)) any = any || a.tensor(i).requires_grad();
     for (const Tensor& o : outs) any = any || o.requires_grad();
     if (any)
-      throw Error(str_cat(a.op, "(): functions with out=... arguments don't support automatic differentiation, but "
+      throw Error(str_cat(a.options >= 0 ? "aten::" : "", a.op,  // a factory's check is the dispatcher's
+                          "(): functions with out=... arguments don't support automatic differentiation, but "
                           "one of the arguments requires grad."));
   }
   py::object result = row.fn ? py::cast(row.fn(a)) : row.py_fn(a);
@@ -700,6 +780,7 @@ py::object call_with_out(const OpRow& row, const Args& a) {
     AutoGradMode no(false);
     copy_(outs[i], results[i]);
   }
+  if (a.options >= 0) a.finish(outs[0]);  // a factory's requires_grad= applies to out
   if (!several) return py::reinterpret_borrow<py::object>(out_obj);
   // the op's out return type (torch.return_types.max_out, ...) holding the out tensors
   py::tuple items(outs.size());

@@ -41,6 +41,17 @@
 // list of Tensors (Args::tensor_list); as torch's parser, a list holding anything else,
 // None too, fails at once with "expected Tensor as element i in argument j".
 //
+// Note [Factory options]: a schema with torch's TensorOptions arguments (ScalarType?
+// dtype, Layout? layout, Device? device, bool? pin_memory) is a factory's. As in torch's
+// Python signatures, those four move to the end (after out=), dtype printed with default
+// None and pin_memory with False, and `bool requires_grad=False` (which also takes None)
+// follows them. The C++ call's slots follow that order; Args::options is dtype's slot.
+// Args::options_dtype gives dtype= (else out='s dtype, else the op's default),
+// Args::check_device applies pyautograd._device._check_device to device= (and refuses
+// pin_memory=True, as torch without an accelerator), and
+// Args::finish applies requires_grad=. A dtype also takes Python's float, int and bool;
+// a device a str, an int or a pyautograd.device; a layout only pyautograd.strided.
+//
 // Keyword arguments also take numpy's names, as torch's parser does: axis for dim,
 // keepdims for keepdim, x / a / x1 for input, x2 for other.
 #pragma once
@@ -50,9 +61,14 @@
 
 #include "bindings/common.h"
 
+namespace pag {
+class Generator;
+}
+
 namespace pag::py_bind {
 
-enum class ArgKind : uint8_t { Tensor, TensorList, Int, IntList, Bool, Float, Scalar, Dtype, Str, MemoryFormat };
+enum class ArgKind : uint8_t { Tensor, TensorList, Int, IntList, Bool, Float, Scalar, Dtype, Str, MemoryFormat,
+                              Device, Layout, Generator };
 
 struct Param {
   ArgKind kind;
@@ -95,6 +111,12 @@ class Args {
   // dtype compute in out's dtype), else nullopt.
   std::optional<Dtype> dtype_or_out(int i) const;
   py::handle obj(int i) const { return v[i] ? py::handle(v[i]) : py::none(); }
+  Generator* generator(int i) const;  // null when not given or None
+  // Note [Factory options]
+  Dtype options_dtype(Dtype dflt) const;
+  void check_device() const;
+  Tensor finish(Tensor t) const;
+  int options = -1;  // the slot of a factory's dtype, -1 if none
   const char* op = "";  // for messages
   int out = -1;         // the slot of out= (function forms of rows with kOut), -1 if none
   py::object packed;  // int-list varargs (expand(2, 3)) packed into one tuple
@@ -108,6 +130,7 @@ struct Signature {
   int out_slot = -1;                      // the index of out= in params, -1 if none
   int self_slot = 0;                      // the index of the Tensor self in params
   bool hidden = false;                    // kHidden: tried, never listed in messages
+  int options_slot = -1;                  // Note [Factory options]: dtype's index, -1 if none
   // torch's printed signature of the Python form: "(int dim)" or "(Tensor input, int dim)".
   std::string text() const;
 };

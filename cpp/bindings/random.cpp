@@ -2,6 +2,7 @@
 // random/distributions.h). The torch-shaped Python signatures live in pyautograd/random.py.
 #include <cstring>
 
+#include "bindings/arg_parser.h"
 #include "bindings/common.h"
 #include "random/distributions.h"
 
@@ -56,6 +57,147 @@ uint64_t unpack_seed(py::handle seed) {
 
 py::object cpu_device() { return py::module_::import("pyautograd._device").attr("_CPU"); }
 
+// torch's warning for integer bounds a floating dtype cannot represent exactly.
+void warn_float_bounds(Dtype d, int64_t from, int64_t to_inc) {
+  if (!is_floating(d)) return;
+  const int digits = d == Dtype::Float32 ? 24 : 53;
+  const char* name = d == Dtype::Float32 ? "float" : "double";
+  const int64_t lim = int64_t(1) << digits;
+  using Bound = std::pair<int64_t, const char*>;
+  for (auto [value, what] : {Bound{from, "from"}, Bound{to_inc, "to - 1"}}) {
+    if (value >= -lim && value <= lim) continue;
+    std::string msg = str_cat(what, " is out of bounds [-(2^", digits, "), 2^", digits,
+                              "]. Due to precision limitations ", name,
+                              " can support discrete uniform distribution only within this range. This warning will "
+                              "become an error in version 1.7 release, please fix the code in advance");
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  }
+}
+
+Tensor rand_row(const Args& a, bool normal, Generator* g) {
+  DimVec s = a.int_list(0);
+  Dtype d = a.options_dtype(default_dtype());
+  a.check_device();
+  return a.finish(normal ? randn(s, d, g) : rand(s, d, g));
+}
+
+Tensor randint_row(const Args& a, int64_t lo, int64_t hi, const DimVec& s, Generator* g) {
+  Dtype d = a.options_dtype(Dtype::Int64);
+  a.check_device();
+  Tensor t = randint(lo, hi, s, d, g);
+  warn_float_bounds(t.dtype(), lo, hi - 1);
+  return a.finish(t);
+}
+
+Tensor randperm_row(const Args& a, Generator* g) {
+  int64_t n = a.int64(0);
+  Dtype d = a.options_dtype(Dtype::Int64);
+  a.check_device();
+  return a.finish(randperm(n, d, g));
+}
+
+// rand_like / randn_like: slot 1 is generator= in the generator overload, else memory_format
+template <bool kNormal, bool kGen>
+Tensor rand_like_row(const Args& a) {
+  Tensor x = a.tensor(0);
+  Dtype d = a.options_dtype(x.dtype());
+  a.check_device();
+  Generator* g = kGen ? a.generator(1) : nullptr;
+  MemoryFormat f = a.memory_format(kGen ? 2 : 1, MemoryFormat::Preserve);
+  return a.finish(kNormal ? randn_like(x, d, g, f) : rand_like(x, d, g, f));
+}
+
+// randint_like: kLow: (self, low, high, ...), else (self, high, ...); kGen: generator= follows
+template <bool kLow, bool kGen>
+Tensor randint_like_row(const Args& a) {
+  Tensor x = a.tensor(0);
+  const int next = kLow ? 3 : 2;
+  int64_t lo = kLow ? a.int64(1) : 0, hi;
+  if (a.params[next - 1].kind == ArgKind::Tensor) {
+    Tensor h = a.tensor(next - 1);
+    if (h.dim() != 0) throw Error("high must be a scalar tensor and on CPU");
+    hi = h.item_int();
+  } else {
+    hi = a.int64(next - 1);
+  }
+  Dtype d = a.options_dtype(x.dtype());
+  a.check_device();
+  Generator* g = kGen ? a.generator(next) : nullptr;
+  MemoryFormat f = a.memory_format(kGen ? next + 1 : next, MemoryFormat::Preserve);
+  Tensor t = randint_like(x, lo, hi, d, g, f);
+  warn_float_bounds(t.dtype(), lo, hi - 1);
+  return a.finish(t);
+}
+
+#define PAG_OPTIONS "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None"
+#define PAG_LONG_OPTIONS "ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None"
+#define PAG_LIKE_OPTIONS PAG_OPTIONS ", MemoryFormat? memory_format=None"
+
+const OpRow kRandomRows[] = {
+    {"rand.generator(SymInt[] size, *, Generator? generator, " PAG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return rand_row(a, false, a.generator(1)); }},
+    {"rand(SymInt[] size, *, " PAG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return rand_row(a, false, nullptr); }},
+    {"randn.generator(SymInt[] size, *, Generator? generator, " PAG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return rand_row(a, true, a.generator(1)); }},
+    {"randn(SymInt[] size, *, " PAG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return rand_row(a, true, nullptr); }},
+    {"randint.generator(SymInt high, SymInt[] size, *, Generator? generator, " PAG_LONG_OPTIONS ") -> Tensor",
+     kFunction | kOut, [](const Args& a) { return randint_row(a, 0, a.int64(0), a.int_list(1), a.generator(2)); }},
+    {"randint(SymInt high, SymInt[] size, *, " PAG_LONG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return randint_row(a, 0, a.int64(0), a.int_list(1), nullptr); }},
+    {"randint.low_generator(SymInt low, SymInt high, SymInt[] size, *, Generator? generator, " PAG_LONG_OPTIONS
+     ") -> Tensor",
+     kFunction | kOut,
+     [](const Args& a) { return randint_row(a, a.int64(0), a.int64(1), a.int_list(2), a.generator(3)); }},
+    {"randint.low(SymInt low, SymInt high, SymInt[] size, *, " PAG_LONG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return randint_row(a, a.int64(0), a.int64(1), a.int_list(2), nullptr); }},
+    {"randperm.generator(SymInt n, *, Generator? generator, " PAG_LONG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return randperm_row(a, a.generator(1)); }},
+    {"randperm(SymInt n, *, " PAG_LONG_OPTIONS ") -> Tensor", kFunction | kOut,
+     [](const Args& a) { return randperm_row(a, nullptr); }},
+    {"normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return normal(a.tensor(0), a.tensor(1), a.generator(2)); }},
+    {"normal.Tensor_float(Tensor mean, float std=1, *, Generator? generator=None) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return normal(a.tensor(0), a.float64(1), a.generator(2)); }},
+    {"normal.float_Tensor(float mean, Tensor std, *, Generator? generator=None) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return normal(a.float64(0), a.tensor(1), a.generator(2)); }},
+    {"normal.float_float(float mean, float std, SymInt[] size, *, Generator? generator=None, " PAG_OPTIONS
+     ") -> Tensor",
+     kFunction | kOut,
+     [](const Args& a) {
+       double mean = a.float64(0), std = a.float64(1);
+       DimVec s = a.int_list(2);
+       Dtype d = a.options_dtype(default_dtype());
+       a.check_device();
+       return a.finish(normal(mean, std, s, d, a.generator(3)));
+     }},
+    {"bernoulli(Tensor self, *, Generator? generator=None) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return bernoulli(a.tensor(0), a.generator(1)); }},
+    {"bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor", kFunction | kMethod,
+     [](const Args& a) { return bernoulli(a.tensor(0), a.float64(1), a.generator(2)); }},
+    {"rand_like.generator(Tensor self, *, Generator? generator, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction,
+     &rand_like_row<false, true>},
+    {"rand_like(Tensor self, *, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction, &rand_like_row<false, false>},
+    {"randn_like.generator(Tensor self, *, Generator? generator, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction,
+     &rand_like_row<true, true>},
+    {"randn_like(Tensor self, *, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction, &rand_like_row<true, false>},
+    {"randint_like.low_generator_dtype(Tensor self, SymInt low, SymInt high, *, Generator? generator, "
+     PAG_LIKE_OPTIONS ") -> Tensor",
+     kFunction, &randint_like_row<true, true>},
+    {"randint_like.low_dtype(Tensor self, SymInt low, SymInt high, *, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction,
+     &randint_like_row<true, false>},
+    {"randint_like.Tensor_generator(Tensor self, Tensor high, *, Generator? generator, " PAG_LIKE_OPTIONS
+     ") -> Tensor",
+     kFunction, &randint_like_row<false, true>},
+    {"randint_like.Tensor(Tensor self, Tensor high, *, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction,
+     &randint_like_row<false, false>},
+    {"randint_like.generator(Tensor self, SymInt high, *, Generator? generator, " PAG_LIKE_OPTIONS ") -> Tensor",
+     kFunction, &randint_like_row<false, true>},
+    {"randint_like(Tensor self, SymInt high, *, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction,
+     &randint_like_row<false, false>},
+};
+
 }  // namespace
 
 void init_random(py::module_& m, TensorClass& cls) {
@@ -107,28 +249,7 @@ void init_random(py::module_& m, TensorClass& cls) {
   cls.def("_bernoulli_scalar_", [](Tensor& self, double p, Generator* g) { return bernoulli_(self, p, g); });
   cls.def("_bernoulli_tensor_", [](Tensor& self, const Tensor& p, Generator* g) { return bernoulli_(self, p, g); });
 
-  // Factories (argument parsing in pyautograd/random.py).
-  m.def("_rand", [](const DimVec& s, Dtype d, Generator* g) { return rand(s, d, g); });
-  m.def("_randn", [](const DimVec& s, Dtype d, Generator* g) { return randn(s, d, g); });
-  m.def("_randint", [](int64_t lo, int64_t hi, const DimVec& s, Dtype d, Generator* g) { return randint(lo, hi, s, d, g); });
-  m.def("_randperm", [](int64_t n, Dtype d, Generator* g) { return randperm(n, d, g); });
-  m.def("_rand_like", [](const Tensor& t, Dtype d, Generator* g, py::handle f) {
-    return rand_like(t, d, g, memory_format_arg(f, "rand_like"));
-  });
-  m.def("_randn_like", [](const Tensor& t, Dtype d, Generator* g, py::handle f) {
-    return randn_like(t, d, g, memory_format_arg(f, "randn_like"));
-  });
-  m.def("_randint_like", [](const Tensor& t, int64_t lo, int64_t hi, Dtype d, Generator* g, py::handle f) {
-    return randint_like(t, lo, hi, d, g, memory_format_arg(f, "randint_like"));
-  });
-  m.def("_bernoulli", [](const Tensor& p, Generator* g) { return bernoulli(p, g); });
-  m.def("_bernoulli_p", [](const Tensor& t, double p, Generator* g) { return bernoulli(t, p, g); });
-  m.def("_normal_tt", [](const Tensor& mean, const Tensor& std, Generator* g) { return normal(mean, std, g); });
-  m.def("_normal_tf", [](const Tensor& mean, double std, Generator* g) { return normal(mean, std, g); });
-  m.def("_normal_ft", [](double mean, const Tensor& std, Generator* g) { return normal(mean, std, g); });
-  m.def("_normal_ff", [](double mean, double std, const DimVec& s, Dtype d, Generator* g) {
-    return normal(mean, std, s, d, g);
-  });
+  def_rows(m, cls, kRandomRows);
 }
 
 }  // namespace pag::py_bind

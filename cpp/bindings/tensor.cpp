@@ -311,9 +311,6 @@ void init_tensor(py::module_& m, TensorClass& cls) {
   reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_name = "Tensor";
   m.def("_from_numpy", &tensor_from_numpy);
   m.def("_empty", [](const DimVec& sizes, Dtype d) { return empty(sizes, d); });
-  m.def("_empty_like", [](const Tensor& like, Dtype d, py::handle f, const char* op) {
-    return empty_like(like, d, memory_format_arg(f, op));
-  });
   m.def("_scalar_tensor", [](py::handle v, Dtype d) {
     Tensor t;
     if (!to_operand(v, t)) throw TypeError("expected a number");
