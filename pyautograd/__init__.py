@@ -13,9 +13,8 @@ from ._C import (Tensor, dtype, uint8, int8, int16, int32, int64, float16, float
                  Node, memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format)
 from ._C import *  # noqa: F401,F403  the op table's functions (Note [Op ids])
 # ops still bound outside the table
-from ._C import (where, cat, concat, concatenate, stack, mm, bmm, addmm, relu_, scatter, scatter_add,  # noqa: F401,E402
-                 index_add, masked_fill, masked_select, nonzero, argwhere, take, take_along_dim, index_put,
-                 bitwise_not, clamp, clamp_max, clamp_min, clip, logical_not, round, split)
+from ._C import (where, cat, concat, concatenate, stack, relu_, bitwise_not, clamp, clamp_max, clamp_min, clip,  # noqa: F401,E402,E501
+                 logical_not, round, split)
 from ._size import Size
 from ._type_info import finfo, iinfo
 from ._device import device
