@@ -16,7 +16,10 @@
 //   };
 //   def_rows(m, cls, kRows);
 //
-// In the C++ call, argument i is the schema's i-th (self is 0 in both variants).
+// In the C++ call, argument i is the schema's i-th (self is 0 in both variants; a method
+// whose self is not the schema's first argument, as where's, gets a row of its own with
+// self moved first). A Tensor[] argument is a tuple or list of Tensors; another element
+// is torch's TypeError at once ("expected Tensor as element 1 in argument 0, but got int").
 //
 // Note [out= arguments]: a row marked kOut gives its function form torch's `out=`. The
 // call runs as without it, then its result is written into `out` (resized as torch's
@@ -26,7 +29,7 @@
 // (Args::dtype_or_out: sum, mean, prod, cumsum); and no argument may require grad.
 //
 // Note [Numbers as tensors]: for the ops torch names in should_allow_numbers_as_tensors
-// (python_arg_parser.cpp: add, sub, mul, div and their aliases), a Tensor argument also
+// (python_arg_parser.cpp: add, sub, mul, div, their aliases and in-place forms, copy_), a Tensor argument also
 // takes a Python number; Args::tensor gives it as a wrapped 0-dim tensor (to_operand).
 // Messages still say "Tensor".
 //
@@ -71,6 +74,7 @@ class Args {
 
   bool given(int i) const { return v[i] && v[i] != Py_None; }
   Tensor tensor(int i) const;  // a Tensor, or a number as a wrapped 0-dim tensor
+  std::vector<Tensor> tensor_list(int i) const;  // Tensor[]
   std::string str(int i) const;  // "" when not given or None
   int64_t int64(int i) const;
   std::optional<int64_t> opt_int64(int i) const;
