@@ -662,7 +662,14 @@ void prod_others_lines(const Lines<T>& L) {
 
 // One or `count` adjacent lines of softmax / log_softmax: max, exp(x - max) and its
 // sum (in double), then the scale. A NaN makes its line NaN through the sum.
-template <typename T, bool Log>
+// With a storage type R (float16 / bfloat16 lines computed in float), log_softmax
+// rounds the sum and its log to R, as torch's last-dim kernel (Note [Reduced-float softmax]).
+template <typename T, typename R>
+T log_of_sum(double s) {
+  if constexpr (std::is_same_v<R, T>) return static_cast<T>(std::log(s));
+  else return static_cast<T>(R(std::log(static_cast<float>(R(static_cast<float>(s))))));
+}
+template <typename T, bool Log, typename R = T>
 void softmax_lines(const Lines<T>& L) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   const int64_t n = L.n;
@@ -678,7 +685,7 @@ void softmax_lines(const Lines<T>& L) {
       if (os == 1) s = dense_sum<double>(y, n);
       else for (int64_t i = 0; i < n; ++i) s += y[i * os];
       if constexpr (Log) {
-        const T ls = static_cast<T>(std::log(s));
+        const T ls = log_of_sum<T, R>(s);
         for (int64_t i = 0; i < n; ++i) y[i * os] = (x[i * is] - m) - ls;
       } else {
         const T inv = static_cast<T>(1.0 / s);
@@ -704,7 +711,7 @@ void softmax_lines(const Lines<T>& L) {
       s[c] += e;
     }
   }
-  for (int64_t c = 0; c < C; ++c) k[c] = static_cast<T>(Log ? std::log(s[c]) : 1.0 / s[c]);
+  for (int64_t c = 0; c < C; ++c) k[c] = Log ? log_of_sum<T, R>(s[c]) : static_cast<T>(1.0 / s[c]);
   for (int64_t i = 0; i < n; ++i) {
     const T* xr = L.in + i * L.is;
     T* yr = L.out + i * L.os;

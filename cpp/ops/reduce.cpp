@@ -618,11 +618,26 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
     throw Error(str_cat("output with shape [] doesn't match the broadcast shape ", shape_str(DimVec(a.dim(), 1))));
   auto mask = reduce_mask(a, dims);
   Tensor x = is_floating(a.dtype()) ? a : to_dtype(a, default_dtype());
-  Tensor outk = empty(reduced_shape(x, mask, true), x.dtype());
-  PAG_DISPATCH_FLOAT32_64(x.dtype(), "logsumexp", [&] {
-    run_reduce<scalar_t, typename kernels::LogsumexpOps<scalar_t>::acc_t>(x, {&outk}, mask, kernels::LogsumexpOps<scalar_t>{});
-  });
-  Tensor out = squeeze_reduced(outk, mask, keepdim);
+  Tensor out;
+  if (is_reduced_float(x.dtype()) && x.numel() > 0) {
+    // torch's logsumexp_out_impl for float16 / bfloat16 is a chain of ops, each rounding
+    // to the dtype: log(sum(exp(x - m))) + m, with m = amax(x) and an infinite m shifted by 0.
+    AutoGradMode no(false);
+    DimVec rd;
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (mask[i]) rd.push_back((int64_t)i);
+    Tensor m = amax(x, rd, true);
+    m = where(eq(abs(m), num(std::numeric_limits<double>::infinity())), zeros({}, m.dtype()), m);
+    out = add(log(sum(exp(sub(x, m)), rd, keepdim)), keepdim ? m : squeeze_reduced(m, mask, false));
+  } else {
+    Tensor xk = is_reduced_float(x.dtype()) ? cast_untracked(x, Dtype::Float32) : x;  // empty: -inf
+    Tensor outk = empty(reduced_shape(x, mask, true), xk.dtype());
+    PAG_DISPATCH_FLOAT32_64(xk.dtype(), "logsumexp", [&] {
+      run_reduce<scalar_t, typename kernels::LogsumexpOps<scalar_t>::acc_t>(xk, {&outk}, mask,
+                                                                             kernels::LogsumexpOps<scalar_t>{});
+    });
+    out = cast_untracked(squeeze_reduced(outk, mask, keepdim), x.dtype());
+  }
   if (any_requires_grad({&x})) {
     auto n = record<SavedReduceState>("LogsumexpBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       Tensor x = n.unpack(n.s.self), r = n.unpack(n.s.result);
@@ -650,12 +665,31 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   bool lastdim = x.dim() == 0 || d == x.dim() - 1;
   const char* kname = Log ? (lastdim ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                           : (lastdim ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
-  Tensor out = empty(x.sizes(), x.dtype());
-  auto lg = make_line_geometry(out, x, d);
-  PAG_DISPATCH_FLOAT32_64(x.dtype(), kname, [&] {
-    kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                                 kernels::softmax_lines<scalar_t, Log>);
-  });
+  Tensor out;
+  if (is_reduced_float(x.dtype())) {
+    // Note [Reduced-float softmax]: torch computes float16 / bfloat16 (log_)softmax in
+    // float and rounds once; its last-dim log_softmax also rounds the sum of exps and
+    // its log to the dtype before x - max - log(sum). The backward computes in float.
+    Tensor xf = cast_untracked(x, Dtype::Float32);
+    Tensor of = empty(x.sizes(), Dtype::Float32);
+    auto lg = make_line_geometry(of, xf, d);
+    auto* o = static_cast<char*>(of.raw_data());
+    auto* i = static_cast<const char*>(xf.raw_data());
+    if (Log && lastdim && x.dtype() == Dtype::Float16)
+      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log, Half>);
+    else if (Log && lastdim)
+      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log, BFloat16>);
+    else
+      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log>);
+    out = cast_untracked(of, x.dtype());
+  } else {
+    out = empty(x.sizes(), x.dtype());
+    auto lg = make_line_geometry(out, x, d);
+    PAG_DISPATCH_FLOAT32_64(x.dtype(), kname, [&] {
+      kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                                   kernels::softmax_lines<scalar_t, Log>);
+    });
+  }
   if (any_requires_grad({&x})) {
     auto n = record<SoftmaxState>(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       return {softmax_backward_data(g[0], n.unpack(n.s.result), n.s.dim, Log)};
@@ -684,7 +718,11 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
   Tensor gi;
   {
     AutoGradMode no(false);
-    gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
+    Dtype rd = promote_types(g.dtype(), y.dtype());
+    bool reduced = is_reduced_float(rd);  // Note [Reduced-float softmax]
+    Tensor gc = reduced ? cast_untracked(g, Dtype::Float32) : g, yc = reduced ? cast_untracked(y, Dtype::Float32) : y;
+    gi = log ? sub(gc, mul(exp(yc), sum(gc, dims, true))) : mul(sub(gc, sum(mul(gc, yc), dims, true)), yc);
+    if (reduced) gi = cast_untracked(gi, rd);
   }
   if (any_requires_grad({&g, &y})) {
     auto n = record<SoftmaxBackwardDataState>(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",

@@ -1,0 +1,163 @@
+"""float16 / bfloat16 softmax, log_softmax, logsumexp and matrix products, integer
+matrix products, and out-of-range float -> int conversion, against torch."""
+import numpy as np
+import pytest
+import torch
+
+import pyautograd as pag
+
+REDUCED = ["float16", "bfloat16"]
+
+
+def to_pag(t):
+    p = pag.tensor(t.detach().float().numpy() if t.is_floating_point() else t.numpy())
+    return p.to(getattr(pag, str(t.dtype)[6:]))
+
+
+def ulps(p, t):
+    """The distance in units in the last place of t's dtype, elementwise (same signs: the
+    bit patterns' difference; NaN only against NaN)."""
+    assert str(p.dtype) == str(t.dtype) and tuple(p.shape) == tuple(t.shape)
+    tb = t.detach().contiguous().view(torch.int16).numpy().astype(np.int64)
+    pb = to_pag_bits(p).astype(np.int64)
+    key = lambda b: np.where(b < 0, -(b & 0x7FFF), b)  # sign-magnitude to a monotone integer
+    return np.abs(key(pb) - key(tb))
+
+
+def to_pag_bits(p):
+    name = str(p.dtype)[6:]
+    f = p.detach().float().numpy()
+    return torch.from_numpy(f).to(getattr(torch, name)).view(torch.int16).numpy()
+
+
+def bits_equal(p, t, msg=""):
+    assert str(p.dtype) == str(t.dtype), msg
+    np.testing.assert_array_equal(p.detach().float().numpy(), t.detach().float().numpy(), err_msg=msg)
+
+
+# Note: torch's exp (its vectorized, CPU-dependent one) and ours differ in the last
+# float32 bit, so a result rounded to float16 / bfloat16 from an exp may land one ulp of
+# the output dtype away; torch's own non-last-dim softmax also rounds differently in the
+# tail of each vector. Everything else below is bit for bit.
+ULP_BOUND = 1
+
+
+def cases(name, seed):
+    g = torch.Generator().manual_seed(seed)
+    dt = getattr(torch, name)
+    return [((torch.randn(s, generator=g) * 3).to(dt), d)
+            for s, d in [((64, 37), 1), ((64, 37), 0), ((8, 5, 33), 1), ((3, 1000), 1), ((4, 64), -1), ((64, 64), 0),
+                         ((7,), 0)]]
+
+
+@pytest.mark.parametrize("name", REDUCED)
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "logsumexp"])
+def test_softmax_family_forward(op, name):
+    for x, d in cases(name, 1):
+        t = getattr(torch, op)(x, d)
+        p = getattr(pag, op)(to_pag(x), d)
+        u = ulps(p, t)
+        assert u.max() <= ULP_BOUND, (op, x.shape, d, u.max())
+        assert (u == 0).mean() > 0.7, (op, x.shape, d)
+
+
+@pytest.mark.parametrize("name", REDUCED)
+def test_softmax_family_special_values(name):
+    dt = getattr(torch, name)
+    x = torch.tensor([[0.0, float("-inf"), 1.0], [float("-inf")] * 3, [float("inf"), 1.0, 2.0],
+                      [float("nan"), 1.0, 0.0]], dtype=dt)
+    for op in ("softmax", "log_softmax", "logsumexp"):
+        bits_equal(getattr(pag, op)(to_pag(x), 1), getattr(torch, op)(x, 1), op)
+    e = torch.zeros(0, 3, dtype=dt)
+    bits_equal(pag.logsumexp(to_pag(e), 0), torch.logsumexp(e, 0), "empty")
+    bits_equal(pag.softmax(to_pag(x), 1, dtype=pag.float32), torch.softmax(x, 1, dtype=torch.float32), "dtype=")
+
+
+@pytest.mark.parametrize("name", REDUCED)
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "logsumexp"])
+def test_softmax_family_backward(op, name):
+    g = torch.Generator().manual_seed(2)
+    for x, d in cases(name, 3):
+        tx = x.clone().requires_grad_()
+        px = to_pag(x).requires_grad_()
+        ty = getattr(torch, op)(tx, d)
+        py = getattr(pag, op)(px, d)
+        gy = torch.randn(ty.shape, generator=g).to(x.dtype)
+        ty.backward(gy)
+        py.backward(to_pag(gy))
+        assert str(px.grad.dtype) == str(tx.grad.dtype)
+        if op == "logsumexp":  # exp(x - result): the forward's ulp can move it
+            np.testing.assert_allclose(px.grad.float().numpy(), tx.grad.float().numpy(), rtol=0.02, atol=1e-2)
+            continue
+        assert ulps(px.grad, tx.grad).max() <= 64, (op, x.shape, d)  # through the forward's ulp
+
+
+# ---------------------------------------------------------------- matrix products
+def products(dt, exact, seed):
+    g = torch.Generator().manual_seed(seed)
+    # small integers: every partial sum is exact in float32, so the order cannot matter
+    r = (lambda *s: torch.randint(-8, 9, s, generator=g).to(dt)) if exact else \
+        (lambda *s: torch.randn(s, generator=g).to(dt))
+    return [("mm", r(5, 7), r(7, 3)), ("mm", r(33, 300), r(300, 17)), ("mm", r(4, 6).t(), r(3, 4).t()),
+            ("bmm", r(3, 5, 7), r(3, 7, 2)), ("mv", r(9, 40), r(40)), ("dot", r(50), r(50)),
+            ("matmul", r(2, 3, 5, 4), r(4, 6)), ("matmul", r(4), r(3, 4, 2)), ("matmul", r(5, 4), r(4))]
+
+
+@pytest.mark.parametrize("name", REDUCED)
+def test_reduced_float_products(name):
+    dt = getattr(torch, name)
+    for exact in (True, False):
+        for op, a, b in products(dt, exact, 4):
+            t = getattr(torch, op)(a, b)
+            p = getattr(pag, op)(to_pag(a), to_pag(b))
+            if exact:
+                bits_equal(p, t, f"{op} {tuple(a.shape)}")
+            else:  # float32 sums in another order, rounded once
+                assert ulps(p, t).max() <= 1, (op, a.shape)
+    a, b, c = (torch.randint(-8, 9, s).to(dt) for s in ((4, 5), (5, 3), (3,)))
+    bits_equal(pag.addmm(to_pag(c), to_pag(a), to_pag(b)), torch.addmm(c, a, b), "addmm")
+    bits_equal(pag.nn.functional.linear(to_pag(a), to_pag(b.t()), to_pag(c)),
+               torch.nn.functional.linear(a, b.t(), c), "linear")
+
+
+@pytest.mark.parametrize("name", REDUCED)
+def test_reduced_float_product_gradients(name):
+    dt = getattr(torch, name)
+    for op, a, b in products(dt, True, 5):
+        ta, tb = a.clone().requires_grad_(), b.clone().requires_grad_()
+        pa, pb = to_pag(a).requires_grad_(), to_pag(b).requires_grad_()
+        getattr(torch, op)(ta, tb).sum().backward()
+        getattr(pag, op)(pa, pb).sum().backward()
+        bits_equal(pa.grad, ta.grad, op + " a")
+        bits_equal(pb.grad, tb.grad, op + " b")
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32"])
+def test_integer_products_wrap_in_their_width(name):
+    dt = getattr(torch, name)
+    info = torch.iinfo(dt)
+    g = torch.Generator().manual_seed(6)
+    r = lambda *s: torch.randint(max(info.min, -2**20), min(info.max, 2**20) + 1, s, generator=g, dtype=torch.int64).to(dt)
+    for op, a, b in [("mm", r(5, 40), r(40, 3)), ("bmm", r(2, 5, 7), r(2, 7, 3)), ("mv", r(6, 9), r(9)),
+                     ("dot", r(64), r(64)), ("matmul", r(2, 3, 4), r(4, 5)), ("mm", r(4, 6).t(), r(4, 2))]:
+        bits_equal(getattr(pag, op)(to_pag(a), to_pag(b)), getattr(torch, op)(a, b), f"{name} {op}")
+    a, b, c = r(3, 4), r(4, 2), r(2)
+    bits_equal(pag.addmm(to_pag(c), to_pag(a), to_pag(b), beta=3, alpha=2),
+               torch.addmm(c, a, b, beta=3, alpha=2), "addmm")
+
+
+# ---------------------------------------------------------------- float -> int
+# Note: out-of-range float -> int conversion is undefined in C++; on x86-64 torch's (and
+# ours) truncate through cvttss2si / cvttsd2si: a value outside int32 (or NaN, inf) gives
+# INT_MIN (0x80000000), to int64 outside int64 INT64_MIN; uint8, int8 and int16 take the
+# low bits of that int32 (so 1e10 -> 0, -1.5 -> 255 in uint8, 300.5 -> 44).
+@pytest.mark.parametrize("src", ["float32", "float64", "float16", "bfloat16"])
+def test_out_of_range_float_to_int(src):
+    vals = [1e10, -1e10, 3e9, -3e9, 2.5e19, -2.5e19, float("nan"), float("inf"), float("-inf"), -1.5, -200.7,
+            300.5, 70000.5, -40000.25, 2**31 - 0.5, -2**31 - 0.5, 0.0, -0.0]
+    t = torch.tensor(vals, dtype=torch.float64).to(getattr(torch, src))
+    p = pag.tensor(vals, dtype=pag.float64).to(getattr(pag, src))
+    for d in ["uint8", "int8", "int16", "int32", "int64"]:
+        assert p.to(getattr(pag, d)).tolist() == t.to(getattr(torch, d)).tolist(), (src, d)
+        assert p[:1].to(getattr(pag, d)).tolist() == t[:1].to(getattr(torch, d)).tolist(), (src, d)
+        assert p[6].to(getattr(pag, d)).item() == t[6].to(getattr(torch, d)).item(), (src, d, "nan")
