@@ -719,4 +719,32 @@ void softmax_lines(const Lines<T>& L) {
   }
 }
 
+// float16 / bfloat16 softmax / log_softmax backward on float copies laid out as
+// [outer, n, inner], as torch's CPU kernels: everything in float, the sum over the dim
+// (of g * y, or of g) in float and in order per inner position, one rounding at the end.
+template <bool Log>
+void softmax_backward_float(const float* g, const float* y, float* gi, int64_t outer, int64_t n, int64_t inner) {
+  std::unique_ptr<float[]> buf(new float[inner > 0 ? inner : 1]);
+  float* s = buf.get();
+  for (int64_t o = 0; o < outer; ++o) {
+    const int64_t base = o * n * inner;
+    for (int64_t j = 0; j < inner; ++j) s[j] = 0.f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* gr = g + base + i * inner;
+      const float* yr = y + base + i * inner;
+      for (int64_t j = 0; j < inner; ++j) {
+        if constexpr (Log) s[j] += gr[j];
+        else { const float p = gr[j] * yr[j]; s[j] += p; }
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t off = base + i * inner;
+      for (int64_t j = 0; j < inner; ++j) {
+        if constexpr (Log) { const float e = std::exp(y[off + j]) * s[j]; gi[off + j] = g[off + j] - e; }
+        else gi[off + j] = y[off + j] * (g[off + j] - s[j]);
+      }
+    }
+  }
+}
+
 }  // namespace pag::kernels

@@ -720,9 +720,22 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
     AutoGradMode no(false);
     Dtype rd = promote_types(g.dtype(), y.dtype());
     bool reduced = is_reduced_float(rd);  // Note [Reduced-float softmax]
-    Tensor gc = reduced ? cast_untracked(g, Dtype::Float32) : g, yc = reduced ? cast_untracked(y, Dtype::Float32) : y;
-    gi = log ? sub(gc, mul(exp(yc), sum(gc, dims, true))) : mul(sub(gc, sum(mul(gc, yc), dims, true)), yc);
-    if (reduced) gi = cast_untracked(gi, rd);
+    if (reduced && g.sizes() == y.sizes()) {
+      Tensor gc = contiguous(cast_untracked(g, Dtype::Float32)), yc = contiguous(cast_untracked(y, Dtype::Float32));
+      Tensor gf = empty(y.sizes(), Dtype::Float32);
+      const int64_t d = y.dim() == 0 ? 0 : dim;
+      int64_t outer = 1, inner = 1, n = y.dim() == 0 ? 1 : y.sizes()[d];
+      for (int64_t i = 0; i < d; ++i) outer *= y.sizes()[i];
+      for (int64_t i = d + 1; i < y.dim(); ++i) inner *= y.sizes()[i];
+      auto* gp = static_cast<const float*>(gc.raw_data());
+      auto* yp = static_cast<const float*>(yc.raw_data());
+      auto* op = static_cast<float*>(gf.raw_data());
+      if (log) kernels::softmax_backward_float<true>(gp, yp, op, outer, n, inner);
+      else kernels::softmax_backward_float<false>(gp, yp, op, outer, n, inner);
+      gi = cast_untracked(gf, rd);
+    } else {
+      gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
+    }
   }
   if (any_requires_grad({&g, &y})) {
     auto n = record<SoftmaxBackwardDataState>(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
