@@ -179,3 +179,35 @@ def test_out_of_range_float_to_int(src):
         assert p.to(getattr(pag, d)).tolist() == t.to(getattr(torch, d)).tolist(), (src, d)
         assert p[:1].to(getattr(pag, d)).tolist() == t[:1].to(getattr(torch, d)).tolist(), (src, d)
         assert p[6].to(getattr(pag, d)).item() == t[6].to(getattr(torch, d)).item(), (src, d, "nan")
+
+
+# ---------------------------------------------------------------- binary op gradients
+# torch's formulas round once per op in the dtype (div's other: -g * ((a / b) / b)), so the
+# gradients, with broadcast sums (accumulated in float), are bit for bit; pow's go through
+# log / pow (CPU-dependent SIMD paths): within 1 ulp.
+BINARY = {"add": lambda L, x, y: L.add(x, y), "add_alpha": lambda L, x, y: L.add(x, y, alpha=0.5),
+          "sub": lambda L, x, y: L.sub(x, y), "sub_alpha": lambda L, x, y: L.sub(x, y, alpha=3),
+          "mul": lambda L, x, y: L.mul(x, y), "div": lambda L, x, y: L.div(x, y),
+          "pow": lambda L, x, y: L.pow(x, y), "maximum": lambda L, x, y: L.maximum(x, y),
+          "minimum": lambda L, x, y: L.minimum(x, y), "fmod": lambda L, x, y: L.fmod(x, y),
+          "remainder": lambda L, x, y: L.remainder(x, y), "rsub": lambda L, x, y: 2.5 - x * y,
+          "scalar_div": lambda L, x, y: x / 3.3 + y * 0.7}
+
+
+@pytest.mark.parametrize("name", REDUCED)
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_binary_gradients(op, name):
+    dt = getattr(torch, name)
+    g = torch.Generator().manual_seed(7)
+    for sa, sb in [((6, 7), (6, 7)), ((6, 7), (7,)), ((5, 1, 3), (4, 1)), ((), (9,))]:
+        a = (torch.rand(sa, generator=g) * 3 + 0.5).to(dt)
+        b = (torch.rand(sb, generator=g) * 3 + 0.5).to(dt)
+        ta, tb = a.clone().requires_grad_(), b.clone().requires_grad_()
+        pa, pb = to_pag(a).requires_grad_(), to_pag(b).requires_grad_()
+        ty = BINARY[op](torch, ta, tb)
+        py = BINARY[op](pag, pa, pb)
+        gy = torch.randn(ty.shape, generator=g).to(dt)
+        ty.backward(gy)
+        py.backward(to_pag(gy))
+        for p, t in ((pa, ta), (pb, tb)):
+            assert ulps(p.grad, t.grad).max() <= (1 if op == "pow" else 0), (op, sa, sb)
