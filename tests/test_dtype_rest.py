@@ -250,3 +250,28 @@ def test_save_load_round_trip(name, mmap, tmp_path):
                                   t.float().numpy() if dt.is_floating_point else t.numpy())
     back["base"][4, 0] = 7  # the views share the loaded storage, as they did when saved
     assert back["row"][0].item() == 7 and back["t"][0, 4].item() == 7
+
+
+# ---------------------------------------------------------------- integer sum / prod
+# Note [Integer reductions]: bool and the small ints accumulate per element in int64
+# (wrapping as torch's), with no int64 copy of the input; strided views read in place.
+@pytest.mark.parametrize("name", ["bool", "uint8", "int8", "int16", "int32"])
+@pytest.mark.parametrize("op", ["sum", "prod"])
+def test_integer_sum_prod(op, name):
+    dt = getattr(torch, name)
+    g = torch.Generator().manual_seed(9)
+    lo, hi = (0, 2) if name == "bool" else (max(torch.iinfo(dt).min, -100), min(torch.iinfo(dt).max, 100) + 1)
+    t = torch.randint(lo, hi, (37, 53), generator=g, dtype=torch.int64).to(dt)
+    if name == "int32":
+        t = t * 20_000_000  # the int64 sums and products leave int32's range
+    p = pag.tensor(t.numpy())
+    for tv, pv in [(t, p), (t.t(), p.t()), (t[::3, 1::2], p[::3, 1::2]), (t[5], p[5])]:
+        for dims in [None, 0, -1]:
+            f = getattr(torch, op)
+            want = f(tv) if dims is None else f(tv, dims)
+            got = getattr(pag, op)(pv) if dims is None else getattr(pag, op)(pv, dims)
+            assert str(got.dtype) == str(want.dtype) == "torch.int64"
+            np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=f"{op} {tuple(tv.shape)} {dims}")
+    want = torch.sum(t, (0, 1), keepdim=True)
+    np.testing.assert_array_equal(pag.sum(p, (0, 1), keepdim=True).numpy(), want.numpy())
+    np.testing.assert_array_equal(pag.sum(p, 0, dtype=pag.int32).numpy(), torch.sum(t, 0, dtype=torch.int32).numpy())

@@ -399,13 +399,13 @@ struct SumOps {
   }
 };
 
-template <typename T, typename acc_t>
+template <typename T, typename acc_t, typename out_t = T>
 struct ProdOps {
   static constexpr bool kVertical = true;
   acc_t init() const { return acc_t(1); }
   acc_t step(acc_t a, T v, int64_t) const { return wrap_mul(a, static_cast<acc_t>(v)); }
   acc_t combine(acc_t a, acc_t b) const { return wrap_mul(a, b); }
-  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = cast_out<T>(a); }
+  void write(char* const* o, acc_t a) const { *reinterpret_cast<out_t*>(o[0]) = cast_out<out_t>(a); }
 };
 
 // max/min values; NaN wins (torch propagates it).

@@ -229,12 +229,20 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
   Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
   check_autograd_dtype(a, od, dtype.has_value());
   auto mask = reduce_mask(a, dims);
-  Tensor x = cast_untracked(a, od);
   Tensor outk = empty(reduced_shape(a, mask, true), od);
-  PAG_DISPATCH_ALL(od, "sum", [&] {
-    using acc_t = typename kernels::acc_type<scalar_t>::type;
-    run_reduce<scalar_t, acc_t>(x, {&outk}, mask, kernels::SumOps<scalar_t, scalar_t, acc_t>{});
-  });
+  if (od == Dtype::Int64 && is_integral(a.dtype(), true)) {
+    // Note [Integer reductions]: bool and the small ints convert per element into the
+    // int64 accumulator (torch's), with no int64 copy of the input.
+    PAG_DISPATCH_ALL(a.dtype(), "sum", [&] {
+      run_reduce<scalar_t, int64_t>(a, {&outk}, mask, kernels::SumOps<int64_t, scalar_t, int64_t>{});
+    });
+  } else {
+    Tensor x = cast_untracked(a, od);
+    PAG_DISPATCH_ALL(od, "sum", [&] {
+      using acc_t = typename kernels::acc_type<scalar_t>::type;
+      run_reduce<scalar_t, acc_t>(x, {&outk}, mask, kernels::SumOps<scalar_t, scalar_t, acc_t>{});
+    });
+  }
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
     auto n = record<ReduceState>(!dims ? "SumBackward0" : "SumBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
@@ -364,9 +372,15 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::opti
   check_autograd_dtype(a, od, dtype.has_value());
   int64_t d = dim ? wrap_dim(*dim, a.dim()) : 0;
   auto mask = reduce_mask(a, dim ? OptDims(DimVec{d}) : std::nullopt);
-  Tensor x = cast_untracked(a, od);
-  Tensor outk = empty(reduced_shape(x, mask, true), od);
-  PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
+  Tensor outk = empty(reduced_shape(a, mask, true), od);
+  if (od == Dtype::Int64 && is_integral(a.dtype(), true)) {  // Note [Integer reductions]
+    PAG_DISPATCH_ALL(a.dtype(), "prod", [&] {
+      run_reduce<scalar_t, int64_t>(a, {&outk}, mask, kernels::ProdOps<scalar_t, int64_t, int64_t>{});
+    });
+  } else {
+    Tensor x = cast_untracked(a, od);
+    PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
+  }
   Tensor out = squeeze_reduced(outk, mask, dim ? keepdim : false);
   if (any_requires_grad({&a})) {
     if (!dim) {
