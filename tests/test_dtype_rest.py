@@ -167,12 +167,14 @@ def test_integer_products_wrap_in_their_width(name):
 # ---------------------------------------------------------------- float -> int
 # Note: out-of-range float -> int conversion is undefined in C++; on x86-64 torch's (and
 # ours) truncate through cvttss2si / cvttsd2si: a value outside int32 (or NaN, inf) gives
-# INT_MIN (0x80000000), to int64 outside int64 INT64_MIN; uint8, int8 and int16 take the
-# low bits of that int32 (so 1e10 -> 0, -1.5 -> 255 in uint8, 300.5 -> 44).
+# INT_MIN (0x80000000), to int64 outside int64 INT64_MIN; int8 and int16 take the low
+# bits of that int32. uint8 goes through int64 (torch's static_cast_with_inter_type), so
+# it takes the low bits of the int64: -1.5 -> 255, 300.5 -> 44, 2**32 + 1 -> 1 (from
+# float64; int8 gives 0 there), and a value outside int64 gives 0.
 @pytest.mark.parametrize("src", ["float32", "float64", "float16", "bfloat16"])
 def test_out_of_range_float_to_int(src):
     vals = [1e10, -1e10, 3e9, -3e9, 2.5e19, -2.5e19, float("nan"), float("inf"), float("-inf"), -1.5, -200.7,
-            300.5, 70000.5, -40000.25, 2**31 - 0.5, -2**31 - 0.5, 0.0, -0.0]
+            300.5, 70000.5, -40000.25, 2**31 - 0.5, -2**31 - 0.5, 0.0, -0.0, 2.0**32 + 1, 3e9 + 7, -3e9 - 5, 1e12 + 3]
     t = torch.tensor(vals, dtype=torch.float64).to(getattr(torch, src))
     p = pag.tensor(vals, dtype=pag.float64).to(getattr(pag, src))
     for d in ["uint8", "int8", "int16", "int32", "int64"]:
