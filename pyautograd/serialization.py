@@ -15,7 +15,8 @@ A record is, in order::
               header_crc32     u32      CRC-32 of the 32 bytes above (magic .. reserved)
               reserved         u32      0
     table     n_storages x 16 bytes: nbytes (u64), dtype code (u8: 0 float32, 1 float64,
-              2 int64, 3 bool), 7 zero bytes
+              2 int64, 3 bool, 4 uint8, 5 int8, 6 int16, 7 int32, 8 float16, 9 bfloat16),
+              7 zero bytes
     pickle    the object structure, pickled with protocol >= 4; every tensor in it is a
               persistent id (see below), so the pickle holds no tensor data
     storages  each storage's raw bytes in the table's order, little-endian, each starting at
@@ -76,11 +77,15 @@ _HEADER = struct.Struct("<8sIIQIIII")
 _ENTRY = struct.Struct("<QB7x")
 _ALIGN = 64
 
-_DTYPES = [_C.float32, _C.float64, _C.int64, _C.bool]
+_DTYPES = [_C.float32, _C.float64, _C.int64, _C.bool, _C.uint8, _C.int8, _C.int16, _C.int32, _C.float16,
+           _C.bfloat16]
 _DTYPE_NAMES = {d: str(d).rpartition(".")[2] for d in _DTYPES}
 _DTYPE_BY_NAME = {n: d for d, n in _DTYPE_NAMES.items()}
 _NP_DTYPES = {_C.float32: np.dtype("<f4"), _C.float64: np.dtype("<f8"), _C.int64: np.dtype("<i8"),
-              _C.bool: np.dtype("?")}
+              _C.bool: np.dtype("?"), _C.uint8: np.dtype("u1"), _C.int8: np.dtype("i1"), _C.int16: np.dtype("<i2"),
+              _C.int32: np.dtype("<i4"), _C.float16: np.dtype("<f2"), _C.bfloat16: np.dtype("<i2")}
+# numpy has no bfloat16: its bytes travel as int16 (Tensor.view(dtype) reinterprets them)
+_BITS = {_C.bfloat16: _C.int16}
 
 
 def _pad(pos):
@@ -138,7 +143,8 @@ def _make_pickler(base):
 def _storage_bytes(entry):
     """The storage's first entry.nelem elements as a little-endian byte buffer (no copy on
     little-endian hosts)."""
-    flat = entry.ref.as_strided([entry.nelem], [1], 0).numpy()
+    flat = entry.ref.as_strided([entry.nelem], [1], 0)
+    flat = (flat.view(_BITS[flat.dtype]) if flat.dtype in _BITS else flat).numpy()
     np_dt = _NP_DTYPES[entry.ref.dtype]
     if flat.dtype != np_dt:
         flat = flat.astype(np_dt)
@@ -365,14 +371,18 @@ def _read_storages(r, n_storages, table, mmap_array, map_fn):
             r.f.seek(nbytes, os.SEEK_CUR)
             r.pos += nbytes
             base = _C._from_numpy(arr)
+            if dt in _BITS:
+                base = base.view(dt)
             crcs.append(None)
         else:
-            base = _C._empty([nbytes // item], dt)
+            base = _C._empty([nbytes // item], _BITS.get(dt, dt))
             view = base.numpy().view(np.uint8)
             r.readinto(memoryview(view))
             crcs.append(zlib.crc32(view))
             if sys.byteorder != "little" and item > 1:
                 view.view(_NP_DTYPES[dt]).byteswap(inplace=True)
+            if dt in _BITS:
+                base = base.view(dt)
         bases.append(base)
     trailer = r.read(4 * n_storages + len(_END))
     if trailer[-len(_END):] != _END:

@@ -399,13 +399,13 @@ struct SumOps {
   }
 };
 
-template <typename T, typename acc_t>
+template <typename T, typename acc_t, typename out_t = T>
 struct ProdOps {
   static constexpr bool kVertical = true;
   acc_t init() const { return acc_t(1); }
   acc_t step(acc_t a, T v, int64_t) const { return wrap_mul(a, static_cast<acc_t>(v)); }
   acc_t combine(acc_t a, acc_t b) const { return wrap_mul(a, b); }
-  void write(char* const* o, acc_t a) const { *reinterpret_cast<T*>(o[0]) = cast_out<T>(a); }
+  void write(char* const* o, acc_t a) const { *reinterpret_cast<out_t*>(o[0]) = cast_out<out_t>(a); }
 };
 
 // max/min values; NaN wins (torch propagates it).
@@ -662,7 +662,14 @@ void prod_others_lines(const Lines<T>& L) {
 
 // One or `count` adjacent lines of softmax / log_softmax: max, exp(x - max) and its
 // sum (in double), then the scale. A NaN makes its line NaN through the sum.
-template <typename T, bool Log>
+// With a storage type R (float16 / bfloat16 lines computed in float), log_softmax
+// rounds the sum and its log to R, as torch's last-dim kernel (Note [Reduced-float softmax]).
+template <typename T, typename R>
+T log_of_sum(double s) {
+  if constexpr (std::is_same_v<R, T>) return static_cast<T>(std::log(s));
+  else return static_cast<T>(R(std::log(static_cast<float>(R(static_cast<float>(s))))));
+}
+template <typename T, bool Log, typename R = T>
 void softmax_lines(const Lines<T>& L) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   const int64_t n = L.n;
@@ -678,7 +685,7 @@ void softmax_lines(const Lines<T>& L) {
       if (os == 1) s = dense_sum<double>(y, n);
       else for (int64_t i = 0; i < n; ++i) s += y[i * os];
       if constexpr (Log) {
-        const T ls = static_cast<T>(std::log(s));
+        const T ls = log_of_sum<T, R>(s);
         for (int64_t i = 0; i < n; ++i) y[i * os] = (x[i * is] - m) - ls;
       } else {
         const T inv = static_cast<T>(1.0 / s);
@@ -704,11 +711,39 @@ void softmax_lines(const Lines<T>& L) {
       s[c] += e;
     }
   }
-  for (int64_t c = 0; c < C; ++c) k[c] = static_cast<T>(Log ? std::log(s[c]) : 1.0 / s[c]);
+  for (int64_t c = 0; c < C; ++c) k[c] = Log ? log_of_sum<T, R>(s[c]) : static_cast<T>(1.0 / s[c]);
   for (int64_t i = 0; i < n; ++i) {
     const T* xr = L.in + i * L.is;
     T* yr = L.out + i * L.os;
     for (int64_t c = 0; c < C; ++c) yr[c] = Log ? (xr[c] - m[c]) - k[c] : yr[c] * k[c];
+  }
+}
+
+// float16 / bfloat16 softmax / log_softmax backward on float copies laid out as
+// [outer, n, inner], as torch's CPU kernels: everything in float, the sum over the dim
+// (of g * y, or of g) in float and in order per inner position, one rounding at the end.
+template <bool Log>
+void softmax_backward_float(const float* g, const float* y, float* gi, int64_t outer, int64_t n, int64_t inner) {
+  std::unique_ptr<float[]> buf(new float[inner > 0 ? inner : 1]);
+  float* s = buf.get();
+  for (int64_t o = 0; o < outer; ++o) {
+    const int64_t base = o * n * inner;
+    for (int64_t j = 0; j < inner; ++j) s[j] = 0.f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* gr = g + base + i * inner;
+      const float* yr = y + base + i * inner;
+      for (int64_t j = 0; j < inner; ++j) {
+        if constexpr (Log) s[j] += gr[j];
+        else { const float p = gr[j] * yr[j]; s[j] += p; }
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t off = base + i * inner;
+      for (int64_t j = 0; j < inner; ++j) {
+        if constexpr (Log) { const float e = std::exp(y[off + j]) * s[j]; gi[off + j] = g[off + j] - e; }
+        else gi[off + j] = y[off + j] * (g[off + j] - s[j]);
+      }
+    }
   }
 }
 

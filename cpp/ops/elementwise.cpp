@@ -486,7 +486,7 @@ Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
     Tensor b = n.unpack(n.s.other);
     Tensor ga = div(g[0], b);
     return {n.needs_input_grad(0) ? ga : Tensor(),
-            n.needs_input_grad(1) ? neg(mul(ga, div(n.unpack(n.s.self), b))) : Tensor()};
+            n.needs_input_grad(1) ? mul(neg(g[0]), div(div(n.unpack(n.s.self), b), b)) : Tensor()};  // torch's order
   }, {a, b}, {out});
   n->s = {n->save(n->needs_input_grad(1) ? a : Tensor()), n->save(b)};
   return out;

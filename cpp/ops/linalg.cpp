@@ -7,7 +7,8 @@
 #include "kernels/gemm/gemm.h"
 #include "ops/ops.h"
 
-// The GEMM kernels are built for float32, float64 and int64 (kernels/gemm/naive.cpp).
+// The GEMM kernels are built for float32, float64 and int64 (kernels/gemm/naive.cpp); the
+// other dtypes run on them through widen / narrow (Note [Products of the storage types]).
 #define PAG_DISPATCH_GEMM(dtype, opname, ...)                       \
   [&] {                                                             \
     switch (dtype) {                                                \
@@ -47,6 +48,23 @@ kg::GemmArgs<T> gemm_args(const Tensor& a, const Tensor& b, const Tensor& out, i
 
 Tensor reshape_contiguous(const Tensor& t, const DimVec& shape);
 
+
+// Note [Products of the storage types]: torch multiplies float16 / bfloat16 operands with
+// a float-accumulating GEMM and rounds each result once, and the integer types below int64
+// in their own width, wrapping; that is the int64 product truncated (wrapping commutes with
+// + and *). So these run on the float32 / int64 kernels: widen the operands (an untracked
+// cast; float32, float64 and int64 pass through), narrow the result once.
+Dtype kernel_dtype(Dtype d) {
+  if (is_reduced_float(d)) return Dtype::Float32;
+  if (is_integral(d, false)) return Dtype::Int64;
+  return d;
+}
+Tensor cast_plain(const Tensor& t, Dtype d) {
+  if (t.dtype() == d) return t;
+  AutoGradMode no(false);
+  return to_dtype(t, d);
+}
+Tensor widen(const Tensor& t) { return cast_plain(t, kernel_dtype(t.dtype())); }
 
 // torch's maybe_multiply: t * s, skipped when s == 1.
 Tensor maybe_multiply(const Tensor& t, double s) { return s == 1.0 ? t : mul(t, num(s)); }
@@ -195,8 +213,10 @@ Tensor mat2_grad(const Tensor& g, const Tensor& mat1, bool mat2_column_major) {
 Tensor mm(const Tensor& a, const Tensor& b) {
   check_mm(a, b);
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'");
-  Tensor out = empty({a.size(0), b.size(1)}, a.dtype());
-  gemm_into(out, a, b, Tensor(), 0.0, 1.0, "addmm_impl_cpu_");
+  Tensor aw = widen(a), bw = widen(b);
+  Tensor out = empty({a.size(0), b.size(1)}, aw.dtype());
+  gemm_into(out, aw, bw, Tensor(), 0.0, 1.0, "addmm_impl_cpu_");
+  out = cast_plain(out, a.dtype());
   if (any_requires_grad({&a, &b})) {
     auto n = record<MmState>("MmBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? mat1_grad(g[0], n.unpack(n.s.saved.mat2), n.s.self_column_major) : Tensor(),
@@ -222,9 +242,11 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, double beta, 
     x = expand(bias, {a.size(0), b.size(1)});
   }
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'");
-  Tensor out = empty({a.size(0), b.size(1)}, a.dtype());
+  Tensor aw = widen(a), bw = widen(b);
+  Tensor out = empty({a.size(0), b.size(1)}, aw.dtype());
   // The bias is read by the kernel's epilogue as it stores each tile (no extra pass).
-  gemm_into(out, a, b, x, beta, alpha, "addmm_impl_cpu_");
+  gemm_into(out, aw, bw, widen(x), beta, alpha, "addmm_impl_cpu_");
+  out = cast_plain(out, a.dtype());
   if (any_requires_grad({&bias, &a, &b})) {
     auto n = record<AddmmState>("AddmmBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       const auto& s = n.s;
@@ -260,12 +282,14 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
             scalar_type_name(b.dtype()));
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"bmm\" not implemented for 'Bool'");
   const int64_t bs = a.size(0);
-  Tensor out = empty({bs, a.size(1), b.size(2)}, a.dtype());
+  Tensor aw = widen(a), bw = widen(b);
+  Tensor out = empty({bs, a.size(1), b.size(2)}, aw.dtype());
   if (out.numel() > 0)
-    PAG_DISPATCH_GEMM(a.dtype(), "bmm", [&] {
-      auto g = gemm_args<scalar_t>(a, b, out, 1);
-      kg::gemm_batched(g, bs, a.stride(0), b.stride(0), out.stride(0), 0);
+    PAG_DISPATCH_GEMM(aw.dtype(), "bmm", [&] {
+      auto g = gemm_args<scalar_t>(aw, bw, out, 1);
+      kg::gemm_batched(g, bs, aw.stride(0), bw.stride(0), out.stride(0), 0);
     });
+  out = cast_plain(out, a.dtype());
   if (any_requires_grad({&a, &b})) {
     auto n = record<Operands>("BmmBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? bmm(g[0], transpose(n.unpack(n.s.mat2), 1, 2)) : Tensor(),
@@ -284,11 +308,13 @@ Tensor mv(const Tensor& a, const Tensor& v) {
   PAG_CHECK(a.dtype() == v.dtype(), "addmv input tensors must have the same dtype, but got ",
             scalar_type_name(v.dtype()), ", ", scalar_type_name(a.dtype()), ", and ", scalar_type_name(v.dtype()));
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'");
-  Tensor out = empty({a.size(0)}, a.dtype());
-  PAG_DISPATCH_GEMM(a.dtype(), "addmv_impl_cpu", [&] {
-    kg::gemv(a.size(0), a.size(1), a.data<scalar_t>(), a.stride(0), a.stride(1), v.data<scalar_t>(), v.stride(0),
-             out.data<scalar_t>(), out.stride(0));
+  Tensor aw = widen(a), vw = widen(v);
+  Tensor out = empty({a.size(0)}, aw.dtype());
+  PAG_DISPATCH_GEMM(aw.dtype(), "addmv_impl_cpu", [&] {
+    kg::gemv(aw.size(0), aw.size(1), aw.data<scalar_t>(), aw.stride(0), aw.stride(1), vw.data<scalar_t>(),
+             vw.stride(0), out.data<scalar_t>(), out.stride(0));
   });
+  out = cast_plain(out, a.dtype());
   if (any_requires_grad({&a, &v})) {
     auto n = record<Operands>("MvBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       // d/dA = outer(g, v) (torch's ger), d/dv = A^T g
@@ -308,10 +334,12 @@ Tensor dot(const Tensor& a, const Tensor& b) {
             "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
             " elements respectively");
   if (a.dtype() == Dtype::Bool) throw NotImplementedError("\"dot\" not implemented for 'Bool'");
-  Tensor out = empty({}, a.dtype());
-  PAG_DISPATCH_GEMM(a.dtype(), "dot", [&] {
-    *out.data<scalar_t>() = kg::dot(a.numel(), a.data<scalar_t>(), a.stride(0), b.data<scalar_t>(), b.stride(0));
+  Tensor aw = widen(a), bw = widen(b);
+  Tensor out = empty({}, aw.dtype());
+  PAG_DISPATCH_GEMM(aw.dtype(), "dot", [&] {
+    *out.data<scalar_t>() = kg::dot(aw.numel(), aw.data<scalar_t>(), aw.stride(0), bw.data<scalar_t>(), bw.stride(0));
   });
+  out = cast_plain(out, a.dtype());
   if (any_requires_grad({&a, &b})) {
     auto n = record<Operands>("DotBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       return {n.needs_input_grad(0) ? mul(g[0], n.unpack(n.s.mat2)) : Tensor(),

@@ -229,12 +229,20 @@ Tensor sum(const Tensor& a, OptDims dims, bool keepdim, std::optional<Dtype> dty
   Dtype od = dtype ? *dtype : (is_integral(a.dtype(), true) ? Dtype::Int64 : a.dtype());
   check_autograd_dtype(a, od, dtype.has_value());
   auto mask = reduce_mask(a, dims);
-  Tensor x = cast_untracked(a, od);
   Tensor outk = empty(reduced_shape(a, mask, true), od);
-  PAG_DISPATCH_ALL(od, "sum", [&] {
-    using acc_t = typename kernels::acc_type<scalar_t>::type;
-    run_reduce<scalar_t, acc_t>(x, {&outk}, mask, kernels::SumOps<scalar_t, scalar_t, acc_t>{});
-  });
+  if (od == Dtype::Int64 && is_integral(a.dtype(), true)) {
+    // Note [Integer reductions]: bool and the small ints convert per element into the
+    // int64 accumulator (torch's), with no int64 copy of the input.
+    PAG_DISPATCH_ALL(a.dtype(), "sum", [&] {
+      run_reduce<scalar_t, int64_t>(a, {&outk}, mask, kernels::SumOps<int64_t, scalar_t, int64_t>{});
+    });
+  } else {
+    Tensor x = cast_untracked(a, od);
+    PAG_DISPATCH_ALL(od, "sum", [&] {
+      using acc_t = typename kernels::acc_type<scalar_t>::type;
+      run_reduce<scalar_t, acc_t>(x, {&outk}, mask, kernels::SumOps<scalar_t, scalar_t, acc_t>{});
+    });
+  }
   Tensor out = squeeze_reduced(outk, mask, keepdim);
   if (any_requires_grad({&a})) {
     auto n = record<ReduceState>(!dims ? "SumBackward0" : "SumBackward1", [](auto& n, const tensor_list& g) -> tensor_list {
@@ -364,9 +372,15 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim, std::opti
   check_autograd_dtype(a, od, dtype.has_value());
   int64_t d = dim ? wrap_dim(*dim, a.dim()) : 0;
   auto mask = reduce_mask(a, dim ? OptDims(DimVec{d}) : std::nullopt);
-  Tensor x = cast_untracked(a, od);
-  Tensor outk = empty(reduced_shape(x, mask, true), od);
-  PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
+  Tensor outk = empty(reduced_shape(a, mask, true), od);
+  if (od == Dtype::Int64 && is_integral(a.dtype(), true)) {  // Note [Integer reductions]
+    PAG_DISPATCH_ALL(a.dtype(), "prod", [&] {
+      run_reduce<scalar_t, int64_t>(a, {&outk}, mask, kernels::ProdOps<scalar_t, int64_t, int64_t>{});
+    });
+  } else {
+    Tensor x = cast_untracked(a, od);
+    PAG_DISPATCH_ALL(od, "prod", [&] { prod_kernel<scalar_t>(x, outk, mask); });
+  }
   Tensor out = squeeze_reduced(outk, mask, dim ? keepdim : false);
   if (any_requires_grad({&a})) {
     if (!dim) {
@@ -618,11 +632,26 @@ Tensor logsumexp(const Tensor& a, const DimVec& dims, bool keepdim) {
     throw Error(str_cat("output with shape [] doesn't match the broadcast shape ", shape_str(DimVec(a.dim(), 1))));
   auto mask = reduce_mask(a, dims);
   Tensor x = is_floating(a.dtype()) ? a : to_dtype(a, default_dtype());
-  Tensor outk = empty(reduced_shape(x, mask, true), x.dtype());
-  PAG_DISPATCH_FLOAT32_64(x.dtype(), "logsumexp", [&] {
-    run_reduce<scalar_t, typename kernels::LogsumexpOps<scalar_t>::acc_t>(x, {&outk}, mask, kernels::LogsumexpOps<scalar_t>{});
-  });
-  Tensor out = squeeze_reduced(outk, mask, keepdim);
+  Tensor out;
+  if (is_reduced_float(x.dtype()) && x.numel() > 0) {
+    // torch's logsumexp_out_impl for float16 / bfloat16 is a chain of ops, each rounding
+    // to the dtype: log(sum(exp(x - m))) + m, with m = amax(x) and an infinite m shifted by 0.
+    AutoGradMode no(false);
+    DimVec rd;
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (mask[i]) rd.push_back((int64_t)i);
+    Tensor m = amax(x, rd, true);
+    m = where(eq(abs(m), num(std::numeric_limits<double>::infinity())), zeros({}, m.dtype()), m);
+    out = add(log(sum(exp(sub(x, m)), rd, keepdim)), keepdim ? m : squeeze_reduced(m, mask, false));
+  } else {
+    Tensor xk = is_reduced_float(x.dtype()) ? cast_untracked(x, Dtype::Float32) : x;  // empty: -inf
+    Tensor outk = empty(reduced_shape(x, mask, true), xk.dtype());
+    PAG_DISPATCH_FLOAT32_64(xk.dtype(), "logsumexp", [&] {
+      run_reduce<scalar_t, typename kernels::LogsumexpOps<scalar_t>::acc_t>(xk, {&outk}, mask,
+                                                                             kernels::LogsumexpOps<scalar_t>{});
+    });
+    out = cast_untracked(squeeze_reduced(outk, mask, keepdim), x.dtype());
+  }
   if (any_requires_grad({&x})) {
     auto n = record<SavedReduceState>("LogsumexpBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       Tensor x = n.unpack(n.s.self), r = n.unpack(n.s.result);
@@ -650,12 +679,31 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   bool lastdim = x.dim() == 0 || d == x.dim() - 1;
   const char* kname = Log ? (lastdim ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                           : (lastdim ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
-  Tensor out = empty(x.sizes(), x.dtype());
-  auto lg = make_line_geometry(out, x, d);
-  PAG_DISPATCH_FLOAT32_64(x.dtype(), kname, [&] {
-    kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
-                                 kernels::softmax_lines<scalar_t, Log>);
-  });
+  Tensor out;
+  if (is_reduced_float(x.dtype())) {
+    // Note [Reduced-float softmax]: torch computes float16 / bfloat16 (log_)softmax in
+    // float and rounds once; its last-dim log_softmax also rounds the sum of exps and
+    // its log to the dtype before x - max - log(sum). The backward computes in float.
+    Tensor xf = cast_untracked(x, Dtype::Float32);
+    Tensor of = empty(x.sizes(), Dtype::Float32);
+    auto lg = make_line_geometry(of, xf, d);
+    auto* o = static_cast<char*>(of.raw_data());
+    auto* i = static_cast<const char*>(xf.raw_data());
+    if (Log && lastdim && x.dtype() == Dtype::Float16)
+      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log, Half>);
+    else if (Log && lastdim)
+      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log, BFloat16>);
+    else
+      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log>);
+    out = cast_untracked(of, x.dtype());
+  } else {
+    out = empty(x.sizes(), x.dtype());
+    auto lg = make_line_geometry(out, x, d);
+    PAG_DISPATCH_FLOAT32_64(x.dtype(), kname, [&] {
+      kernels::line_loop<scalar_t>(lg, static_cast<char*>(out.raw_data()), static_cast<const char*>(x.raw_data()),
+                                   kernels::softmax_lines<scalar_t, Log>);
+    });
+  }
   if (any_requires_grad({&x})) {
     auto n = record<SoftmaxState>(Log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
       return {softmax_backward_data(g[0], n.unpack(n.s.result), n.s.dim, Log)};
@@ -684,7 +732,24 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
   Tensor gi;
   {
     AutoGradMode no(false);
-    gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
+    Dtype rd = promote_types(g.dtype(), y.dtype());
+    bool reduced = is_reduced_float(rd);  // Note [Reduced-float softmax]
+    if (reduced && g.sizes() == y.sizes()) {
+      Tensor gc = contiguous(cast_untracked(g, Dtype::Float32)), yc = contiguous(cast_untracked(y, Dtype::Float32));
+      Tensor gf = empty(y.sizes(), Dtype::Float32);
+      const int64_t d = y.dim() == 0 ? 0 : dim;
+      int64_t outer = 1, inner = 1, n = y.dim() == 0 ? 1 : y.sizes()[d];
+      for (int64_t i = 0; i < d; ++i) outer *= y.sizes()[i];
+      for (int64_t i = d + 1; i < y.dim(); ++i) inner *= y.sizes()[i];
+      auto* gp = static_cast<const float*>(gc.raw_data());
+      auto* yp = static_cast<const float*>(yc.raw_data());
+      auto* op = static_cast<float*>(gf.raw_data());
+      if (log) kernels::softmax_backward_float<true>(gp, yp, op, outer, n, inner);
+      else kernels::softmax_backward_float<false>(gp, yp, op, outer, n, inner);
+      gi = cast_untracked(gf, rd);
+    } else {
+      gi = log ? sub(g, mul(exp(y), sum(g, dims, true))) : mul(sub(g, sum(mul(g, y), dims, true)), y);
+    }
   }
   if (any_requires_grad({&g, &y})) {
     auto n = record<SoftmaxBackwardDataState>(log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
