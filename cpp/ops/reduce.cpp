@@ -581,6 +581,11 @@ Tensor var_std(const Tensor& a, OptDims dims, double correction, bool keepdim) {
   auto mask = reduce_mask(a, dims);
   Tensor outk = empty(reduced_shape(a, mask, true), a.dtype());
   const char* name = IsStd ? "std" : "var";
+  // torch's warn_invalid_degrees_of_freedom: the elements per output, less the correction
+  const int64_t per_out = outk.numel() == 0 ? 0 : a.numel() / outk.numel();
+  if ((double)per_out - correction <= 0)
+    warn(str_cat(name, "(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+                       "(input numel divided by output numel)."));
   PAG_DISPATCH_FLOATING(a.dtype(), name, [&] {
     kernels::VarOps<scalar_t> ops;
     ops.correction = correction;
