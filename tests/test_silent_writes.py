@@ -179,3 +179,51 @@ def test_broadcast_tensors(shapes):
     a, b = pag.ones(2, 3), pag.ones(2, 3)
     ra, rb = pag.broadcast_tensors(a, b)
     assert ra is a and rb is b  # a tensor already of the shape is returned as is, as torch does
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.softmax(L.ones(0, dtype=L.int64), 0),
+    lambda L: L.softmax(L.ones(0, 3, dtype=L.int32), 1),
+    lambda L: L.log_softmax(L.ones(2, 0, dtype=L.bool), 0),
+    lambda L: L.softmax(L.ones(0, dtype=L.int64), 0, dtype=L.float32),
+    lambda L: L.softmax(L.ones(0, dtype=L.int64), 1),
+    lambda L: L.softmax(L.ones(2, dtype=L.int64), 0),
+])
+def test_softmax_of_empty_integer_tensors_as_torch(call):
+    t = same_as_torch(call)
+    if t is not None:
+        assert str(t.dtype) == str(call(torch).dtype)
+
+
+def _storage_of(t):
+    return t.untyped_storage_ptr() if isinstance(t, pag.Tensor) else t.untyped_storage().data_ptr()
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.arange(12.0).view(3, 4)[1:, ::2],
+    lambda L: L.arange(6.0).view(2, 3).t(),
+    lambda L: L.arange(20.0)[3:9:2],
+    lambda L: L.ones(3, 2, dtype=L.bfloat16)[1:],
+    lambda L: L.arange(6, dtype=L.int16).view(3, 2)[:, 1],
+])
+def test_pickle_and_deepcopy_keep_a_views_strides_and_offset(make):
+    import copy
+    import pickle
+    for how in (lambda t: pickle.loads(pickle.dumps(t)), copy.deepcopy):
+        t, p = how(make(torch)), how(make(pag))
+        assert (p.stride(), p.storage_offset(), p.dtype is getattr(pag, str(t.dtype)[6:])) == \
+            (t.stride(), t.storage_offset(), True)
+        assert p.float().tolist() == t.float().tolist()
+
+
+def test_deepcopy_keeps_views_sharing_one_storage():
+    import copy
+
+    def run(L):
+        a = L.arange(6.0)
+        c = copy.deepcopy([a[2:], a, a.view(3, 2)])
+        same = _storage_of(c[0]) == _storage_of(c[1]) == _storage_of(c[2]) != _storage_of(a)
+        c[1][3] = 100
+        return c[0], c[2], L.tensor(float(same)), a
+    for i in range(4):
+        same_as_torch(lambda L: run(L)[i])

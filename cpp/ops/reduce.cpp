@@ -652,6 +652,8 @@ template <bool Log>
 Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   int64_t d = wrap_dim(dim, a.dim());
   Tensor x = dtype ? to_dtype(a, *dtype) : a;
+  // torch runs no kernel over nothing, so an empty tensor of any dtype gives its like
+  if (x.numel() == 0 && !is_floating(x.dtype())) return empty(x.sizes(), x.dtype());
   bool lastdim = x.dim() == 0 || d == x.dim() - 1;
   const char* kname = Log ? (lastdim ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                           : (lastdim ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
