@@ -207,10 +207,6 @@ def _cuda(self, *args, **kwargs):
     raise AssertionError("Torch not compiled with CUDA enabled")
 
 
-def _type_as(self, other):
-    return self.to(other.dtype)
-
-
 def _install():
     from .autograd.graph import _wrap
     T = Tensor
@@ -226,7 +222,6 @@ def _install():
     T.register_hook = register_hook
     T.to = _to
     T.type = _type
-    T.type_as = _type_as
     T.new_tensor = _new_tensor
     T.new_zeros = _new_factory("new_zeros", lambda s, d: _C._full(s, 0, d))
     T.new_ones = _new_factory("new_ones", lambda s, d: _C._full(s, 1, d))

@@ -227,3 +227,27 @@ def test_deepcopy_keeps_views_sharing_one_storage():
         return c[0], c[2], L.tensor(float(same)), a
     for i in range(4):
         same_as_torch(lambda L: run(L)[i])
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.zeros(2**64), lambda L: L.zeros(2**63), lambda L: L.zeros(-2**64), lambda L: L.ones(2, 2**64),
+    lambda L: L.zeros((3, 2**64)), lambda L: L.ones(3).view(2**64), lambda L: L.empty(2**64),
+])
+def test_sizes_past_int64_raise_torchs_type_error(call):
+    with pytest.raises(TypeError) as t:
+        call(torch)
+    with pytest.raises(TypeError) as p:
+        call(pag)
+    # torch's quoted error goes on with a C++ backtrace after its first line
+    assert str(p.value) == str(t.value).split("\n")[0] + '"' and str(t.value).endswith('"')
+
+
+@pytest.mark.parametrize("other", ["3", "None", "L.ones(2, dtype=L.float64)", "L.ones(1, dtype=L.int32)",
+                                   "L.ones(1)"])
+def test_type_as(other):
+    def run(L):
+        x = L.tensor([1.5, 2.5], requires_grad=True)
+        y = x.type_as(eval(other, {"L": L}))
+        assert (y is x) == (y.dtype == x.dtype)
+        return y
+    same_as_torch(run)

@@ -67,6 +67,8 @@ const OpRow kShapeRows[] = {
      [](const Args& a) { return as_strided(a.tensor(0), a.int_list(1), a.int_list(2), a.opt_int64(3)); }},
     {"contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)", kMethod,
      [](const Args& a) { return contiguous(a.tensor(0), a.memory_format(1, MemoryFormat::Contiguous)); }},
+    {"type_as(Tensor self, Tensor other) -> Tensor", kMethod,
+     [](const Args& a) { return to_dtype(a.tensor(0), a.tensor(1).dtype(), false, MemoryFormat::Preserve); }},
     {"clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor", kFunction | kMethod,
      [](const Args& a) { return clone(a.tensor(0), a.memory_format(1, MemoryFormat::Preserve)); }},
     {"chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
