@@ -2,7 +2,12 @@
 straight from _C)."""
 from . import _C
 
-__all__ = ["is_nonzero", "typename", "isclose", "allclose", "equal"]
+__all__ = ["is_nonzero", "typename", "isclose", "allclose", "equal", "broadcast_tensors"]
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape (views), as torch.functional has it."""
+    return _C._VF.broadcast_tensors(tensors)
 
 
 def is_nonzero(input):

@@ -122,7 +122,12 @@ def _deepcopy(self, memo):
                            "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001")
     if id(self) in memo:
         return memo[id(self)]
-    new = self.detach().clone()
+    # torch copies the storage once per deepcopy, so views keep sharing it, with their strides
+    key = ("pyautograd.storage", self.untyped_storage_ptr())
+    storage = memo.get(key)
+    if storage is None:
+        storage = memo[key] = _whole_storage(self).clone()
+    new = storage.as_strided(self.shape, self.stride(), self.storage_offset()).detach()
     if type(self) is not Tensor:
         new = type(self)(new, requires_grad=self.requires_grad) if hasattr(type(self), "_is_param") else new
     new.requires_grad_(self.requires_grad)
@@ -134,15 +139,28 @@ def _deepcopy(self, memo):
     return new
 
 
-def _rebuild(arr, requires_grad):
+def _whole_storage(t):
+    """A 1-d tensor over all of t's storage (t's dtype), without history."""
+    return t.detach().as_strided([t._storage_nbytes() // t.element_size()], [1], 0)
+
+
+def _rebuild(arr, requires_grad, offset=0, size=None, stride=None, dtype=None):
     t = _C._from_numpy(arr)
+    if dtype is not None:  # bfloat16, which numpy lacks, travels as its int16 bits
+        t = t.view(dtype)
+    if size is not None:  # a view: its storage, offset and strides, as torch pickles it
+        t = t.as_strided(size, stride, offset).detach()
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
 def _reduce_ex(self, proto):
-    return (_rebuild, (np.array(self.detach().numpy(), copy=True), self.requires_grad))
+    storage = _whole_storage(self)
+    bits = self.dtype == _C.bfloat16
+    storage = np.array((storage.view(_C.int16) if bits else storage).numpy(), copy=True)
+    return (_rebuild, (storage, self.requires_grad, self.storage_offset(), tuple(self.shape), self.stride(),
+                       self.dtype if bits else None))
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
@@ -189,10 +207,6 @@ def _cuda(self, *args, **kwargs):
     raise AssertionError("Torch not compiled with CUDA enabled")
 
 
-def _type_as(self, other):
-    return self.to(other.dtype)
-
-
 def _install():
     from .autograd.graph import _wrap
     T = Tensor
@@ -208,7 +222,6 @@ def _install():
     T.register_hook = register_hook
     T.to = _to
     T.type = _type
-    T.type_as = _type_as
     T.new_tensor = _new_tensor
     T.new_zeros = _new_factory("new_zeros", lambda s, d: _C._full(s, 0, d))
     T.new_ones = _new_factory("new_ones", lambda s, d: _C._full(s, 1, d))

@@ -21,6 +21,7 @@ std::string tp_name(PyObject* o) {
 }
 
 bool is_int(PyObject* o) {
+  if (PyLong_Check(o)) return !PyBool_Check(o);  // of any size: unpacking reports an overflow
   int64_t v;
   if (!PyLong_Check(o) && !is_tensor(o) && PySequence_Check(o)) {  // a numpy array (not 0-dim) is no int
     if (PySequence_Size(o) >= 0) return false;
@@ -641,11 +642,20 @@ std::optional<int64_t> Args::opt_int64(int i) const {
 
 DimVec Args::int_list(int i) const {
   PyObject* o = v[i];
+  // torch's unpack of an int past int64 (its message then carries a C++ backtrace)
+  auto overflow = [&](Py_ssize_t k, PyObject* item) {
+    int big = 0;
+    if (PyLong_Check(item) && (PyLong_AsLongLongAndOverflow(item, &big), big))
+      throw TypeError(str_cat(op, "(): argument '", params[i].name, "' failed to unpack the object at pos ", k + 1,
+                              " with error \"Overflow when unpacking long long\""));
+  };
   int64_t x;
+  overflow(0, o);
   if (int_like(o, x)) return DimVec{x};
   DimVec out;
   for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k) {
     PyObject* item = PySequence_Fast_GET_ITEM(o, k);
+    overflow(k, item);
     if (PyBool_Check(item)) x = item == Py_True;
     else int_like(item, x);
     out.push_back(x);

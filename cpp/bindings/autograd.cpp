@@ -175,12 +175,11 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       .def_property_readonly("output_nr", [](const Tensor& t) { return t.output_nr(); })
       .def_property("grad", [](const Tensor& t) {
         if (!t.is_leaf() && !(t.impl()->autograd && t.impl()->autograd->retains_grad) && !t.grad().defined())
-          PyErr_WarnEx(PyExc_UserWarning,
-                       "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+          warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
                        "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
                        "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
                        "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-                       "github.com/pytorch/pytorch/pull/30531 for more information.", 1);
+                       "github.com/pytorch/pytorch/pull/30531 for more information.");
         return t.grad();
       },
                     [](const Tensor& t, py::object g) {

@@ -87,6 +87,10 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_RuntimeError, "DefaultCPUAllocator: not enough memory");
     }
   });
+  pag::warn_handler() = [](const std::string& msg) {  // Note [Warnings]
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  };
   init_dtypes(m);
   TensorClass cls(m, "Tensor", py::dynamic_attr(), py::custom_type_setup(&tensor_type_setup));
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());

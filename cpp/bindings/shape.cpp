@@ -67,6 +67,8 @@ const OpRow kShapeRows[] = {
      [](const Args& a) { return as_strided(a.tensor(0), a.int_list(1), a.int_list(2), a.opt_int64(3)); }},
     {"contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)", kMethod,
      [](const Args& a) { return contiguous(a.tensor(0), a.memory_format(1, MemoryFormat::Contiguous)); }},
+    {"type_as(Tensor self, Tensor other) -> Tensor", kMethod,
+     [](const Args& a) { return to_dtype(a.tensor(0), a.tensor(1).dtype(), false, MemoryFormat::Preserve); }},
     {"clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor", kFunction | kMethod,
      [](const Args& a) { return clone(a.tensor(0), a.memory_format(1, MemoryFormat::Preserve)); }},
     {"chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
@@ -93,6 +95,18 @@ const OpRow kSplitRows[] = {
      [](const Args& a) { return py::object(py::tuple(py::cast(split(a.tensor(0), a.int_list(1), a.int64(2))))); }},
 };
 
+// _VF functions behind torch's Python ones (torch.broadcast_tensors), not public names.
+const OpRow kVFRows[] = {
+    {"broadcast_tensors(Tensor[] tensors) -> Tensor[]", kFunction, [](const Args& a) {
+       std::vector<Tensor> ts = a.tensor_list(0);
+       DimVec shape;
+       for (const Tensor& t : ts) shape = broadcast_shapes(shape, t.sizes());
+       for (Tensor& t : ts)  // torch's expand_outplace: a tensor of the shape stays itself
+         if (t.sizes() != shape) t = expand(t, shape);
+       return py::object(py::tuple(py::cast(ts)));
+     }},
+};
+
 }  // namespace
 
 void init_shape(py::module_& m, TensorClass& cls) {
@@ -101,13 +115,11 @@ void init_shape(py::module_& m, TensorClass& cls) {
     // torch warns once per process (TORCH_WARN_ONCE)
     static bool warned_0d = false, warned_nd = false;
     if (a.dim() == 0 && !std::exchange(warned_0d, true))
-      PyErr_WarnEx(PyExc_UserWarning,
-                   "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.", 1);
+      warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.");
     else if (a.dim() != 2 && a.dim() != 0 && !std::exchange(warned_nd, true))
-      PyErr_WarnEx(PyExc_UserWarning,
-                   "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+      warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
                    "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
-                   "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.", 1);
+                   "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.");
     DimVec d;
     for (int64_t i = a.dim() - 1; i >= 0; --i) d.push_back(i);
     return permute(a, d);
@@ -121,6 +133,7 @@ void init_shape(py::module_& m, TensorClass& cls) {
   // _VF.split; anything else to split_with_sizes; so the TypeErrors are those calls'.
   py::module_ vf = m.def_submodule("_VF", "ops that torch's Python functions call");
   def_rows(vf, cls, kSplitRows);
+  def_private_rows(vf, kVFRows);
   auto split_fn = [vf_split = vf.attr("split"), with_sizes = m.attr("split_with_sizes")](
                       py::handle self, py::handle split_size, py::handle dim) -> py::object {
     py::object size = py::reinterpret_borrow<py::object>(split_size);

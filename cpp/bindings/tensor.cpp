@@ -351,6 +351,7 @@ void init_tensor(py::module_& m, TensorClass& cls) {
       .def("storage_offset", [](const Tensor& t) { return t.offset(); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
       .def("untyped_storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.storage()->data); })
+      .def("_storage_nbytes", [](const Tensor& t) { return t.storage()->nbytes; })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return make_size(t.sizes());
         return py::int_(t.size(int_arg(dim, "size", "dim", 1)));

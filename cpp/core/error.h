@@ -22,6 +22,18 @@ struct NotImplementedError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Note [Warnings]: ops warn (torch's TORCH_WARN) through one handler, which the bindings
+// set to Python's warnings.warn(UserWarning); when a filter turns the warning into an
+// exception, the handler throws and the op stops before writing anything.
+using WarnHandler = void (*)(const std::string&);
+inline WarnHandler& warn_handler() {
+  static WarnHandler h = nullptr;
+  return h;
+}
+inline void warn(const std::string& msg) {
+  if (warn_handler()) warn_handler()(msg);
+}
+
 template <typename... Args>
 std::string str_cat(const Args&... args) {
   std::ostringstream ss;

@@ -1,5 +1,7 @@
 #include "core/layout.h"
 
+#include "core/error.h"
+
 #include <algorithm>
 #include <numeric>
 
@@ -36,6 +38,49 @@ bool non_overlapping_and_dense(const DimVec& sizes, const DimVec& strides) {
 
 bool non_overlapping_and_dense(const Tensor& t) {
   return t.is_contiguous() || non_overlapping_and_dense(t.sizes(), t.strides());
+}
+
+bool has_internal_overlap(const Tensor& t) {
+  if (non_overlapping_and_dense(t)) return false;
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (t.strides()[i] == 0 && t.sizes()[i] > 1) return true;
+  return false;
+}
+
+void assert_no_internal_overlap(const Tensor& t) {
+  if (has_internal_overlap(t))
+    throw Error("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                "location. Please clone() the tensor before performing the operation.");
+}
+
+Overlap overlap_status(const Tensor& a, const Tensor& b) {
+  if (a.same(b)) return Overlap::Full;
+  if (a.numel() == 0 || b.numel() == 0) return Overlap::No;
+  if (!non_overlapping_and_dense(a) || !non_overlapping_and_dense(b)) return Overlap::TooHard;
+  if (a.storage() != b.storage()) return Overlap::No;
+  const char* a0 = static_cast<const char*>(a.raw_data());
+  const char* b0 = static_cast<const char*>(b.raw_data());
+  const char* a1 = a0 + a.numel() * a.itemsize();
+  const char* b1 = b0 + b.numel() * b.itemsize();
+  if (a0 == b0 && a1 == b1) return a.strides() == b.strides() ? Overlap::Full : Overlap::Partial;
+  if (a0 < b1 && b0 < a1) return Overlap::Partial;
+  return Overlap::No;
+}
+
+namespace {
+[[noreturn]] void throw_overlap() {
+  throw Error("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+              "single memory location. Please clone() the tensor before performing the operation.");
+}
+}  // namespace
+
+void assert_no_partial_overlap(const Tensor& out, const Tensor& in) {
+  if (overlap_status(out, in) == Overlap::Partial) throw_overlap();
+}
+
+void assert_no_overlap(const Tensor& out, const Tensor& in) {
+  Overlap o = overlap_status(out, in);
+  if (o == Overlap::Partial || o == Overlap::Full) throw_overlap();
 }
 
 namespace {

@@ -22,6 +22,18 @@ const char* memory_format_name(MemoryFormat f);  // "torch.preserve_format", ...
 // some dim order (dims of size < 2 ignored).
 bool non_overlapping_and_dense(const DimVec& sizes, const DimVec& strides);
 bool non_overlapping_and_dense(const Tensor& t);
+
+// Note [Memory overlap]: torch's MemoryOverlap checks, run before an op writes anything.
+// A written-to tensor with a stride-0 dim of size > 1 (an expanded view) has internal
+// overlap; a written-to tensor and an input that share some, but not all, of their
+// elements (a[1:].copy_(a[:-1])) overlap partially. Only dense layouts are compared
+// (others are too hard to tell, as in torch).
+enum class Overlap : int8_t { No, Full, Partial, TooHard };
+Overlap overlap_status(const Tensor& a, const Tensor& b);
+void assert_no_internal_overlap(const Tensor& t);               // written-to tensors
+void assert_no_partial_overlap(const Tensor& out, const Tensor& in);  // elementwise inputs
+void assert_no_overlap(const Tensor& out, const Tensor& in);    // index/scatter inputs (Full too)
+bool has_internal_overlap(const Tensor& t);                     // an expanded view
 // Dense strides in the dim order of `strides` (torch's infer_dense_strides).
 DimVec infer_dense_strides(const DimVec& sizes, const DimVec& strides);
 // Channels-last strides of a 4-d (N, C, H, W) or 5-d (N, C, D, H, W) shape.

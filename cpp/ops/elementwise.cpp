@@ -83,13 +83,16 @@ Tensor to_dtype(const Tensor& t, Dtype d, bool copy, MemoryFormat f) {
 }
 
 Tensor& copy_(Tensor& dst, const Tensor& src) {
-  broadcast_shapes(dst.sizes(), src.sizes());
   DimVec bs = broadcast_shapes(dst.sizes(), src.sizes());
   if (bs != dst.sizes())
     throw Error(str_cat("output with shape ", shape_str(dst.sizes()),
                         " doesn't match the broadcast shape ", shape_str(bs)));
   bool track = any_requires_grad({&dst, &src});
   if (track) check_inplace(dst, "copy_");
+  if (!src.same(dst)) {  // Note [Memory overlap]
+    assert_no_internal_overlap(dst);
+    assert_no_partial_overlap(dst, src);
+  }
   if (dst.numel() > 0) {
     // Overlap of src and dst (e.g. x.copy_(x.t())): copy through a temporary.
     if (src.storage() == dst.storage() && !src.same(dst)) {
@@ -1163,33 +1166,20 @@ void write_into(Tensor& self, const Tensor& r, bool cpp_type_names) {
     convert_into(self, r);
 }
 
-// torch's assert_no_partial_overlap: an operand that shares some, but not all, of the
-// written-to elements (a[1:].add_(a[:-1])) is an error, not an order-dependent result.
-// Like torch, only dense layouts are compared (others are too hard to tell).
-void check_no_partial_overlap(const Tensor& self, const Tensor* other) {
-  if (!other || !other->defined() || other->storage() != self.storage() || self.numel() == 0 ||
-      other->numel() == 0 || !non_overlapping_and_dense(self) || !non_overlapping_and_dense(*other))
-    return;
-  const char* a = static_cast<const char*>(self.raw_data());
-  const char* b = static_cast<const char*>(other->raw_data());
-  if (a == b && self.sizes() == other->sizes() && self.strides() == other->strides()) return;
-  if (a < b + other->numel() * other->itemsize() && b < a + self.numel() * self.itemsize())
-    throw Error("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
-                "single memory location. Please clone() the tensor before performing the operation.");
-}
-
 template <typename F>
 Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tensor*> others, bool needs_values,
                 const F& op, bool cpp_type_names = false) {
-  for (const Tensor* o : others) check_no_partial_overlap(self, o);
   bool track = GradMode::is_enabled() && self.requires_grad();
   for (const Tensor* o : others) track = track || any_requires_grad({o});
+  if (track) check_inplace(self, name);  // autograd's checks come first, as in torch
+  assert_no_internal_overlap(self);      // Note [Memory overlap]
+  for (const Tensor* o : others)
+    if (o && o->defined()) assert_no_partial_overlap(self, *o);
   if (!track) {
     write_into(self, op(self), cpp_type_names);
     self.bump_version();
     return self;
   }
-  check_inplace(self, name);
   Tensor r = op(old_self(self, needs_values));
   write_into(self, r, cpp_type_names);
   self.bump_version();
@@ -1291,6 +1281,8 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
 }  // namespace
 
 Tensor& fill_(Tensor& a, const Tensor& value) {
+  // torch checks the written-to tensor for a tensor value, not for a number.
+  if (!value.is_wrapped_number()) assert_no_internal_overlap(a);
   return fill_impl(a, value, value.is_wrapped_number() ? "FillBackward2" : "FillBackward3");
 }
 

@@ -122,6 +122,21 @@ std::shared_ptr<Rule<State>> inplace_record(Tensor& self, const char* name, type
 }
 
 // ---------------------------------------------------------------- gather / scatter
+// Note [Memory overlap]: scatter_, scatter_add_ and index_add_ write into self, which must
+// not be an expanded view nor share memory with the index or the source.
+void assert_no_written_overlap(const Tensor& self, const Tensor& index, const Tensor* src) {
+  assert_no_internal_overlap(self);
+  assert_no_overlap(self, index);
+  if (src) assert_no_overlap(self, *src);
+}
+
+// torch deprecates (but still runs) masked_fill_ and index_put_ on expanded tensors.
+void warn_expanded(const Tensor& self, const char* op, const char* example) {
+  if (has_internal_overlap(self))
+    warn(str_cat("Use of ", op, " on expanded tensors is deprecated. Please clone() the tensor before performing "
+                 "this operation. This also applies to advanced indexing e.g. ", example));
+}
+
 void scatter_gather_index_dtype(const char* method, const Tensor& index) {
   if (index.numel() != 0 && index.dtype() != Dtype::Int64)
     throw Error(str_cat(method, "(): Expected dtype int32/int64 for index"));
@@ -302,7 +317,10 @@ Tensor& scatter_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& src,
   int64_t d = scatter_checks(a, dim, index, is_value ? nullptr : &src);
   Reduce r = parse_reduce(reduce);
   Tensor v = is_value ? to_dtype(src, a.dtype()) : src;
-  auto kernel = [&] { scatter_kernel(a, d, index, v, r); };
+  auto kernel = [&] {
+    assert_no_written_overlap(a, index, is_value ? nullptr : &src);
+    scatter_kernel(a, d, index, v, r);
+  };
   if (r != Reduce::None)
     inplace_record<NoState>(a, "NotImplemented", scatter_reduce_backward, {src}, kernel);
   else if (is_value)
@@ -324,7 +342,10 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
 Tensor& scatter_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& src) {
   int64_t d = scatter_checks(a, dim, index, &src);
   finish_scatter(inplace_record<DimIndexState>(a, "ScatterAddBackward0", scatter_add_backward, {src},
-                                               [&] { scatter_kernel(a, d, index, src, Reduce::Add); }),
+                                               [&] {
+                                                 assert_no_written_overlap(a, index, &src);
+                                                 scatter_kernel(a, d, index, src, Reduce::Add);
+                                               }),
                  d, index);
   return a;
 }
@@ -603,8 +624,10 @@ Tensor& index_put_impl_(Tensor& a, const std::vector<Tensor>& indices, const Ten
                         const char* name) {
   index_put_checks(a, indices);
   std::vector<Tensor> idx;
-  auto n = inplace_record<IndexPutState>(a, name, index_put_backward, {values},
-                                         [&] { idx = index_put_write(a, indices, values, accumulate); });
+  auto n = inplace_record<IndexPutState>(a, name, index_put_backward, {values}, [&] {
+    warn_expanded(a, "index_put_", "tensor[indices] = tensor");
+    idx = index_put_write(a, indices, values, accumulate);
+  });
   if (n) n->s = {save_indices(*n, idx), accumulate};
   return a;
 }
@@ -790,7 +813,10 @@ Tensor index_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor
 Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
   int64_t d = index_add_checks(a, dim, index, source);
   finish_index_add(inplace_record<IndexAddState>(a, "IndexAddBackward0", index_add_backward, {source},
-                                                 [&] { index_add_kernel(a, d, index, source, alpha); }),
+                                                 [&] {
+                                                   assert_no_written_overlap(a, index, &source);
+                                                   index_add_kernel(a, d, index, source, alpha);
+                                                 }),
                    d, index, alpha);
   return a;
 }
@@ -919,8 +945,10 @@ Tensor& masked_fill_(Tensor& a, const Tensor& mask, const Tensor& value) {
     throw Error(str_cat("output with shape ", shape_str(a.sizes()), " doesn't match the broadcast shape ", shape_str(bs)));
   bool wrapped = value.is_wrapped_number();
   auto n = inplace_record<MaskState>(a, masked_fill_name(value), masked_fill_backward,
-                                     wrapped ? tensor_list{} : tensor_list{value},
-                                     [&] { masked_fill_kernel(a, mask, value); });
+                                     wrapped ? tensor_list{} : tensor_list{value}, [&] {
+                                       warn_expanded(a, "masked_fill_", "tensor[mask] = scalar");
+                                       masked_fill_kernel(a, mask, value);
+                                     });
   if (n) n->s = {n->save(mask)};
   return a;
 }

@@ -79,6 +79,7 @@ Tensor map3(const char* kernel, const Tensor& a_in, const Tensor& b_in, const Te
 template <typename Op>
 void apply_inplace(const char* kernel, Tensor& self, const Op& op) {
   check_floating(self.dtype(), kernel);
+  assert_no_internal_overlap(self);  // Note [Memory overlap]
   if (self.numel() == 0) return;
   auto g = make_geometry(self, {&self});
   auto p = operand_ptrs(self, {&self});
@@ -487,10 +488,6 @@ Tensor l1_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
   check_reduction(reduction);
   // torch's l1_loss is composite: its graph is sub -> abs -> mean/sum.
   Tensor diff = abs(sub(self, target));
-  if (diff.numel() == 0 && reduction != kReductionNone) {
-    check_floating(diff.dtype(), "l1_loss");
-    return reduce_loss(diff, reduction);
-  }
   if (reduction == kReductionMean) return mean(diff, std::nullopt, false);
   if (reduction == kReductionSum) return sum(diff, std::nullopt, false);
   return diff;

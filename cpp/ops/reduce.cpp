@@ -595,6 +595,11 @@ Tensor var_std(const Tensor& a, OptDims dims, double correction, bool keepdim) {
   auto mask = reduce_mask(a, dims);
   Tensor outk = empty(reduced_shape(a, mask, true), a.dtype());
   const char* name = IsStd ? "std" : "var";
+  // torch's warn_invalid_degrees_of_freedom: the elements per output, less the correction
+  const int64_t per_out = outk.numel() == 0 ? 0 : a.numel() / outk.numel();
+  if ((double)per_out - correction <= 0)
+    warn(str_cat(name, "(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+                       "(input numel divided by output numel)."));
   PAG_DISPATCH_FLOATING(a.dtype(), name, [&] {
     kernels::VarOps<scalar_t> ops;
     ops.correction = correction;
@@ -676,6 +681,8 @@ template <bool Log>
 Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
   int64_t d = wrap_dim(dim, a.dim());
   Tensor x = dtype ? to_dtype(a, *dtype) : a;
+  // torch runs no kernel over nothing, so an empty tensor of any dtype gives its like
+  if (x.numel() == 0 && !is_floating(x.dtype())) return empty(x.sizes(), x.dtype());
   bool lastdim = x.dim() == 0 || d == x.dim() - 1;
   const char* kname = Log ? (lastdim ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                           : (lastdim ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");

@@ -17,13 +17,6 @@ namespace pag {
 namespace {
 
 // Torch's TensorIterator refuses to write through a dimension of stride 0.
-void check_no_internal_overlap(const Tensor& t) {
-  for (int64_t d = 0; d < t.dim(); ++d)
-    if (t.sizes()[d] > 1 && t.strides()[d] == 0)
-      throw Error(
-          "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-          "location. Please clone() the tensor before performing the operation.");
-}
 
 // Writes draw() into every element of `t` in TensorIterator order: dims sorted by
 // stride (Note [Random fill order]), which is row-major for contiguous tensors.
@@ -135,7 +128,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
       PAG_CHECK(to - from <= hi, "uniform_ expects to-from <= std::numeric_limits<", scalar_type_name(self.dtype()),
                 ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
       if (self.numel() == 0) return;
-      check_no_internal_overlap(self);
+      assert_no_internal_overlap(self);
       Generator& g = generator_or_default(gen);
       std::lock_guard<std::mutex> lock(g.mutex);
       const sampling::Uniform<scalar_t> u{static_cast<scalar_t>(from), static_cast<scalar_t>(to)};
@@ -156,7 +149,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
         sampling::normal_fill<scalar_t>(g, self.data<scalar_t>(), n, static_cast<scalar_t>(mean),
                                         static_cast<scalar_t>(std));
       } else {
-        check_no_internal_overlap(self);
+        assert_no_internal_overlap(self);
         Generator& g = generator_or_default(gen);
         std::lock_guard<std::mutex> lock(g.mutex);
         fill_in_order<scalar_t>(self, [&] { return static_cast<scalar_t>(sampling::normal_one(g, mean, std)); });
@@ -168,7 +161,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
 Tensor& random_(Tensor& self, Generator* gen) {
   return random_inplace(self, "RandomBackward2", nullptr, [&] {
     if (self.numel() == 0) return;
-    check_no_internal_overlap(self);
+    assert_no_internal_overlap(self);
     Generator& g = generator_or_default(gen);
     std::lock_guard<std::mutex> lock(g.mutex);
     PAG_DISPATCH_ALL(self.dtype(), "random_kernel_cpu", [&] {
@@ -181,7 +174,7 @@ namespace {
 
 Tensor& random_from_to(Tensor& self, int64_t from, std::optional<int64_t> to_opt, Generator* gen, const char* node) {
   return random_inplace(self, node, nullptr, [&] {
-    check_no_internal_overlap(self);
+    assert_no_internal_overlap(self);
     const Dtype d = self.dtype();
     uint64_t range = 0;
     bool full_64 = false;
@@ -237,7 +230,7 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
   return random_inplace(self, "ExponentialBackward0", nullptr, [&] {
     PAG_CHECK(lambd > 0.0, "exponential_ expects lambda > 0.0, but found lambda=", lambd);
     if (self.numel() == 0) return;
-    check_no_internal_overlap(self);
+    assert_no_internal_overlap(self);
     PAG_CHECK(is_floating(self.dtype()),
               "Exponential distribution is a continuous probability distribution. dtype must be a floating point but "
               "you specified ", scalar_type_name(self.dtype()));
@@ -258,7 +251,7 @@ Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
   return random_inplace(self, "BernoulliBackward2", nullptr, [&] {
     PAG_CHECK(0 <= p && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
     if (self.numel() == 0) return;
-    check_no_internal_overlap(self);
+    assert_no_internal_overlap(self);
     Generator& g = generator_or_default(gen);
     std::lock_guard<std::mutex> lock(g.mutex);
     PAG_DISPATCH_ALL(self.dtype(), "bernoulli_scalar_cpu_", [&] {
@@ -270,7 +263,7 @@ Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
 Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
   return random_inplace(self, "BernoulliBackward1", &p, [&] {
     if (self.numel() == 0) return;
-    check_no_internal_overlap(self);
+    assert_no_internal_overlap(self);
     Tensor pe = expand(detach(p), self.sizes());
     if (!is_floating(pe.dtype()))
       throw NotImplementedError(str_cat("\"bernoulli_tensor_cpu_p_\" not implemented for '",

@@ -146,6 +146,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _warn_size_mismatch(input, target)
     if size_average is not None or reduce is not None:
         reduction = _Reduction.legacy_get_string(size_average, reduce)
+    input, target = _C._VF.broadcast_tensors((input, target))  # as torch: a 0-d target promotes
     if weight is not None:
         return _weighted_reduce(_nn.mse_loss(input, target, _Reduction.NONE), weight, input, reduction)
     return _nn.mse_loss(input, target, _Reduction.get_enum(reduction))
@@ -155,6 +156,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _warn_size_mismatch(input, target)
     if size_average is not None or reduce is not None:
         reduction = _Reduction.legacy_get_string(size_average, reduce)
+    input, target = _C._VF.broadcast_tensors((input, target))
     if weight is not None:
         return _weighted_reduce((input - target).abs(), weight, input, reduction)
     return _nn.l1_loss(input, target, _Reduction.get_enum(reduction))
@@ -165,6 +167,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if size_average is not None or reduce is not None:
         reduction = _Reduction.legacy_get_string(size_average, reduce)
     red = _Reduction.get_enum(reduction)
+    input, target = _C._VF.broadcast_tensors((input, target))
     if beta == 0.0:
         return _nn.l1_loss(input, target, red)
     return _nn.smooth_l1_loss(input, target, red, beta)
