@@ -25,20 +25,27 @@ void accumulate_into(tensor_list& buf, uint32_t slot, Tensor g) {
 }
 
 // Runs the pre-hooks registered for each output slot (register_hook on non-leaves, retain_grad).
+// Each list is copied first (torch iterates a snapshot too): a hook may add or remove
+// hooks while running; hooks added now wait for the next pass, removed ones still run.
 void run_pre_hooks(Node* fn, tensor_list& buf) {
-  for (auto& [handle, slot, hook] : fn->pre_hooks) {
-    (void)handle;
-    if (slot < buf.size() && buf[slot].defined()) {
-      Tensor r = hook(buf[slot]);
-      if (r.defined()) buf[slot] = r;
+  if (!fn->pre_hooks.empty()) {
+    auto hooks = fn->pre_hooks;
+    for (auto& [handle, slot, hook] : hooks) {
+      (void)handle;
+      if (slot < buf.size() && buf[slot].defined()) {
+        Tensor r = hook(buf[slot]);
+        if (r.defined()) buf[slot] = r;
+      }
     }
   }
-  for (auto& [slot, hook] : fn->retain_grad_hooks)
-    if (slot < buf.size() && buf[slot].defined()) hook(buf[slot]);
+  if (!fn->retain_grad_hooks.empty()) {
+    auto hooks = fn->retain_grad_hooks;
+    for (auto& [slot, hook] : hooks)
+      if (slot < buf.size() && buf[slot].defined()) hook(buf[slot]);
+  }
   if (fn->is_accumulate_grad() && !buf.empty() && buf[0].defined()) {
     auto* acc = static_cast<AccumulateGrad*>(fn);
     if (acc->variable->autograd) {
-      // copy: a hook may remove itself while running
       auto hooks = acc->variable->autograd->leaf_hooks;
       for (auto& [handle, hook] : hooks) {
         (void)handle;
@@ -56,6 +63,8 @@ void run_pre_hooks(Node* fn, tensor_list& buf) {
 struct Task {
   Node* fn;
   int deps = 0;
+  bool needed = false;  // with inputs=...: on a path to a capture target
+  uint8_t visit = 0;    // state of the `needed` pass
   tensor_list buffer;
 };
 
@@ -132,12 +141,9 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     tasks.insert(e.fn.get(), added);
     if (added) stack.push_back(e.fn.get());
   }
-  std::vector<Node*> order;  // DFS discovery order, for the `needed` pass
-  order.reserve(32);
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
-    order.push_back(n);
     for (auto& e : n->next_edges) {
       if (!e.valid()) continue;
       int32_t k = tasks.insert(e.fn.get(), added);
@@ -148,22 +154,39 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
 
   // With inputs=..., only nodes on a path to a capture target run.
   bool filter = !inputs.empty();
-  std::unordered_set<Node*> needed;
   std::unordered_map<Node*, std::vector<std::pair<uint32_t, size_t>>> captures;  // node -> (slot, i)
   if (filter) {
     for (size_t i = 0; i < capture_edges.size(); ++i) {
       if (!capture_edges[i].valid()) continue;
       captures[capture_edges[i].fn.get()].push_back({capture_edges[i].input_nr, i});
     }
-    // Fixed point over the reachable set: needed if a capture target or a parent of a needed node.
-    bool changed = true;
-    for (auto& kv : captures) needed.insert(kv.first);
-    while (changed) {
-      changed = false;
-      for (Node* n : order) {
-        if (needed.count(n)) continue;
-        for (auto& e : n->next_edges)
-          if (e.valid() && needed.count(e.fn.get())) { needed.insert(n); changed = true; break; }
+    // Needed: a capture target, or a node with a needed child. One post-order DFS from
+    // the roots settles every child before its parent (linear in the graph's size).
+    for (auto& kv : captures)
+      if (Task* t = tasks.find(kv.first)) t->needed = true;
+    std::vector<std::pair<Task*, size_t>> dfs;  // (task, next edge to visit)
+    for (auto& e : root_edges) {
+      Task* t = tasks.find(e.fn.get());
+      if (t->visit) continue;
+      t->visit = 1;
+      dfs.push_back({t, 0});
+      while (!dfs.empty()) {
+        auto& [cur, k] = dfs.back();
+        auto& edges = cur->fn->next_edges;
+        if (k < edges.size()) {
+          const Edge& ce = edges[k++];
+          if (!ce.valid()) continue;
+          Task* c = tasks.find(ce.fn.get());
+          if (c->visit == 0) {
+            c->visit = 1;
+            dfs.push_back({c, 0});
+          }
+          continue;
+        }
+        Task* done = cur;
+        dfs.pop_back();
+        for (auto& ce : done->fn->next_edges)
+          if (ce.valid() && tasks.find(ce.fn.get())->needed) { done->needed = true; break; }
       }
     }
   }
@@ -203,11 +226,11 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
     bool runs = true;
     if (filter) {
       runs = false;
-      if (needed.count(fn)) {
+      if (tasks.find(fn)->needed) {
         if (fn->is_accumulate_grad()) runs = accumulate;
         else
           for (auto& e : fn->next_edges)
-            if (e.valid() && needed.count(e.fn.get())) { runs = true; break; }
+            if (e.valid() && tasks.find(e.fn.get())->needed) { runs = true; break; }
       }
     }
     bool any = false;

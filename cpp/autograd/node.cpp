@@ -12,6 +12,28 @@ namespace pag {
 static std::atomic<uint64_t> g_next_sequence_nr{0};
 Node::Node() : sequence_nr(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+// Note [Iterative node release]: dropping the last reference to a deep graph would
+// free it recursively (node -> next edge -> node ...) and overflow the stack. A node
+// whose edge holds the last reference to a child hands the child to a thread-local
+// list instead; the outermost release frees the list in a loop (torch's deleteNode).
+namespace {
+thread_local std::vector<std::shared_ptr<Node>> tl_release_pending;
+thread_local bool tl_releasing = false;
+}  // namespace
+
+Node::~Node() {
+  for (auto& e : next_edges)
+    if (e.fn && e.fn.use_count() == 1) tl_release_pending.push_back(std::move(e.fn));
+  if (tl_releasing) return;
+  tl_releasing = true;
+  while (!tl_release_pending.empty()) {
+    std::shared_ptr<Node> n = std::move(tl_release_pending.back());
+    tl_release_pending.pop_back();
+    n.reset();
+  }
+  tl_releasing = false;
+}
+
 // ---------------------------------------------------------------- grad mode
 static thread_local bool tl_grad_enabled = true;
 static thread_local bool tl_inference = false;

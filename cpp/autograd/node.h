@@ -76,7 +76,7 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<Dtype> output_dtypes;
 
   Node();
-  virtual ~Node() = default;
+  virtual ~Node();  // Note [Iterative node release]
   virtual std::string name() const = 0;
   // grads has one entry per output (undefined = zero); returns one entry per next_edge.
   virtual tensor_list apply(tensor_list&& grads) = 0;

@@ -40,7 +40,8 @@ void arange_fill(T* p, int64_t len, double start, double step) {
 
 // Integer arange, exact for any int64 bounds.
 inline void arange_int64_fill(int64_t* p, int64_t len, int64_t start, int64_t step) {
-  for (int64_t i = 0; i < len; ++i) p[i] = start + step * i;
+  uint64_t v = static_cast<uint64_t>(start), d = static_cast<uint64_t>(step);
+  for (int64_t i = 0; i < len; ++i, v += d) p[i] = static_cast<int64_t>(v);
 }
 
 // torch's linspace (scalar only, Note [Range rounding]): the first half counts up from

@@ -224,6 +224,21 @@ void check_inplace_result(const Tensor& self, const DimVec& result_shape, Dtype 
                         cpp_type_names ? cpp_type_name(self.dtype()) : scalar_type_name(self.dtype())));
 }
 
+// Integer a / b and a % b without the trap of (min / -1): torch wraps (min / -1 == min,
+// x % -1 == 0). The caller has already refused b == 0.
+template <typename T>
+T int_div(T a, T b) {
+  if constexpr (std::is_signed_v<T>)
+    if (b == T(-1)) return T(T(0) - static_cast<std::make_unsigned_t<T>>(a));
+  return T(a / b);
+}
+template <typename T>
+T int_rem(T a, T b) {
+  if constexpr (std::is_signed_v<T>)
+    if (b == T(-1)) return T(0);
+  return T(a % b);
+}
+
 template <typename T>
 T floor_div(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -242,8 +257,8 @@ T floor_div(T a, T b) {
   } else if constexpr (std::is_same_v<T, bool>) {
     return a;
   } else {
-    T q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    T q = int_div(a, b);
+    if ((int_rem(a, b) != 0) && ((a < 0) != (b < 0))) --q;
     return q;
   }
 }
@@ -257,7 +272,7 @@ T py_mod(T a, T b) {
   } else if constexpr (std::is_same_v<T, bool>) {
     return false;
   } else {
-    T m = a % b;
+    T m = int_rem(a, b);
     if (m != 0 && ((b < 0) != (m < 0))) m += b;
     return m;
   }
@@ -414,7 +429,7 @@ Tensor div_rounding(const Tensor& a, const Tensor& b, const std::string& mode) {
       using T = decltype(x);
       if constexpr (std::is_floating_point_v<T>) return std::trunc(x / y);
       else if constexpr (std::is_same_v<T, bool>) return x;
-      else return x / y;
+      else return int_div(x, y);
     });
   }
   if (mode == "floor") {
@@ -532,7 +547,7 @@ Tensor fmod(const Tensor& a, const Tensor& b) {
     using T = decltype(x);
     if constexpr (std::is_floating_point_v<T>) return std::fmod(x, y);
     else if constexpr (std::is_same_v<T, bool>) return x;
-    else return x % y;
+    else return int_rem(x, y);
   });
   if (!any_requires_grad({&a, &b})) return out;
   if (b.is_wrapped_number()) {

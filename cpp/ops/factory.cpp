@@ -55,8 +55,13 @@ Tensor arange_int64(int64_t start, int64_t end, int64_t step) {
   PAG_CHECK(step != 0, "step must be nonzero");
   PAG_CHECK((step > 0 && end >= start) || (step < 0 && end <= start),
             "upper bound and lower bound inconsistent with step sign");
-  int64_t sgn = (step > 0) - (step < 0);
-  int64_t len = (end - start + step - sgn) / step;
+  // torch's size formula, in wrapping arithmetic (torch's own int64 overflows there);
+  // a wrapped, negative size is torch's overflow error.
+  uint64_t sgn = static_cast<uint64_t>((step > 0) - (step < 0));
+  int64_t num = static_cast<int64_t>(static_cast<uint64_t>(end) - static_cast<uint64_t>(start) +
+                                     static_cast<uint64_t>(step) - sgn);
+  int64_t len = step == -1 ? (num == std::numeric_limits<int64_t>::min() ? -1 : -num) : num / step;
+  PAG_CHECK(len >= 0, "invalid size, possible overflow?");
   Tensor t = empty({len}, Dtype::Int64);
   kernels::arange_int64_fill(t.data<int64_t>(), len, start, step);
   return t;
