@@ -558,6 +558,14 @@ void Overloads::warn_deprecated(const Signature& sig) const {
 int Overloads::parse(PyObject* self, PyObject* const* args, size_t nargs, PyObject* kwargs, Args& out) const {
   for (size_t i = 0; i < sigs.size(); ++i) {
     Form f(sigs[i]);
+    // Note [Per-op cost]: an overload whose first positional Tensor cannot take the first
+    // argument (fill_.Tensor for x.fill_(1)) is passed over before any set-up.
+    if (nargs > 0 && f.params.size() > 0) {
+      const Param& p = *f.params[0];
+      if (p.kind == ArgKind::Tensor && !p.keyword_only && !p.numbers && !is_tensor(args[0]) &&
+          !(p.allow_none && args[0] == Py_None))
+        continue;
+    }
     out.params = sigs[i].params.data();
     out.n = (int)sigs[i].params.size();
     out.op = name.c_str();
