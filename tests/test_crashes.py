@@ -4,6 +4,7 @@ torch. Crash cases run in a subprocess, so a regression fails the test instead o
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -11,16 +12,25 @@ import torch
 
 import pyautograd as pag
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAG_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(pag.__file__)))
 
 
 def run_both(body):
     """Runs `body` (which prints its results, using `L` as the module) in a fresh interpreter,
     once with pyautograd and once with torch; both must exit cleanly and print the same."""
     outs = []
+    # Under the sanitizer build (scripts/sanitize_test.sh) only pyautograd runs instrumented,
+    # and far slower, so its limit is wide; the limits only guard against a hang.
+    sanitized = "ASAN_OPTIONS" in os.environ
+    plain = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC", "ASAN_OPTIONS",
+                                                              "UBSAN_OPTIONS")}
+    # the pyautograd this process imported (an installed one, or the source tree with its build)
+    mine = dict(os.environ, PYTHONPATH=os.pathsep.join([PAG_ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     for mod in ("pyautograd", "torch"):
         code = f"import {mod} as L\n" + textwrap.dedent(body)
-        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        with tempfile.TemporaryDirectory() as cwd:  # not the source tree, whose pyautograd may be unbuilt
+            p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
+                               timeout=1500 if sanitized else 600, env=mine if mod == "pyautograd" else plain)
         assert p.returncode == 0, f"{mod} exited with {p.returncode}: {p.stderr[-2000:]}"
         outs.append(p.stdout)
     assert outs[0] == outs[1]
@@ -134,21 +144,21 @@ def test_arange_int64_overflow():
 
 def test_deep_graphs_build_backprop_and_drop():
     # 1M nodes: build, backward, autograd.grad, drop, and a clean interpreter exit
-    out = run_both("""
-        n = 1_000_000
+    # under the sanitizer a 200k chain (deep enough to have overflowed the stack) keeps it quick
+    n = 200_000 if "ASAN_OPTIONS" in os.environ else 1_000_000
+    out = run_both(f"""
+        n = {n}
         x = L.ones(2, requires_grad=True)
         y = x
         for _ in range(n):
-            y = y + 1
-        y.sum().backward()
-        print(x.grad.tolist())
-        y = x
-        for _ in range(n):
             y = y * 1.0
-        print(L.autograd.grad(y.sum(), x)[0].tolist())
-        del y
+        s = y.sum()
+        print(L.autograd.grad(s, x, retain_graph=True)[0].tolist())
+        s.backward()
+        print(x.grad.tolist())
+        del y, s
         y = x
-        for _ in range(200_000):
+        for _ in range(100_000):
             y = y * 2.0 + 0.0
         y.sum().backward()
         v = L.zeros(4, 4)
@@ -165,7 +175,7 @@ def test_deep_graphs_build_backprop_and_drop():
 
 def test_grad_through_long_chain():
     # the `needed` pass of autograd.grad / backward(inputs=...) is linear: a 300k chain completes
-    n = 300_000
+    n = 50_000 if "ASAN_OPTIONS" in os.environ else 300_000
     x = pag.tensor([0.5, 1.0], requires_grad=True)
     xt = torch.tensor([0.5, 1.0], requires_grad=True)
     ys = [x, xt]

@@ -251,3 +251,16 @@ def test_type_as(other):
         assert (y is x) == (y.dtype == x.dtype)
         return y
     same_as_torch(run)
+
+
+def test_gather_saves_its_input_so_an_in_place_change_is_caught():
+    def run(L, modify):
+        src = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        s = src * 1
+        out = s.gather(0, L.tensor([0, 1]))
+        if modify:
+            s.add_(1)
+        out.sum().backward()
+        return src.grad
+    same_as_torch(lambda L: run(L, False))
+    same_as_torch(lambda L: run(L, True))

@@ -287,10 +287,15 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
                           " with size ", size));
   }
   if (any_requires_grad({&a})) {
-    auto n = record<DimIndexState>("GatherBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
-      return {scatter_add(zeros(n.shapes[0], g[0].dtype()), n.s.dim, n.unpack(n.s.index), g[0])};
+    struct GatherState {
+      int64_t dim;
+      SavedVariable self, index;  // torch saves self, so changing it in place before backward is caught
+    };
+    auto n = record<GatherState>("GatherBackward0", [](auto& n, const tensor_list& g) -> tensor_list {
+      Tensor self = n.unpack(n.s.self);
+      return {scatter_add(zeros(self.sizes(), g[0].dtype()), n.s.dim, n.unpack(n.s.index), g[0])};
     }, {a}, {out});
-    finish_scatter(n, d, index);
+    n->s = {d, n->save(a), n->save(index)};
   }
   return out;
 }
