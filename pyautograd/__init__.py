@@ -12,7 +12,6 @@ from ._C import (Tensor, dtype, uint8, int8, int16, int32, int64, float16, float
                  get_default_dtype, is_grad_enabled, result_type, promote_types, set_num_threads, get_num_threads,
                  Node, memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format)
 from ._C import *  # noqa: F401,F403  the op table's functions (Note [Op ids])
-from ._C import round  # noqa: F401,E402  still bound outside the table
 from ._size import Size
 from ._type_info import finfo, iinfo
 from ._device import device

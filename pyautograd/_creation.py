@@ -416,12 +416,19 @@ def _check_no_kwargs(kwargs, fname):
 # ---------------------------------------------------------------- public API
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """torch.tensor: a new tensor (always a copy) from data, with torch's dtype inference."""
-    dtype = _dtype_arg(dtype, "tensor")
-    _check_device(device)
+    return _new_from_data(data, dtype, device, requires_grad, "tensor", "torch.tensor")
+
+
+def _new_from_data(data, dtype, device, requires_grad, fname, caller):
+    """torch.tensor and Tensor.new_tensor (whose default dtype is its tensor's)."""
+    dtype = _dtype_arg(dtype, fname)
+    _check_device(device, fname)
+    if not isinstance(requires_grad, builtins.bool):
+        raise TypeError(f"{fname}(): argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
     if isinstance(data, _C.Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
-                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
-                      UserWarning, stacklevel=2)
+                      f"sourceTensor.detach().clone().requires_grad_(True), rather than {caller}(sourceTensor).",
+                      UserWarning, stacklevel=3)
         src = data.detach()
         t = src.clone() if dtype is None or dtype == src.dtype else src._to_dtype(dtype, True)
     elif isinstance(data, np.ndarray):
@@ -434,7 +441,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 def as_tensor(data, dtype=None, device=None):
     """torch.as_tensor: shares memory with a Tensor or a numpy array when the dtype allows, else copies."""
     dtype = _dtype_arg(dtype, "as_tensor")
-    _check_device(device)
+    _check_device(device, "as_tensor")
     if isinstance(data, _C.Tensor):
         return data if dtype is None or data.dtype == dtype else data._to_dtype(dtype, False)
     if isinstance(data, np.ndarray):

@@ -6,8 +6,13 @@ class device:
     def __init__(self, type="cpu", index=None):
         if isinstance(type, device):
             type, index = type.type, type.index
+        if isinstance(type, int) and not isinstance(type, bool):
+            _check_index(type)
         if not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments - got ({type.__class__.__name__})")
+            name = type.__class__.__name__
+            raise TypeError(f"device() received an invalid combination of arguments - got ({name}), but expected one "
+                            f"of:\n * (torch.device device)\n      didn't match because some of the arguments have "
+                            f"invalid types: (!{name}!)\n * (str type, int index = -1)\n")
         name = type
         if ":" in name:
             name, _, idx = name.partition(":")
@@ -53,13 +58,22 @@ class device:
 _CPU = device("cpu")
 
 
-def _check_device(d):
-    """Accepts None, 'cpu', 'cpu:0' or device('cpu'); anything else is an error."""
+def _check_index(i):
+    """A bare device index names an accelerator; torch finds none on a CPU-only machine."""
+    if i < 0:
+        raise RuntimeError("Device index must not be negative")
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
+def _check_device(d, fname=None):
+    """Accepts None, 'cpu', 'cpu:0' or device('cpu'); anything else is an error. With
+    fname, an argument of another type is torch's TypeError for `fname(device=...)`."""
     if d is None:
         return
-    if isinstance(d, int):
-        raise RuntimeError("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and "
-                           "installed a driver from http://www.nvidia.com/Download/index.aspx")
+    if isinstance(d, int) and not isinstance(d, bool):
+        _check_index(d)
+    if fname is not None and not isinstance(d, (str, device)):
+        raise TypeError(f"{fname}(): argument 'device' must be torch.device, not {type(d).__name__}")
     dev = d if isinstance(d, device) else device(d)
     if dev.type != "cpu":
         if dev.type == "cuda":

@@ -51,32 +51,6 @@ def register_hook(self, hook):
     return RemovableHandle(self._register_hook(hook))
 
 
-def _to(self, *args, **kwargs):
-    """to(dtype) / to(device) / to(device, dtype) / to(other) with copy= and non_blocking=."""
-    dtype = kwargs.pop("dtype", None)
-    dev = kwargs.pop("device", None)
-    copy_ = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    memory_format = kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() received an invalid combination of arguments - got unexpected {list(kwargs)}")
-    for a in args:
-        if isinstance(a, _C.dtype):
-            dtype = a
-        elif isinstance(a, (str, device)):
-            dev = a
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, builtins.bool):
-            pass
-        elif a is None:
-            pass
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-    _check_device(dev)
-    return self._to_dtype(self.dtype if dtype is None else dtype, copy_, memory_format)
-
-
 _TYPE_NAMES = {d._legacy_type: d for d in (_C.uint8, _C.int8, _C.int16, _C.int32, _C.int64, _C.float16, _C.float32,
                                            _C.float64, _C.bool, _C.bfloat16)}
 _TYPE_OF = {v: k for k, v in _TYPE_NAMES.items()}
@@ -163,28 +137,19 @@ def _reduce_ex(self, proto):
                        self.dtype if bits else None))
 
 
-def _new_tensor(self, data, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
-                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
-                      UserWarning, stacklevel=2)
-    return _creation.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
-
-
-def _new_factory(fname, make):
-    def f(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, **kwargs):
-        shape = _creation._parse_size(size, kwargs, fname)
-        _creation._check_no_kwargs(kwargs, fname)
-        dt = _creation._dtype_arg(dtype, fname) or self.dtype
-        _check_device(device)
-        _creation._check_sizes(shape, fname)
-        return _creation._finish(make(shape, dt), requires_grad)
-    f.__name__ = f.__qualname__ = fname
-    return f
-
-
-def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+def new_tensor(self, *args, dtype=None, device=None, requires_grad=False, **kwargs):
+    """Tensor.new_tensor(data, *, dtype=None, device=None, requires_grad=False): torch.tensor(data)
+    with this tensor's dtype unless dtype= is given."""
+    if "data" in kwargs:
+        args = args + (kwargs.pop("data"),)
+    if kwargs:
+        raise TypeError(f"new_tensor() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not args:
+        raise TypeError('new_tensor() missing 1 required positional arguments: "data"')
+    if len(args) > 1:
+        raise TypeError(f"new_tensor() takes 1 positional argument but {len(args)} were given")
+    return _creation._new_from_data(args[0], self.dtype if dtype is None else dtype, device, requires_grad,
+                                    "new_tensor", "tensor.new_tensor")
 
 
 def __array__(self, dtype=None):
@@ -220,15 +185,10 @@ def _install():
     T.__array_priority__ = 1000
     T.backward = backward
     T.register_hook = register_hook
-    T.to = _to
     T.type = _type
-    T.new_tensor = _new_tensor
-    T.new_zeros = _new_factory("new_zeros", lambda s, d: _C._full(s, 0, d))
-    T.new_ones = _new_factory("new_ones", lambda s, d: _C._full(s, 1, d))
-    T.new_empty = _new_factory("new_empty", _C._empty)
+    T.new_tensor = new_tensor
     T.__array__ = __array__
     T.__array_wrap__ = _array_wrap
-    T.new_full = _new_full
     T.cpu = _cpu
     T.cuda = _cuda
     T.device = property(lambda self: _CPU)

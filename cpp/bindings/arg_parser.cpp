@@ -712,9 +712,13 @@ void Args::check_device() const {
   if (boolean(options + 3))
     throw Error("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
                 "available on this system.");
-  if (!given(options + 2)) return;
+  check_device(options + 2);
+}
+
+void Args::check_device(int i) const {
+  if (!given(i)) return;
   static PyObject* check = py::object(py::module_::import("pyautograd._device").attr("_check_device")).release().ptr();
-  PyObject* r = PyObject_CallOneArg(check, v[options + 2]);
+  PyObject* r = PyObject_CallOneArg(check, v[i]);
   if (!r) throw py::error_already_set();
   Py_DECREF(r);
 }
@@ -796,10 +800,19 @@ py::object call_with_out(const OpRow& row, const Args& a) {
     results.push_back(result.cast<Tensor>());
   if (outs.size() != results.size())
     throw TypeError(str_cat("expected tuple of ", results.size(), " elements but got ", outs.size()));
-  for (size_t i = 0; i < outs.size(); ++i)
-    if (outs[i].dtype() != results[i].dtype())
-      throw Error(str_cat("Expected out tensor to have dtype ", cpp_type_name(results[i].dtype()), ", but got ",
-                          cpp_type_name(outs[i].dtype()), " instead"));
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Dtype want = results[i].dtype(), got = outs[i].dtype();
+    if (got == want) continue;
+    if ((row.variants & kOutCast) == kOutCast) {
+      if (can_cast(want, got)) continue;
+      throw Error(str_cat("result type ", scalar_type_name(want), " can't be cast to the desired output type ",
+                          scalar_type_name(got)));
+    }
+    if ((row.variants & kOutSameDtype) == kOutSameDtype)
+      throw Error(str_cat("Found dtype ", scalar_type_name(got), " but expected ", scalar_type_name(want)));
+    throw Error(str_cat("Expected out tensor to have dtype ", cpp_type_name(want), ", but got ", cpp_type_name(got),
+                        " instead"));
+  }
   for (size_t i = 0; i < outs.size(); ++i) {
     resize_output(outs[i], results[i].sizes());
     AutoGradMode no(false);

@@ -119,6 +119,7 @@ class Args {
   // Note [Factory options]
   Dtype options_dtype(Dtype dflt) const;
   void check_device() const;
+  void check_device(int i) const;  // the Device argument i (to()'s device=)
   Tensor finish(Tensor t) const;
   int options = -1;  // the slot of a factory's dtype, -1 if none
   const char* op = "";  // for messages
@@ -160,7 +161,12 @@ using PyOpFn = py::object (*)(const Args&);  // for ops returning several tensor
 // of every message, and warned about when a call takes it: once per process, for all ops
 // together (torch's one TORCH_WARN_ONCE in PythonArgParser::raw_parse).
 // kNoGrad: the op is not differentiable (nonzero), so out= takes arguments that require grad.
-enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4, kHidden = 8, kNoGrad = 16 };
+// kOutCast: out= may have any dtype the result casts to safely (TensorIterator ops that
+// cast their common dtype to the output: "result type Float can't be cast to the desired
+// output type Long"); kOutSameDtype: out's dtype must be the result's, with the message of
+// TensorIterator's all-same-dtype check ("Found dtype Double but expected Float"). A row
+// with kOut alone has the message of torch's check_out_type_matches.
+enum : uint8_t { kFunction = 1, kMethod = 2, kOut = 4, kHidden = 8, kNoGrad = 16, kOutCast = 4 | 32, kOutSameDtype = 4 | 64 };
 
 struct OpRow {
   const char* schema;

@@ -103,8 +103,8 @@ auto release_gil_if(bool large, F&& f) -> decltype(f()) {
   return f();
 }
 
-// A TypeError about the argument at `position` as a method counts it; the function form
-// (def_both), whose `input` comes first, reports it one place later, as torch does.
+// A TypeError about the argument at `position` as a method counts it; a function form,
+// whose `input` comes first, reports it one place later (shifted()), as torch does.
 struct ArgTypeError : TypeError {
   ArgTypeError(std::string head, int position, std::string tail)
       : TypeError(str_cat(head, " (position ", position, ")", tail)), head(std::move(head)), position(position),
@@ -114,25 +114,6 @@ struct ArgTypeError : TypeError {
   int position;
   std::string tail;
 };
-
-template <typename F, typename R, typename... A>
-auto function_form(F f, R (*)(A...)) {
-  return [f](A... a) -> R {
-    try {
-      return f(std::forward<A>(a)...);
-    } catch (const ArgTypeError& e) {
-      throw e.shifted();
-    }
-  };
-}
-
-// Registers `f` as Tensor.<name> and as pyautograd.<name>(input, ...).
-template <typename F, typename... Extra>
-void def_both(py::module_& m, TensorClass& cls, const char* name, F f, const Extra&... extra) {
-  cls.def(name, f, extra...);
-  m.def(name, function_form(f, static_cast<py::detail::function_signature_t<F>*>(nullptr)), py::arg("input"),
-        extra...);
-}
 
 }  // namespace pag::py_bind
 

@@ -58,54 +58,54 @@ Tensor sub_row(const Args& a, int other, int alpha) {
 }
 #define PAG_BIN(fn) [](const Args& a) { return fn(a.tensor(0), a.tensor(1)); }
 #define PAG_BIN_ROWS(name, fn, scalar_out)                                                            \
-  {#name ".Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(fn)}, \
+  {#name ".Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(fn)}, \
   {#name ".Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | scalar_out, PAG_BIN(fn)}
 #define PAG_BITWISE_ROWS(name, fn, scalar)                                                              \
-  {#name ".Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(fn)},     \
+  {#name ".Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(fn)},     \
   {#name ".Scalar_Tensor(Scalar self, Tensor other) -> Tensor", kFunction, PAG_BIN(fn)},               \
-  {#name "." scalar "(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(fn)}
+  {#name "." scalar "(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(fn)}
 const OpRow kNamedBinaryRows[] = {
-    {"add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOut,
+    {"add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return add_row(a, 1, 2); }},
-    {"add(Tensor self, Scalar alpha, Tensor other) -> Tensor", kFunction | kMethod | kOut | kHidden,
+    {"add(Tensor self, Scalar alpha, Tensor other) -> Tensor", kFunction | kMethod | kOutCast | kHidden,
      [](const Args& a) { return add_row(a, 2, 1); }},
-    {"sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOut,
+    {"sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return sub_row(a, 1, 2); }},
-    {"sub(Tensor self, Scalar alpha, Tensor other) -> Tensor", kFunction | kMethod | kOut | kHidden,
+    {"sub(Tensor self, Scalar alpha, Tensor other) -> Tensor", kFunction | kMethod | kOutCast | kHidden,
      [](const Args& a) { return sub_row(a, 2, 1); }},
-    {"subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOut,
+    {"subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return sub_row(a, 1, 2); }},
     {"subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", kFunction | kMethod,
      [](const Args& a) { return sub_row(a, 1, 2); }},
-    {"mul.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(mul)},
+    {"mul.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(mul)},
     PAG_BIN_ROWS(multiply, mul, 0),
-    {"div.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(div)},
-    {"div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", kFunction | kMethod | kOut,
+    {"div.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(div)},
+    {"div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
     {"div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", kFunction | kMethod,
      [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
-    {"divide.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(div)},
-    {"divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", kFunction | kMethod | kOut,
+    {"divide.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(div)},
+    {"divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
     {"divide.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod, PAG_BIN(div)},
     {"divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", kFunction | kMethod,
      [](const Args& a) { return div(a.tensor(0), a.tensor(1), a.str(2)); }},
     PAG_BIN_ROWS(true_divide, div, 0),
-    {"floor_divide(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(floor_divide)},
+    {"floor_divide(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(floor_divide)},
     {"floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod, PAG_BIN(floor_divide)},
-    {"remainder.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(remainder)},
+    {"remainder.Tensor(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(remainder)},
     {"remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", kFunction, PAG_BIN(remainder)},
-    {"remainder.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(remainder)},
-    PAG_BIN_ROWS(fmod, fmod, kOut),
-    {"pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(pow)},
-    {"pow.Scalar(Scalar self, Tensor exponent) -> Tensor", kFunction | kOut, PAG_BIN(pow)},
-    {"pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(pow)},
-    PAG_BIN_ROWS(eq, eq, kOut), PAG_BIN_ROWS(ne, ne, kOut), PAG_BIN_ROWS(lt, lt, kOut), PAG_BIN_ROWS(le, le, kOut),
-    PAG_BIN_ROWS(gt, gt, kOut), PAG_BIN_ROWS(ge, ge, kOut), PAG_BIN_ROWS(greater, gt, kOut),
-    PAG_BIN_ROWS(less, lt, kOut), PAG_BIN_ROWS(greater_equal, ge, kOut), PAG_BIN_ROWS(less_equal, le, kOut),
-    PAG_BIN_ROWS(not_equal, ne, kOut),
-    {"logical_and(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(logical_and)},
-    {"logical_or(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut, PAG_BIN(logical_or)},
+    {"remainder.Scalar(Tensor self, Scalar other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(remainder)},
+    PAG_BIN_ROWS(fmod, fmod, kOutCast),
+    {"pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(pow)},
+    {"pow.Scalar(Scalar self, Tensor exponent) -> Tensor", kFunction | kOutCast, PAG_BIN(pow)},
+    {"pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(pow)},
+    PAG_BIN_ROWS(eq, eq, kOutCast), PAG_BIN_ROWS(ne, ne, kOutCast), PAG_BIN_ROWS(lt, lt, kOutCast), PAG_BIN_ROWS(le, le, kOutCast),
+    PAG_BIN_ROWS(gt, gt, kOutCast), PAG_BIN_ROWS(ge, ge, kOutCast), PAG_BIN_ROWS(greater, gt, kOutCast),
+    PAG_BIN_ROWS(less, lt, kOutCast), PAG_BIN_ROWS(greater_equal, ge, kOutCast), PAG_BIN_ROWS(less_equal, le, kOutCast),
+    PAG_BIN_ROWS(not_equal, ne, kOutCast),
+    {"logical_and(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(logical_and)},
+    {"logical_or(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast, PAG_BIN(logical_or)},
     PAG_BITWISE_ROWS(bitwise_and, bitwise_and, "Scalar"), PAG_BITWISE_ROWS(bitwise_or, bitwise_or, "Scalar"),
     PAG_BITWISE_ROWS(bitwise_xor, bitwise_xor, "Scalar"),
     PAG_BITWISE_ROWS(bitwise_left_shift, bitwise_left_shift, "Tensor_Scalar"),
@@ -116,24 +116,32 @@ const OpRow kNamedBinaryRows[] = {
 #undef PAG_BIN
 
 // Note [Op table]: the unary rows (Tensor -> Tensor, without the GIL on large tensors).
-#define PAG_UNARY_ROW(name, fn) \
-  {#name "(Tensor self) -> Tensor", kFunction | kMethod, [](const Args& a) { return nogil(fn, a.tensor(0)); }}
+#define PAG_UNARY_ROW(name, fn, out) \
+  {#name "(Tensor self) -> Tensor", kFunction | kMethod | out, [](const Args& a) { return nogil(fn, a.tensor(0)); }}
 const OpRow kBinaryRows[] = {
-    {"maximum(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut,
+    {"maximum(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return maximum(a.tensor(0), a.tensor(1)); }},
-    {"minimum(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOut,
+    {"minimum(Tensor self, Tensor other) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return minimum(a.tensor(0), a.tensor(1)); }},
 };
 
 const OpRow kUnaryRows[] = {
-    PAG_UNARY_ROW(neg, neg),        PAG_UNARY_ROW(negative, neg),     PAG_UNARY_ROW(abs, abs),
-    PAG_UNARY_ROW(absolute, abs),   PAG_UNARY_ROW(sign, sign),        PAG_UNARY_ROW(sgn, sgn),
-    PAG_UNARY_ROW(sqrt, sqrt),      PAG_UNARY_ROW(rsqrt, rsqrt),      PAG_UNARY_ROW(exp, exp),
-    PAG_UNARY_ROW(log, log),        PAG_UNARY_ROW(log1p, log1p),      PAG_UNARY_ROW(erf, erf),
-    PAG_UNARY_ROW(sin, sin),        PAG_UNARY_ROW(cos, cos),          PAG_UNARY_ROW(tanh, tanh),
-    PAG_UNARY_ROW(sigmoid, sigmoid), PAG_UNARY_ROW(relu, relu),       PAG_UNARY_ROW(reciprocal, reciprocal),
-    PAG_UNARY_ROW(square, square),  PAG_UNARY_ROW(floor, floor),      PAG_UNARY_ROW(ceil, ceil),
-    PAG_UNARY_ROW(isnan, isnan),    PAG_UNARY_ROW(isinf, isinf),      PAG_UNARY_ROW(isfinite, isfinite),
+    PAG_UNARY_ROW(neg, neg, kOutSameDtype),        PAG_UNARY_ROW(negative, neg, kOutSameDtype),
+    PAG_UNARY_ROW(abs, abs, kOutSameDtype),        PAG_UNARY_ROW(absolute, abs, kOutSameDtype),
+    PAG_UNARY_ROW(sign, sign, kOutSameDtype),      PAG_UNARY_ROW(sgn, sgn, kOutSameDtype),
+    PAG_UNARY_ROW(sqrt, sqrt, kOutCast),           PAG_UNARY_ROW(rsqrt, rsqrt, kOutCast),
+    PAG_UNARY_ROW(exp, exp, kOutCast),             PAG_UNARY_ROW(log, log, kOutCast),
+    PAG_UNARY_ROW(log1p, log1p, kOutCast),         PAG_UNARY_ROW(erf, erf, kOutCast),
+    PAG_UNARY_ROW(sin, sin, kOutCast),             PAG_UNARY_ROW(cos, cos, kOutCast),
+    PAG_UNARY_ROW(tanh, tanh, kOutCast),           PAG_UNARY_ROW(sigmoid, sigmoid, kOutCast),
+    PAG_UNARY_ROW(relu, relu, 0),                  PAG_UNARY_ROW(reciprocal, reciprocal, kOutCast),
+    PAG_UNARY_ROW(square, square, kOutCast),       PAG_UNARY_ROW(floor, floor, kOutSameDtype),
+    PAG_UNARY_ROW(ceil, ceil, kOutSameDtype),      PAG_UNARY_ROW(isnan, isnan, 0),
+    PAG_UNARY_ROW(isinf, isinf, 0),                PAG_UNARY_ROW(isfinite, isfinite, 0),
+    {"round(Tensor self) -> Tensor", kFunction | kMethod | kOutSameDtype,
+     [](const Args& a) { return nogil([](const Tensor& x) { return round(x); }, a.tensor(0)); }},
+    {"round.decimals(Tensor self, *, int decimals) -> Tensor", kFunction | kMethod | kOutSameDtype,
+     [](const Args& a) { return nogil([](const Tensor& x, int64_t d) { return round(x, d); }, a.tensor(0), a.int64(1)); }},
 };
 #undef PAG_UNARY_ROW
 
@@ -180,9 +188,10 @@ Tensor sub_inplace_row(const Args& a, int other, int alpha) {
   return inplace(a, [&](Tensor& self) { sub_(self, y, k); });
 }
 #define PAG_CLAMP_ROWS(name)                                                                                 \
-  {#name ".Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor", kFunction | kMethod | kOut, \
+  {#name ".Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor", kFunction | kMethod | kOutCast, \
    clamp_row},                                                                                               \
-  {#name "(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor", kFunction | kMethod | kOut, clamp_row}, \
+  {#name "(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor", kFunction | kMethod | kOutSameDtype,     \
+   clamp_row},                                                                                               \
   {#name "_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)", kFunction | kMethod,  \
    clamp_inplace_row},                                                                                       \
   {#name "_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)", kFunction | kMethod,          \
@@ -191,25 +200,32 @@ Tensor sub_inplace_row(const Args& a, int other, int alpha) {
 const OpRow kClampWhereRows[] = {
     PAG_CLAMP_ROWS(clamp),
     PAG_CLAMP_ROWS(clip),
-    {"clamp_min.Tensor(Tensor self, Tensor min) -> Tensor", kFunction | kMethod | kOut,
+    {"clamp_min.Tensor(Tensor self, Tensor min) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return clamp_min(a.tensor(0), a.tensor(1)); }},
-    {"clamp_min(Tensor self, Scalar min) -> Tensor", kFunction | kMethod | kOut,
+    {"clamp_min(Tensor self, Scalar min) -> Tensor", kFunction | kMethod | kOutSameDtype,
      [](const Args& a) { return clamp_min(a.tensor(0), a.tensor(1)); }},
-    {"clamp_max.Tensor(Tensor self, Tensor max) -> Tensor", kFunction | kMethod | kOut,
+    {"clamp_max.Tensor(Tensor self, Tensor max) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return clamp_max(a.tensor(0), a.tensor(1)); }},
-    {"clamp_max(Tensor self, Scalar max) -> Tensor", kFunction | kMethod | kOut,
+    {"clamp_max(Tensor self, Scalar max) -> Tensor", kFunction | kMethod | kOutSameDtype,
      [](const Args& a) { return clamp_max(a.tensor(0), a.tensor(1)); }},
     {"where(Tensor condition) -> Tensor[]", kFunction, where_nonzero},
-    {"where.self(Tensor condition, Tensor self, Tensor other) -> Tensor", kFunction | kOut, PAG_WHERE(0, 1, 2)},
+    {"where.self(Tensor condition, Tensor self, Tensor other) -> Tensor", kFunction | kOut,
+     [](const Args& a) {
+       Tensor r = where(a.tensor(0), a.tensor(1), a.tensor(2));
+       if (a.out >= 0 && a.given(a.out) && a.tensor(a.out).dtype() != r.dtype())  // torch's where_self_out
+         throw Error(str_cat("Expected out type to be ", scalar_type_name(r.dtype()), " but got ",
+                             scalar_type_name(a.tensor(a.out).dtype())));
+       return r;
+     }},
     {"where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor", kFunction, PAG_WHERE(0, 1, 2)},
     {"where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor", kFunction, PAG_WHERE(0, 1, 2)},
     {"where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor", kFunction, PAG_WHERE(0, 1, 2)},
     // x.where(condition, other): the method's self is the schema's second argument
     {"where.self(Tensor self, Tensor condition, Tensor other) -> Tensor", kMethod, PAG_WHERE(1, 0, 2)},
     {"where.ScalarOther(Tensor self, Tensor condition, Scalar other) -> Tensor", kMethod, PAG_WHERE(1, 0, 2)},
-    {"logical_not(Tensor self) -> Tensor", kFunction | kMethod | kOut,
+    {"logical_not(Tensor self) -> Tensor", kFunction | kMethod | kOutCast,
      [](const Args& a) { return logical_not(a.tensor(0)); }},
-    {"bitwise_not(Tensor self) -> Tensor", kFunction | kMethod | kOut,
+    {"bitwise_not(Tensor self) -> Tensor", kFunction | kMethod | kOutSameDtype,
      [](const Args& a) { return bitwise_not(a.tensor(0)); }},
 };
 #undef PAG_WHERE
@@ -248,6 +264,10 @@ const OpRow kInplaceRows[] = {
      [](const Args& a) { return inplace(a, [](Tensor& x) { relu_(x); }); }},
     {"neg_(Tensor(a!) self) -> Tensor(a!)", kFunction | kMethod,
      [](const Args& a) { return inplace(a, [](Tensor& x) { neg_(x); }); }},
+    {"round_(Tensor(a!) self) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { return inplace(a, [](Tensor& x) { round_(x); }); }},
+    {"round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", kFunction | kMethod,
+     [](const Args& a) { int64_t d = a.int64(1); return inplace(a, [&](Tensor& x) { round_(x, d); }); }},
     {"zero_(Tensor(a!) self) -> Tensor(a!)", kFunction | kMethod,
      [](const Args& a) { return inplace(a, [](Tensor& x) { zero_(x); }); }},
     {"fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", kFunction | kMethod,
@@ -257,6 +277,43 @@ const OpRow kInplaceRows[] = {
     {"copy_(Tensor(a!) self, Tensor other, bool non_blocking=False) -> Tensor(a!)", kMethod,  // torch's name: other
      [](const Args& a) { Tensor src = a.tensor(1); return inplace(a, [&](Tensor& x) { copy_(x, src); }); }},
 };
+
+// Note [Op table]: the conversion methods (python_variable_methods.cpp's THPVariable_float
+// and kin: `float(*, MemoryFormat? memory_format=None)`); a tensor of that dtype already
+// comes back as itself.
+template <Dtype D>
+Tensor convert_row(const Args& a) {
+  return to_dtype(a.tensor(0), D, false, a.memory_format(1, MemoryFormat::Preserve));
+}
+#define PAG_CONVERSION_ROW(name, D) \
+  {#name "(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor", kMethod, &convert_row<Dtype::D>}
+const OpRow kConversionRows[] = {
+    PAG_CONVERSION_ROW(float, Float32), PAG_CONVERSION_ROW(double, Float64), PAG_CONVERSION_ROW(half, Float16),
+    PAG_CONVERSION_ROW(bfloat16, BFloat16), PAG_CONVERSION_ROW(long, Int64), PAG_CONVERSION_ROW(int, Int32),
+    PAG_CONVERSION_ROW(short, Int16), PAG_CONVERSION_ROW(char, Int8), PAG_CONVERSION_ROW(byte, UInt8),
+    PAG_CONVERSION_ROW(bool, Bool),
+};
+#undef PAG_CONVERSION_ROW
+
+// Tensor.to (python_variable_methods.cpp's THPVariable_to): a device (the CPU only), a
+// dtype, or another tensor's dtype; non_blocking is accepted and has nothing to do here.
+Tensor to_row(const Args& a, std::optional<Dtype> d, int copy) {
+  Tensor self = a.tensor(0);
+  return to_dtype(self, d.value_or(self.dtype()), a.boolean(copy), a.memory_format(copy + 1, MemoryFormat::Preserve));
+}
+#define PAG_TO_TAIL "bool non_blocking=False, bool copy=False, *, MemoryFormat? memory_format=None) -> Tensor"
+const OpRow kToRows[] = {
+    {"to.device(Tensor self, Device? device=None, ScalarType? dtype=None, " PAG_TO_TAIL, kMethod,
+     [](const Args& a) {
+       a.check_device(1);
+       return to_row(a, a.dtype(2), 4);
+     }},
+    {"to.dtype(Tensor self, ScalarType dtype, " PAG_TO_TAIL, kMethod,
+     [](const Args& a) { return to_row(a, a.dtype(1), 3); }},
+    {"to.other(Tensor self, Tensor tensor, " PAG_TO_TAIL, kMethod,
+     [](const Args& a) { return to_row(a, a.tensor(1).dtype(), 3); }},
+};
+#undef PAG_TO_TAIL
 
 }  // namespace
 
@@ -312,21 +369,11 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- unary
   def_rows(m, cls, kUnaryRows);
   def_rows(m, cls, kBinaryRows);
-  // round keeps its own binding until its decimals overload (round.decimals) is a row
-  def_both(m, cls, "round", [](const Tensor& a) { return release_gil_if(gil_worth_releasing(a), [&] { return round(a); }); });
   def_rows(m, cls, kInplaceRows);
 
   // ---- dtype conversion
-  cls.def("float", [](const Tensor& a) { return to_dtype(a, Dtype::Float32); });
-  cls.def("double", [](const Tensor& a) { return to_dtype(a, Dtype::Float64); });
-  cls.def("long", [](const Tensor& a) { return to_dtype(a, Dtype::Int64); });
-  cls.def("bool", [](const Tensor& a) { return to_dtype(a, Dtype::Bool); });
-  cls.def("half", [](const Tensor& a) { return to_dtype(a, Dtype::Float16); });
-  cls.def("bfloat16", [](const Tensor& a) { return to_dtype(a, Dtype::BFloat16); });
-  cls.def("int", [](const Tensor& a) { return to_dtype(a, Dtype::Int32); });
-  cls.def("short", [](const Tensor& a) { return to_dtype(a, Dtype::Int16); });
-  cls.def("char", [](const Tensor& a) { return to_dtype(a, Dtype::Int8); });
-  cls.def("byte", [](const Tensor& a) { return to_dtype(a, Dtype::UInt8); });
+  def_rows(m, cls, kConversionRows);
+  def_rows(m, cls, kToRows);
   cls.def("_to_dtype", [](const Tensor& a, Dtype d, bool copy, py::handle f) {
     return to_dtype(a, d, copy, memory_format_arg(f, "to"));
   }, py::arg("dtype"), py::arg("copy"), py::arg("memory_format") = py::none());

@@ -137,6 +137,17 @@ Tensor like(const Args& a) {
   return a.finish(t);
 }
 
+// new_zeros / new_ones / new_empty: self's dtype unless dtype= is given
+template <int kFill>
+Tensor new_sized(const Args& a) {
+  Tensor x = a.tensor(0);
+  DimVec s = a.int_list(1);
+  Dtype d = a.options_dtype(x.dtype());
+  a.check_device();
+  check_sizes(s, "");
+  return a.finish(kFill >= 0 ? full(s, kFill, d) : empty(s, d));
+}
+
 Tensor arange_from(const Args& a, py::handle start, py::handle end, py::handle step) {
   py::object vals[3] = {number(start), number(end), number(step)};
   bool any_float = false, all_int = true;
@@ -207,6 +218,18 @@ const OpRow kFactoryRows[] = {
        Tensor t = empty_like(x, d, a.memory_format(2, MemoryFormat::Preserve));
        fill_(t, operand(fill_value(number(a.obj(1)), d), "fill_"));
        return a.finish(t);
+     }},
+    {"new_zeros(Tensor self, SymInt[] size, *, " PAG_OPTIONS ") -> Tensor", kMethod, &new_sized<0>},
+    {"new_ones(Tensor self, SymInt[] size, *, " PAG_OPTIONS ") -> Tensor", kMethod, &new_sized<1>},
+    {"new_empty(Tensor self, SymInt[] size, *, " PAG_OPTIONS ") -> Tensor", kMethod, &new_sized<-1>},
+    {"new_full(Tensor self, SymInt[] size, Scalar fill_value, *, " PAG_OPTIONS ") -> Tensor", kMethod,
+     [](const Args& a) {
+       Tensor x = a.tensor(0);
+       DimVec s = a.int_list(1);
+       Dtype d = a.options_dtype(x.dtype());
+       a.check_device();
+       check_sizes(s, "");
+       return a.finish(full_from(s, fill_value(number(a.obj(2)), d), d));
      }},
     {"arange(Scalar end, *, " PAG_OPTIONS ") -> Tensor", kFunction | kOut,
      [](const Args& a) { return arange_from(a, py::int_(0), a.obj(0), py::int_(1)); }},

@@ -58,10 +58,11 @@ uint64_t unpack_seed(py::handle seed) {
 py::object cpu_device() { return py::module_::import("pyautograd._device").attr("_CPU"); }
 
 // torch's warning for integer bounds a floating dtype cannot represent exactly.
+// torch's WARN_OUT_OF_BOUNDS (DistributionTemplates.h), which names the dtype as its C++ type.
 void warn_float_bounds(Dtype d, int64_t from, int64_t to_inc) {
   if (!is_floating(d)) return;
-  const int digits = d == Dtype::Float32 ? 24 : 53;
-  const char* name = d == Dtype::Float32 ? "float" : "double";
+  const int digits = d == Dtype::Float32 ? 24 : d == Dtype::Float64 ? 53 : d == Dtype::Float16 ? 11 : 8;
+  const char* name = cpp_type_name(d);
   const int64_t lim = int64_t(1) << digits;
   using Bound = std::pair<int64_t, const char*>;
   for (auto [value, what] : {Bound{from, "from"}, Bound{to_inc, "to - 1"}}) {
@@ -196,6 +197,36 @@ const OpRow kRandomRows[] = {
      kFunction, &randint_like_row<false, true>},
     {"randint_like(Tensor self, SymInt high, *, " PAG_LIKE_OPTIONS ") -> Tensor", kFunction,
      &randint_like_row<false, false>},
+    // the in-place fills (Tensor methods)
+    {"uniform_(Tensor(a!) self, float from=0, float to=1, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor self = a.tensor(0); return uniform_(self, a.float64(1), a.float64(2), a.generator(3)); }},
+    {"normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor self = a.tensor(0); return normal_(self, a.float64(1), a.float64(2), a.generator(3)); }},
+    {"exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor self = a.tensor(0); return exponential_(self, a.float64(1), a.generator(2)); }},
+    {"random_(Tensor(a!) self, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor self = a.tensor(0); return random_(self, a.generator(1)); }},
+    {"random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       const int64_t from = a.int64(1);
+       const std::optional<int64_t> to = a.opt_int64(2);
+       random_(self, from, to, a.generator(3));
+       if (to) warn_float_bounds(self.dtype(), from, *to - 1);
+       return self;
+     }},
+    {"random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) {
+       Tensor self = a.tensor(0);
+       const int64_t to = a.int64(1);
+       random_(self, to, a.generator(2));
+       warn_float_bounds(self.dtype(), 0, to - 1);
+       return self;
+     }},
+    {"bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor self = a.tensor(0); return bernoulli_(self, a.tensor(1), a.generator(2)); }},
+    {"bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor self = a.tensor(0); return bernoulli_(self, a.float64(1), a.generator(2)); }},
 };
 
 }  // namespace
@@ -233,21 +264,6 @@ void init_random(py::module_& m, TensorClass& cls) {
   m.attr("default_generator") = py::cast(default_generator());
   m.def("_rng_simd", &sampling::set_simd_enabled, py::arg("enabled"));
   m.def("_unpack_seed", [](py::handle s) { return unpack_seed(s); });
-
-  // In-place fills (Tensor methods).
-  cls.def("uniform_", [](Tensor& self, double from, double to, Generator* g) { return uniform_(self, from, to, g); },
-          py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none());
-  cls.def("normal_", [](Tensor& self, double mean, double std, Generator* g) { return normal_(self, mean, std, g); },
-          py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
-  cls.def("exponential_", [](Tensor& self, double lambd, Generator* g) { return exponential_(self, lambd, g); },
-          py::arg("lambd") = 1.0, py::kw_only(), py::arg("generator") = py::none());
-  cls.def("_random_", [](Tensor& self, Generator* g) { return random_(self, g); });
-  cls.def("_random_from_to_", [](Tensor& self, int64_t from, std::optional<int64_t> to, Generator* g) {
-    return random_(self, from, to, g);
-  });
-  cls.def("_random_to_", [](Tensor& self, int64_t to, Generator* g) { return random_(self, to, g); });
-  cls.def("_bernoulli_scalar_", [](Tensor& self, double p, Generator* g) { return bernoulli_(self, p, g); });
-  cls.def("_bernoulli_tensor_", [](Tensor& self, const Tensor& p, Generator* g) { return bernoulli_(self, p, g); });
 
   def_rows(m, cls, kRandomRows);
 }

@@ -16,6 +16,14 @@ int64_t narrow_start(const Tensor& start) {
 }
 
 // Note [Op table]: the shape family's rows.
+// cat and stack write into an out= of any dtype their inputs cast to, with cat's own message.
+Tensor cat_row(const Args& a, Tensor r) {
+  if (a.out >= 0 && a.given(a.out) && !can_cast(r.dtype(), a.tensor(a.out).dtype()))
+    throw TypeError(str_cat("torch.cat(): input types can't be cast to the desired output type ",
+                            scalar_type_name(a.tensor(a.out).dtype())));
+  return r;
+}
+
 const OpRow kShapeRows[] = {
     {"unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", kFunction | kMethod,
      [](const Args& a) { return unsqueeze(a.tensor(0), a.int64(1)); }},
@@ -77,14 +85,14 @@ const OpRow kShapeRows[] = {
      [](const Args& a) { return py::object(py::tuple(py::cast(unbind(a.tensor(0), a.int64(1))))); }},
     {"split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]", kFunction | kMethod,
      [](const Args& a) { return py::object(py::tuple(py::cast(split(a.tensor(0), a.int_list(1), a.int64(2))))); }},
-    {"cat(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
-     [](const Args& a) { return cat(a.tensor_list(0), a.int64(1)); }},
-    {"concat(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
-     [](const Args& a) { return cat(a.tensor_list(0), a.int64(1)); }},
-    {"concatenate(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
-     [](const Args& a) { return cat(a.tensor_list(0), a.int64(1)); }},
-    {"stack(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOut,
-     [](const Args& a) { return stack(a.tensor_list(0), a.int64(1)); }},
+    {"cat(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOutCast,
+     [](const Args& a) { return cat_row(a, cat(a.tensor_list(0), a.int64(1))); }},
+    {"concat(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOutCast,
+     [](const Args& a) { return cat_row(a, cat(a.tensor_list(0), a.int64(1))); }},
+    {"concatenate(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOutCast,
+     [](const Args& a) { return cat_row(a, cat(a.tensor_list(0), a.int64(1))); }},
+    {"stack(Tensor[] tensors, int dim=0) -> Tensor", kFunction | kOutCast,
+     [](const Args& a) { return cat_row(a, stack(a.tensor_list(0), a.int64(1))); }},
 };
 
 // torch's _VF.split, which its Python Tensor.split calls with every argument positional.

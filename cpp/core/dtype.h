@@ -80,6 +80,10 @@ inline Dtype promote_types(Dtype a, Dtype b) {
 inline const char* dtype_name(Dtype d) { return info(d).name; }
 inline const char* scalar_type_name(Dtype d) { return info(d).scalar_type; }
 inline const char* cpp_type_name(Dtype d) { return info(d).cpp_type; }
+// torch's canCast (there is no complex here): no floating -> integral, no non-bool -> bool.
+inline bool can_cast(Dtype from, Dtype to) {
+  return !(is_floating(from) && !is_floating(to)) && !(from != Dtype::Bool && to == Dtype::Bool);
+}
 inline const char* legacy_type_name(Dtype d) { return info(d).legacy_type; }
 
 template <typename T> struct dtype_of;

@@ -216,10 +216,7 @@ void check_inplace_result(const Tensor& self, const DimVec& result_shape, Dtype 
   if (result_shape != self.sizes())
     throw Error(str_cat("output with shape ", shape_str(self.sizes()), " doesn't match the broadcast shape ",
                         shape_str(result_shape)));
-  // torch's canCast: no float -> integral, no non-bool -> bool.
-  bool ok = !(is_floating(result_dtype) && !is_floating(self.dtype())) &&
-            !(result_dtype != Dtype::Bool && self.dtype() == Dtype::Bool);
-  if (!ok)
+  if (!can_cast(result_dtype, self.dtype()))
     throw Error(str_cat("result type ", scalar_type_name(result_dtype), " can't be cast to the desired output type ",
                         cpp_type_names ? cpp_type_name(self.dtype()) : scalar_type_name(self.dtype())));
 }
@@ -1016,6 +1013,28 @@ PAG_ROUNDING(ceil, "CeilBackward0", std::ceil(x))
 PAG_ROUNDING(round, "RoundBackward0", std::nearbyint(x))
 #undef PAG_ROUNDING
 
+// torch's round_decimals_kernel: 10^|decimals| is computed in double and rounded once to
+// the math type; x * 10^d is rounded half to even and divided back (d < 0: divide first).
+// decimals = 0 runs round's own kernel, which torch defines for floating types only.
+Tensor round(const Tensor& a, int64_t decimals) {
+  if (!is_floating(a.dtype()))
+    throw NotImplementedError(str_cat("\"", decimals == 0 ? "round_vml_cpu" : "round_cpu", "\" not implemented for '",
+                                      scalar_type_name(a.dtype()), "'"));
+  const bool neg = decimals < 0;
+  const double p = std::pow(10.0, neg ? -static_cast<double>(decimals) : static_cast<double>(decimals));
+  Tensor out = unary_same("round", a, [p, neg](auto x) {
+    using T = decltype(x);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T q = static_cast<T>(p);
+      return neg ? T(std::nearbyint(x / q) * q) : T(std::nearbyint(x * q) / q);
+    } else {
+      return x;
+    }
+  });
+  record_unary("RoundBackward1", a, out, false, false, [](auto&, const Tensor& g) { return zeros_like(g); });
+  return out;
+}
+
 Tensor isnan(const Tensor& a) {
   return unary_predicate("isnan", a, [](auto x) {
     if constexpr (std::is_floating_point_v<decltype(x)>) return std::isnan(x);
@@ -1258,6 +1277,12 @@ Tensor& relu_(Tensor& a) {
 }
 Tensor& neg_(Tensor& a) {
   return inplace(a, "neg_", {}, false, [&](const Tensor& x) { return neg(x); });
+}
+Tensor& round_(Tensor& a) {
+  return inplace(a, "round_", {}, false, [&](const Tensor& x) { return round(x); });
+}
+Tensor& round_(Tensor& a, int64_t decimals) {
+  return inplace(a, "round_", {}, false, [&](const Tensor& x) { return round(x, decimals); });
 }
 
 namespace {

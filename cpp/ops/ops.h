@@ -90,6 +90,7 @@ Tensor square(const Tensor& a);
 Tensor floor(const Tensor& a);
 Tensor ceil(const Tensor& a);
 Tensor round(const Tensor& a);
+Tensor round(const Tensor& a, int64_t decimals);  // round.decimals (RoundBackward1)
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 Tensor clamp_t(const Tensor& a, const Tensor* min, const Tensor* max);  // tensor bounds
 Tensor clamp_min(const Tensor& a, const Tensor& min);
@@ -105,6 +106,8 @@ Tensor& clamp_(Tensor& a, std::optional<double> min, std::optional<double> max);
 Tensor& clamp_t_(Tensor& a, const Tensor* min, const Tensor* max);
 Tensor& relu_(Tensor& a);
 Tensor& neg_(Tensor& a);
+Tensor& round_(Tensor& a);
+Tensor& round_(Tensor& a, int64_t decimals);
 Tensor& zero_(Tensor& a);
 Tensor& fill_(Tensor& a, const Tensor& value);
 Tensor& copy_(Tensor& dst, const Tensor& src);  // broadcasts src, converts dtype

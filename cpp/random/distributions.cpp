@@ -103,13 +103,13 @@ int64_t update_to(int64_t to) {
 }
 
 void check_from_to_in_range(int64_t from, int64_t to_inc, Dtype d) {
-  double lo, hi;
-  switch (d) {
-    case Dtype::Bool: lo = 0; hi = 1; break;
-    case Dtype::Int64: return;  // every int64 fits
-    case Dtype::Float32: lo = -std::numeric_limits<float>::max(); hi = std::numeric_limits<float>::max(); break;
-    default: lo = -std::numeric_limits<double>::max(); hi = std::numeric_limits<double>::max(); break;
-  }
+  if (d == Dtype::Int64) return;  // every int64 fits
+  double lo = 0, hi = 1;
+  if (d != Dtype::Bool)
+    PAG_DISPATCH_NUMERIC(d, "check_random_bounds", [&] {
+      lo = static_cast<double>(std::numeric_limits<scalar_t>::lowest());
+      hi = static_cast<double>(std::numeric_limits<scalar_t>::max());
+    });
   PAG_CHECK((double)from >= lo && (double)from <= hi, "from is out of bounds for ", cpp_type_name(d));
   PAG_CHECK((double)to_inc >= lo && (double)to_inc <= hi, "to - 1 is out of bounds for ", cpp_type_name(d));
 }
@@ -118,10 +118,13 @@ void check_from_to_in_range(int64_t from, int64_t to_inc, Dtype d) {
 }  // namespace
 
 // ---------------------------------------------------------------- in-place fills
+// float16 and bfloat16 sample in float (torch's opmath), round once, and a value that
+// rounds up to `to` becomes `from`.
 Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
   return random_inplace(self, "UniformBackward0", nullptr, [&] {
-    PAG_DISPATCH_FLOAT32_64(self.dtype(), "check_uniform_bounds", [&] {
-      const double lo = std::numeric_limits<scalar_t>::lowest(), hi = std::numeric_limits<scalar_t>::max();
+    PAG_DISPATCH_FLOATING(self.dtype(), "check_uniform_bounds", [&] {
+      const double lo = static_cast<double>(std::numeric_limits<scalar_t>::lowest());
+      const double hi = static_cast<double>(std::numeric_limits<scalar_t>::max());
       PAG_CHECK(from >= lo && from <= hi, "from is out of bounds for ", cpp_type_name(self.dtype()));
       PAG_CHECK(to >= lo && to <= hi, "to is out of bounds for ", cpp_type_name(self.dtype()));
       PAG_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
@@ -131,28 +134,51 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
       assert_no_internal_overlap(self);
       Generator& g = generator_or_default(gen);
       std::lock_guard<std::mutex> lock(g.mutex);
-      const sampling::Uniform<scalar_t> u{static_cast<scalar_t>(from), static_cast<scalar_t>(to)};
-      fill_in_order<scalar_t>(self, [&] { return u(g); });
+      using math_t = std::conditional_t<std::is_same_v<scalar_t, double>, double, float>;
+      const sampling::Uniform<math_t> u{static_cast<math_t>(from), static_cast<math_t>(to)};
+      const scalar_t lo_s = static_cast<scalar_t>(static_cast<math_t>(from));
+      const scalar_t hi_s = static_cast<scalar_t>(static_cast<math_t>(to));
+      fill_in_order<scalar_t>(self, [&] {
+        const scalar_t v = static_cast<scalar_t>(u(g));
+        return static_cast<float>(v) == static_cast<float>(hi_s) ? lo_s : v;
+      });
     });
   });
 }
 
+// float16 and bfloat16: the n >= 16 contiguous path runs Box-Muller in float on 16
+// fresh uniforms at a time (the ragged end: 16 more, into the last 16 slots) and rounds
+// each sample once.
 Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
   return random_inplace(self, "NormalBackward0", nullptr, [&] {
     PAG_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
     if (self.numel() == 0) return;
-    PAG_DISPATCH_FLOAT32_64(self.dtype(), "normal_kernel_cpu", [&] {
+    PAG_DISPATCH_FLOATING(self.dtype(), "normal_kernel_cpu", [&] {
       const int64_t n = self.numel();
       if (n >= 16 && self.is_contiguous()) {
         Generator& g = generator_or_default(gen);
         std::lock_guard<std::mutex> lock(g.mutex);
-        sampling::normal_fill<scalar_t>(g, self.data<scalar_t>(), n, static_cast<scalar_t>(mean),
-                                        static_cast<scalar_t>(std));
+        if constexpr (is_reduced_float_v<scalar_t>) {
+          scalar_t* data = self.data<scalar_t>();
+          float buf[16];
+          auto chunk = [&](scalar_t* out) {
+            for (float& b : buf) b = sampling::unit_float(g);
+            sampling::normal_fill16(buf, static_cast<float>(mean), static_cast<float>(std));
+            for (int j = 0; j < 16; ++j) out[j] = static_cast<scalar_t>(buf[j]);
+          };
+          for (int64_t i = 0; i + 16 <= n; i += 16) chunk(data + i);
+          if (n % 16 != 0) chunk(data + n - 16);
+        } else {
+          sampling::normal_fill<scalar_t>(g, self.data<scalar_t>(), n, static_cast<scalar_t>(mean),
+                                          static_cast<scalar_t>(std));
+        }
       } else {
         assert_no_internal_overlap(self);
         Generator& g = generator_or_default(gen);
         std::lock_guard<std::mutex> lock(g.mutex);
-        fill_in_order<scalar_t>(self, [&] { return static_cast<scalar_t>(sampling::normal_one(g, mean, std)); });
+        fill_in_order<scalar_t>(self, [&] {
+          return static_cast<scalar_t>(sampling::normal_one(g, mean, std));
+        });
       }
     });
   });
@@ -182,8 +208,10 @@ Tensor& random_from_to(Tensor& self, int64_t from, std::optional<int64_t> to_opt
       int64_t to = *to_opt;
       PAG_CHECK(from < to, "random_ expects 'from' to be less than 'to', but got from=", from, " >= to=", to);
       if (is_floating(d)) {
-        if (d == Dtype::Float32) { from = update_from<float>(from); to = update_to<float>(to); }
-        else { from = update_from<double>(from); to = update_to<double>(to); }
+        PAG_DISPATCH_FLOATING(d, "random_update_from_to", [&] {
+          from = update_from<scalar_t>(from);
+          to = update_to<scalar_t>(to);
+        });
         PAG_CHECK(from < to, "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got from=",
                   from, " >= to=", to);
       }
@@ -192,13 +220,18 @@ Tensor& random_from_to(Tensor& self, int64_t from, std::optional<int64_t> to_opt
     } else if (from != std::numeric_limits<int64_t>::min()) {
       int64_t to_inc = 0;
       if (is_floating(d)) {
-        to_inc = int64_t(1) << (d == Dtype::Float32 ? 24 : 53);
-        from = d == Dtype::Float32 ? update_from<float>(from) : update_from<double>(from);
+        PAG_DISPATCH_FLOATING(d, "random_update_from", [&] {
+          to_inc = int64_t(1) << std::numeric_limits<scalar_t>::digits;
+          from = update_from<scalar_t>(from);
+        });
         PAG_CHECK(from < to_inc,
                   "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to dtype, but "
                   "got from=", from, " > to_inc=", to_inc);
       } else {
-        to_inc = d == Dtype::Bool ? 1 : std::numeric_limits<int64_t>::max();
+        PAG_DISPATCH_ALL(d, "random_from_to_range_calc", [&] {
+          if constexpr (std::is_same_v<scalar_t, bool>) to_inc = 1;
+          else to_inc = static_cast<int64_t>(std::numeric_limits<scalar_t>::max());
+        });
       }
       check_from_to_in_range(from, to_inc, d);
       range = static_cast<uint64_t>(to_inc) - static_cast<uint64_t>(from) + 1;
@@ -236,8 +269,10 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
               "you specified ", scalar_type_name(self.dtype()));
     Generator& g = generator_or_default(gen);
     std::lock_guard<std::mutex> lock(g.mutex);
-    PAG_DISPATCH_FLOAT32_64(self.dtype(), "exponential_cpu", [&] {
-      fill_in_order<scalar_t>(self, [&] { return static_cast<scalar_t>(sampling::exponential(g, lambd)); });
+    PAG_DISPATCH_FLOATING(self.dtype(), "exponential_cpu", [&] {
+      fill_in_order<scalar_t>(self, [&] {
+        return static_cast<scalar_t>(sampling::exponential(g, lambd));
+      });
     });
   });
 }
@@ -274,16 +309,17 @@ Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
     std::lock_guard<std::mutex> lock(g.mutex);
     PAG_DISPATCH_ALL(self.dtype(), "bernoulli_tensor_cpu_self_", [&] {
       using self_t = scalar_t;
-      PAG_DISPATCH_FLOAT32_64(pe.dtype(), "bernoulli_tensor_cpu_p_", [&] {
-        using p_t = scalar_t;
+      PAG_DISPATCH_FLOATING(pe.dtype(), "bernoulli_tensor_cpu_p_", [&] {
+        using p_t = scalar_t;  // sampled in float, or double for a double p
+        using u_t = std::conditional_t<std::is_same_v<p_t, double>, double, float>;
         kernels::run_range(geo, ptrs.p, 0, geo.numel(), [&](char** q, const int64_t* s, int64_t n) {
           for (int64_t i = 0; i < n; ++i) {
-            const p_t pv = *reinterpret_cast<const p_t*>(q[1] + i * s[1]);
+            const u_t pv = static_cast<u_t>(*reinterpret_cast<const p_t*>(q[1] + i * s[1]));
             // at::bernoulli_distribution checks each probability as it samples.
             PAG_CHECK(pv >= 0 && pv <= 1,
                       "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be "
                       "improved?  If so, please report an enhancement request to PyTorch.)");
-            *reinterpret_cast<self_t*>(q[0] + i * s[0]) = static_cast<self_t>(sampling::bernoulli<p_t>(g, pv));
+            *reinterpret_cast<self_t*>(q[0] + i * s[0]) = static_cast<self_t>(sampling::bernoulli<u_t>(g, pv));
           }
         });
       });

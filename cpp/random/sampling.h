@@ -11,6 +11,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/half.h"
 #include "random/generator.h"
 
 namespace pag::sampling {
@@ -171,13 +172,21 @@ void normal_fill(Generator& g, T* data, int64_t n, T mean, T std) {
 
 // ---- integers ----
 
-// random_(): [0, 2^mantissa] for floating types, [0, 2^63 - 1] for int64, {0, 1} for bool.
+// random_(): [0, 2^digits] for floating types, [0, max] for integers, {0, 1} for bool
+// (transformation::uniform_int); double and int64 take two words, the rest one.
 template <typename T>
 inline T random_full(Generator& g) {
-  if constexpr (std::is_same_v<T, double>) return static_cast<double>(g.random64() % ((uint64_t(1) << 53) + 1));
-  else if constexpr (std::is_same_v<T, float>) return static_cast<float>(g.random() % ((uint64_t(1) << 24) + 1));
-  else if constexpr (std::is_same_v<T, int64_t>) return static_cast<int64_t>(g.random64() % (uint64_t(1) << 63));
-  else return static_cast<bool>(g.random() & 1);
+  if constexpr (std::is_same_v<T, bool>) {
+    return static_cast<bool>(g.random() & 1);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return static_cast<double>(g.random64() % ((uint64_t(1) << 53) + 1));
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    return static_cast<int64_t>(g.random64() % (uint64_t(1) << 63));
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(g.random() % (static_cast<uint64_t>(std::numeric_limits<T>::max()) + 1));
+  } else {  // float, float16, bfloat16
+    return static_cast<T>(static_cast<float>(g.random() % ((uint64_t(1) << std::numeric_limits<T>::digits) + 1)));
+  }
 }
 
 // random_(from, to): base + v % range, with v one word below 2^28 and two words above.
