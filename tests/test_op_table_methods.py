@@ -197,3 +197,11 @@ def test_out_dtype_policy_matches_torch(name, out_dtype):
         assert r is g["o"]
         return r
     same_as_torch(run)
+
+
+def test_complex_fill_value_is_a_clear_error():
+    # torch makes a complex tensor; pyautograd has no complex dtype and says so
+    with pytest.raises(TypeError, match="complex dtype"):
+        pag.full((2,), 1j)
+    with pytest.raises(TypeError, match="complex dtype"):
+        pag.ones(2).new_full((2,), 1 + 2j)

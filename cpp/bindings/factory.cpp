@@ -30,6 +30,8 @@ Tensor full_from(const DimVec& sizes, py::handle v, Dtype d) {
 // An int is torch's Scalar: an int64, else a uint64 (OverflowError past both).
 py::object number(py::handle o) {
   if (PyFloat_Check(o.ptr())) return py::reinterpret_borrow<py::object>(o);
+  if (PyComplex_Check(o.ptr()))  // a complex Scalar matches the schema; its result would need a complex dtype
+    throw TypeError("a complex number needs a complex dtype, and pyautograd's dtypes are real (bool, integers, floats)");
   if (!PyLong_Check(o.ptr())) return o.attr("item")();
   int overflow = 0;
   PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);

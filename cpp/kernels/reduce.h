@@ -10,6 +10,7 @@
 // few outputs with long reductions, the blocks, but never change how one output is
 // associated, so results do not depend on the number of threads.
 #pragma once
+#include <vector>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -717,6 +718,23 @@ void softmax_lines(const Lines<T>& L) {
     T* yr = L.out + i * L.os;
     for (int64_t c = 0; c < C; ++c) yr[c] = Log ? (xr[c] - m[c]) - k[c] : yr[c] * k[c];
   }
+}
+
+// float16 / bfloat16 lines: each line (or vertical chunk of lines) is widened into a
+// per-thread float buffer, runs softmax_lines<float>, and is rounded back once, so no
+// whole-tensor float copy is made (Note [Reduced-float softmax]).
+template <typename S, bool Log, typename R = float>
+void softmax_lines_reduced(const Lines<S>& L) {
+  const int64_t n = L.n, C = L.count;
+  thread_local std::vector<float> buf;
+  if ((int64_t)buf.size() < 2 * n * C) buf.resize(2 * n * C);
+  float* in = buf.data();
+  float* out = in + n * C;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < C; ++c) in[i * C + c] = static_cast<float>(L.in[i * L.is + c]);
+  softmax_lines<float, Log, R>(Lines<float>{out, in, n, C, C, C});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < C; ++c) L.out[i * L.os + c] = static_cast<S>(out[i * C + c]);
 }
 
 // float16 / bfloat16 softmax / log_softmax backward on float copies laid out as

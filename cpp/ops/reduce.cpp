@@ -691,18 +691,18 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<Dtype> dtype) {
     // Note [Reduced-float softmax]: torch computes float16 / bfloat16 (log_)softmax in
     // float and rounds once; its last-dim log_softmax also rounds the sum of exps and
     // its log to the dtype before x - max - log(sum). The backward computes in float.
-    Tensor xf = cast_untracked(x, Dtype::Float32);
-    Tensor of = empty(x.sizes(), Dtype::Float32);
-    auto lg = make_line_geometry(of, xf, d);
-    auto* o = static_cast<char*>(of.raw_data());
-    auto* i = static_cast<const char*>(xf.raw_data());
-    if (Log && lastdim && x.dtype() == Dtype::Float16)
-      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log, Half>);
-    else if (Log && lastdim)
-      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log, BFloat16>);
+    out = empty(x.sizes(), x.dtype());
+    auto lg = make_line_geometry(out, x, d);
+    auto* o = static_cast<char*>(out.raw_data());
+    auto* i = static_cast<const char*>(x.raw_data());
+    // only the last-dim log_softmax rounds its log-sum to the dtype (softmax_lines' R)
+    const bool round_sum = Log && lastdim;
+    if (x.dtype() == Dtype::Float16)
+      kernels::line_loop<Half>(lg, o, i, round_sum ? kernels::softmax_lines_reduced<Half, Log, Half>
+                                                   : kernels::softmax_lines_reduced<Half, Log>);
     else
-      kernels::line_loop<float>(lg, o, i, kernels::softmax_lines<float, Log>);
-    out = cast_untracked(of, x.dtype());
+      kernels::line_loop<BFloat16>(lg, o, i, round_sum ? kernels::softmax_lines_reduced<BFloat16, Log, BFloat16>
+                                                       : kernels::softmax_lines_reduced<BFloat16, Log>);
   } else {
     out = empty(x.sizes(), x.dtype());
     auto lg = make_line_geometry(out, x, d);
