@@ -184,3 +184,43 @@ def test_inplace_on_leaf_requiring_grad_matches_torch():
     for op in ("fmod_", "remainder_", "floor_divide_", "__imod__", "__ifloordiv__"):
         same_as_torch(lambda L: getattr(L.tensor([5.0], requires_grad=True), op)(2))
 
+
+# ---------------------------------------------------------------- cross_entropy, 1-d input
+CE_TARGETS = ["L.tensor(2.0)", "L.tensor([1.0, 2.0])", "L.tensor([])", "L.tensor(2.0, dtype=L.float64)",
+              "L.tensor(True)", "L.tensor(2, dtype=L.int32)", "L.tensor([2, 3])", "L.tensor([[2]])",
+              "L.tensor(2)", "L.tensor([2])", "L.tensor(4)", "L.tensor(7)", "L.tensor(-100)", "L.tensor(2, dtype=L.uint8)",
+              "L.tensor([0.1, 0.2, 0.3, 0.3, 0.1])", "L.tensor([0.1, 0.2, 0.3, 0.3, 0.1], dtype=L.float64)",
+              "L.tensor([[0.1, 0.2, 0.3, 0.3, 0.1]])"]
+CE_KWARGS = [{}, {"label_smoothing": 0.1}, {"reduction": "none"}, {"reduction": "sum"},
+             {"weight": [0.5, 1.0, 2.0, 1.0, 0.25]}, {"ignore_index": 2}, {"ignore_index": -1},
+             {"label_smoothing": 0.2, "weight": [0.5, 1.0, 2.0, 1.0, 0.25], "reduction": "none"}]
+
+
+@pytest.mark.parametrize("kwargs", CE_KWARGS)
+@pytest.mark.parametrize("target", CE_TARGETS)
+def test_cross_entropy_1d_input_matches_torch(target, kwargs):
+    dtypes = {}
+
+    def run(L):
+        x = L.tensor([0.5, -1.0, 2.0, 0.25, 1.5], requires_grad=True)
+        kw = dict(kwargs)
+        if "weight" in kw:
+            kw["weight"] = L.tensor(kw["weight"])
+        loss = L.nn.functional.cross_entropy(x, eval(target, {"L": L}), **kw)
+        loss.sum().backward()
+        # float32 tolerance: the input is float32, whatever the target (1-ulp log_softmax differences)
+        dtypes[L.__name__] = (str(loss.dtype), list(loss.shape), str(x.grad.dtype))
+        return L.cat([loss.detach().reshape(-1).float(), x.grad])
+    same_as_torch(run)
+    assert dtypes.get("pyautograd") == dtypes.get("torch")
+
+
+def test_nll_loss_target_dtype_checked_before_sizes():
+    for call in ("F.nll_loss(x, L.tensor([1.0, 2.0]))", "F.nll_loss(x, L.tensor([2, 3], dtype=L.int32))",
+                 "F.nll_loss(x, L.tensor([2, 3]))", "F.nll_loss(x.reshape(1, 5), L.tensor([1.0]))",
+                 "F.nll_loss(x.reshape(1, 5), L.tensor([4], dtype=L.uint8))",
+                 "F.nll_loss(x.reshape(1, 5, 1, 1), L.tensor([[[4]]], dtype=L.uint8))",
+                 "F.nll_loss(x.reshape(1, 5, 1, 1), L.tensor([[[4.0]]]))",
+                 "F.nll_loss(x.reshape(1, 5), L.tensor([7], dtype=L.uint8))"):
+        same_as_torch(lambda L: eval(call, {"L": L, "F": L.nn.functional, "x": L.arange(5.0).log_softmax(0)}))
+
