@@ -224,3 +224,150 @@ def test_nll_loss_target_dtype_checked_before_sizes():
                  "F.nll_loss(x.reshape(1, 5), L.tensor([7], dtype=L.uint8))"):
         same_as_torch(lambda L: eval(call, {"L": L, "F": L.nn.functional, "x": L.arange(5.0).log_softmax(0)}))
 
+
+# ---------------------------------------------------------------- checkpoints
+import io  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import textwrap  # noqa: E402
+import time  # noqa: E402
+import zlib  # noqa: E402
+
+from pyautograd import serialization  # noqa: E402
+
+PAG_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(pag.__file__)))
+
+
+def crafted(n_storages=None, pickle_nbytes=None, storage_nbytes=None):
+    """A saved file whose header or table claims other sizes, with every checksum made valid."""
+    buf = io.BytesIO()
+    pag.save({"a": pag.arange(10.0), "b": [1, 2]}, buf)
+    good = buf.getvalue()
+    magic, ver, ns, pn, _, _, _, _ = serialization._HEADER.unpack_from(good)
+    table, payload = good[40:40 + 16 * ns], good[40 + 16 * ns:40 + 16 * ns + pn]
+    rest = good[40 + 16 * ns + pn:]
+    if storage_nbytes is not None:
+        table = serialization._ENTRY.pack(storage_nbytes, 0) + table[16:]
+    ns = ns if n_storages is None else n_storages
+    pn = pn if pickle_nbytes is None else pickle_nbytes
+    head = struct.pack("<8sIIQII", magic, ver, ns, pn, zlib.crc32(payload, zlib.crc32(table)), 0)
+    return head + struct.pack("<II", zlib.crc32(head), 0) + table + payload + rest
+
+
+class Unseekable(io.RawIOBase):
+    def __init__(self, data):
+        self.b = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, view):
+        return self.b.readinto(view)
+
+
+@pytest.mark.parametrize("claim", [dict(n_storages=2**32 - 1), dict(n_storages=5), dict(pickle_nbytes=2**64 - 1),
+                                   dict(pickle_nbytes=2**40), dict(pickle_nbytes=500),
+                                   dict(storage_nbytes=2**64 - 8), dict(storage_nbytes=2**62),
+                                   dict(storage_nbytes=2**40), dict(storage_nbytes=2**31)])
+def test_load_refuses_sizes_the_file_cannot_hold(claim, tmp_path):
+    data = crafted(**claim)
+    path = tmp_path / "x.pt"
+    path.write_bytes(data)
+    for src in (lambda: io.BytesIO(data), lambda: Unseekable(data), lambda: str(path),
+                lambda: open(path, "rb")):
+        f = src()
+        for mmap in ((None, True) if isinstance(f, str) else (None,)):
+            with pytest.raises(RuntimeError, match=r"^load: expected \d+ bytes at offset \d+, found \d+; the file is "
+                               r"truncated or corrupted \(it was not written completely by save, or was damaged "
+                               r"since\)$"):
+                pag.load(f, mmap=mmap)
+        if hasattr(f, "close"):
+            f.close()
+
+
+def test_load_of_an_unseekable_stream_still_works():
+    obj = {"big": pag.arange(5_000_000, dtype=pag.int32), "small": pag.tensor([1.5, -2.0], dtype=pag.bfloat16)}
+    buf = io.BytesIO()
+    pag.save(obj, buf)
+    got = pag.load(Unseekable(buf.getvalue()))
+    assert pag.equal(got["big"], obj["big"]) and pag.equal(got["small"], obj["small"])
+    got["big"][0] = 7  # writable
+    data = bytearray(buf.getvalue())
+    data[-20] ^= 1  # a data checksum
+    with pytest.raises(RuntimeError, match="checksum mismatch in the data of storage"):
+        pag.load(Unseekable(bytes(data)))
+
+
+def temps(d):
+    return sorted(n for n in os.listdir(d) if n.endswith(".tmp"))
+
+
+def test_save_after_a_save_killed_mid_write_removes_its_temp_file():
+    with tempfile.TemporaryDirectory() as d:
+        target = os.path.join(d, "ckpt.pt")
+        pag.save({"v": 1}, target)
+        # a save that never finishes on its own: the write runs, then fsync waits
+        child = textwrap.dedent(f"""
+            import os, time
+            import pyautograd as L
+            os.fsync = lambda fd: time.sleep(600)
+            L.save({{"w": L.ones(30_000_000)}}, {target!r})
+        """)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([PAG_ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+        p = subprocess.Popen([sys.executable, "-c", child], cwd=d, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 300
+            while not temps(d) and p.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert temps(d), p.communicate(timeout=60) if p.poll() is not None else "no temp file appeared"
+            time.sleep(0.05)  # into the write
+        finally:
+            p.send_signal(signal.SIGKILL)
+            p.communicate(timeout=60)
+        assert p.returncode == -signal.SIGKILL
+        stale = temps(d)
+        assert len(stale) == 1 and stale[0].startswith(f".ckpt.pt.{p.pid}.")
+        assert pag.load(target) == {"v": 1}  # the old file is intact
+        # a live process's temp file, and another target's stale one, stay
+        live = f".ckpt.pt.{os.getppid()}.0123abcd.tmp"
+        other = f".other.pt.{p.pid}.0123abcd.tmp"
+        for n in (live, other):
+            open(os.path.join(d, n), "wb").close()
+        pag.save({"v": 2}, target)
+        assert pag.load(target) == {"v": 2}
+        assert temps(d) == sorted([live, other])
+
+
+def test_save_over_a_file_in_a_read_only_directory(monkeypatch, tmp_path):
+    target = tmp_path / "ckpt.pt"
+    pag.save({"v": pag.arange(3)}, target)
+    before = os.stat(target).st_ino
+
+    def refuse(tmp):
+        raise PermissionError(13, "Permission denied", tmp)
+    monkeypatch.setattr(serialization, "_open_temp", refuse)
+    pag.save({"v": pag.arange(5)}, target)  # in place, as torch.save writes
+    assert pag.load(target)["v"].tolist() == [0, 1, 2, 3, 4]
+    assert os.stat(target).st_ino == before and temps(tmp_path) == []
+    with pytest.raises(PermissionError):  # no file to write into
+        pag.save({"v": 1}, tmp_path / "new.pt")
+    assert not (tmp_path / "new.pt").exists()
+    monkeypatch.undo()
+
+    # the real thing: a directory without write permission (root is not restricted by it)
+    os.chmod(tmp_path, 0o555)
+    try:
+        assert os.access(tmp_path, os.W_OK) == (os.geteuid() == 0)
+        pag.save({"v": pag.arange(7)}, target)
+        assert pag.load(target)["v"].tolist() == list(range(7))
+        assert temps(tmp_path) == []
+        if os.geteuid() != 0:
+            with pytest.raises(PermissionError):
+                pag.save({"v": 1}, tmp_path / "new.pt")
+    finally:
+        os.chmod(tmp_path, 0o755)
