@@ -48,7 +48,12 @@ arbitrary code unless weights_only=False.
 
 Note [Atomic save]: saving to a path writes a temporary file in the same directory,
 flushes and fsyncs it, then os.replace()s it over the target (and fsyncs the
-directory), so a crash or an exception mid-save leaves any previous file intact.
+directory), so a crash or an exception mid-save leaves any previous file intact. A save
+killed outright (SIGKILL, power loss) leaves its temporary file, named
+.<target>.<pid>.<8 hex digits>.tmp; the next save to that target removes those of
+processes no longer running. Where the directory does not let us create the temporary
+file but the target exists, the target is overwritten in place, as torch.save does (not
+atomic, but the only way to save there).
 """
 import collections
 import contextlib
@@ -176,6 +181,51 @@ def _write_record(obj, f, pickle_module, pickle_protocol):
     f.write(struct.pack(f"<{len(crcs)}I", *crcs) + _END)
 
 
+def _temp_name(base, pid):
+    return f".{base}.{pid}."
+
+
+def _open_temp(tmp):
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's live process, or nothing we can tell about
+    return True
+
+
+def _remove_stale_temps(parent, base):
+    """Removes the temporary files that saves to parent/base killed mid-write left behind
+    (Note [Atomic save]); those of live processes are theirs."""
+    prefix = f".{base}."
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid, _, rand = name[len(prefix):-len(".tmp")].partition(".")
+        if not (pid.isdigit() and len(rand) == 8 and all(c in "0123456789abcdef" for c in rand)):
+            continue
+        if int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(parent, name))
+
+
+def _save_in_place(obj, path, pickle_module, pickle_protocol):
+    with open(path, "wb") as out:
+        _write_record(obj, out, pickle_module, pickle_protocol)
+        out.flush()
+        os.fsync(out.fileno())
+
+
 def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
     """Saves obj to f (a path or a writable binary file object) in the format of this
@@ -197,10 +247,17 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
         raise RuntimeError(f"Parent directory {os.path.dirname(path) or parent} does not exist.")
     if os.path.isdir(path):
         raise RuntimeError(f"cannot save to {path}: it is a directory")
-    tmp = os.path.join(parent, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    # O_EXCL: never follow or clobber something already at the temporary name; the mode
-    # goes through the umask as for a plain open().
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    _remove_stale_temps(parent, os.path.basename(path))
+    tmp = os.path.join(parent, _temp_name(os.path.basename(path), os.getpid()) + os.urandom(4).hex() + ".tmp")
+    try:
+        # O_EXCL: never follow or clobber something already at the temporary name; the mode
+        # goes through the umask as for a plain open().
+        fd = _open_temp(tmp)
+    except PermissionError:
+        if not os.path.isfile(path):
+            raise
+        _save_in_place(obj, path, pickle_module, pickle_protocol)  # Note [Atomic save]: a read-only directory
+        return
     try:
         with os.fdopen(fd, "wb") as out:
             _write_record(obj, out, pickle_module, pickle_protocol)
@@ -289,12 +346,39 @@ def _corrupt(what):
 class _Reader:
     """Reads exactly n bytes or raises; counts the bytes of the record read so far."""
 
+    _CHUNK = 1 << 24
+
     def __init__(self, f):
         self.f = f
         self.pos = 0
+        self.end = None  # bytes left in f from pos, where f can tell
+        try:
+            if f.seekable():
+                here = f.tell()
+                self.end = f.seek(0, os.SEEK_END) - here
+                f.seek(here)
+        except (AttributeError, OSError, ValueError):
+            self.end = None
+
+    def need(self, n):
+        """Refuses a size the file cannot hold before anything is allocated for it (a
+        damaged or crafted header)."""
+        if self.end is not None and n > self.end - self.pos:
+            raise _corrupt(f"expected {n} bytes at offset {self.pos}, found {max(self.end - self.pos, 0)}")
 
     def read(self, n):
-        data = self.f.read(n) if n else b""
+        self.need(n)
+        if n <= self._CHUNK:
+            data = self.f.read(n) if n else b""
+        else:  # a length no one vouched for: memory grows only with the bytes really there
+            parts, got = [], 0
+            while got < n:
+                part = self.f.read(min(self._CHUNK, n - got))
+                if not part:
+                    break
+                parts.append(part)
+                got += len(part)
+            data = b"".join(parts)
         if len(data) != n:
             raise _corrupt(f"expected {n} bytes at offset {self.pos}, found {len(data)}")
         self.pos += n
@@ -364,6 +448,7 @@ def _read_storages(r, n_storages, table, mmap_array, map_fn):
         if nbytes % item:
             raise _corrupt(f"storage {i} holds {nbytes} bytes, not a whole number of {_DTYPE_NAMES[dt]}")
         r.skip_to_alignment()
+        r.need(nbytes)
         if mmap_array is not None:
             if r.pos + nbytes > len(mmap_array):
                 raise _corrupt(f"storage {i} runs past the end of the file")
@@ -374,6 +459,15 @@ def _read_storages(r, n_storages, table, mmap_array, map_fn):
             if dt in _BITS:
                 base = base.view(dt)
             crcs.append(None)
+        elif r.end is None and nbytes > r._CHUNK:  # a stream of unknown length: read before allocating
+            data = r.read(nbytes)
+            base = _C._from_numpy(np.frombuffer(data, dtype=_NP_DTYPES[_BITS.get(dt, dt)]).copy())
+            crcs.append(zlib.crc32(data))
+            del data
+            if sys.byteorder != "little" and item > 1:
+                base.numpy().byteswap(inplace=True)
+            if dt in _BITS:
+                base = base.view(dt)
         else:
             base = _C._empty([nbytes // item], _BITS.get(dt, dt))
             view = base.numpy().view(np.uint8)
@@ -481,6 +575,7 @@ def _read_record(f, map_fn, pickle_module, weights_only, mmap_array, pickle_load
     if version != _VERSION:
         raise RuntimeError(f"load: file format version {version} is not supported (this pyautograd reads version "
                            f"{_VERSION})")
+    r.need(n_storages * _ENTRY.size + pickle_nbytes + 4 * n_storages + len(_END))
     table = r.read(n_storages * _ENTRY.size)
     payload = r.read(pickle_nbytes)
     if zlib.crc32(payload, zlib.crc32(table)) != meta_crc:

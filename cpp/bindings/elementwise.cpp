@@ -256,6 +256,18 @@ const OpRow kInplaceRows[] = {
        std::string mode = a.str(2);
        return inplace(a, [&](Tensor& x) { div_(x, y, mode); });
      }},
+    {"floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { floor_divide_(x, y); }); }},
+    {"floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { floor_divide_(x, y); }); }},
+    {"remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { remainder_(x, y); }); }},
+    {"remainder_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { remainder_(x, y); }); }},
+    {"fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { fmod_(x, y); }); }},
+    {"fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", kMethod,
+     [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { fmod_(x, y); }); }},
     {"pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)", kMethod,
      [](const Args& a) { Tensor y = a.tensor(1); return inplace(a, [&](Tensor& x) { pow_(x, y); }); }},
     {"pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)", kMethod,
@@ -361,6 +373,8 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   def_inplace_binop(cls, "__imul__", [](Tensor& a, const Tensor& b) { mul_(a, b); });
   def_inplace_binop(cls, "__itruediv__", [](Tensor& a, const Tensor& b) { div_(a, b); });
   def_inplace_binop(cls, "__ipow__", [](Tensor& a, const Tensor& b) { pow_(a, b); });
+  def_inplace_binop(cls, "__ifloordiv__", [](Tensor& a, const Tensor& b) { floor_divide_(a, b); });
+  def_inplace_binop(cls, "__imod__", [](Tensor& a, const Tensor& b) { remainder_(a, b); });
 
   // ---- named binary ops
   def_rows(m, cls, kNamedBinaryRows);

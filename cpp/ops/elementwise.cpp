@@ -1264,6 +1264,19 @@ Tensor& div_(Tensor& a, const Tensor& b, const std::string& mode) {
 Tensor& pow_(Tensor& a, const Tensor& b) {
   return inplace(a, "pow_", {&b}, true, [&](const Tensor& x) { return pow(x, b); });
 }
+Tensor& floor_divide_(Tensor& a, const Tensor& b) {
+  return inplace(a, "floor_divide_", {&b}, false, [&](const Tensor& x) {
+    Tensor out = div_rounding(x, b, "floor");
+    record_not_implemented("aten::floor_divide_", {x, b}, out);  // torch names the in-place op
+    return out;
+  });
+}
+Tensor& remainder_(Tensor& a, const Tensor& b) {
+  return inplace(a, "remainder_", {&b}, b.requires_grad(), [&](const Tensor& x) { return remainder(x, b); });
+}
+Tensor& fmod_(Tensor& a, const Tensor& b) {
+  return inplace(a, "fmod_", {&b}, b.requires_grad(), [&](const Tensor& x) { return fmod(x, b); });
+}
 Tensor& clamp_(Tensor& a, std::optional<double> lo, std::optional<double> hi) {
   // torch names C++ types ("long int") in this op's cast error.
   return inplace(a, "clamp_", {}, true, [&](const Tensor& x) { return clamp(x, lo, hi); }, true);

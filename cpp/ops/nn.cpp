@@ -838,9 +838,15 @@ Tensor nll_backward_kernel(const Tensor& grad, const DimVec& self_shape, Dtype d
   return gi;
 }
 
-void check_nll_dtypes(const Tensor& self, const Tensor& target, const Tensor& weight, const char* kernel) {
-  if (target.dtype() != Dtype::Int64)
+void check_nll_target_dtype(const Tensor& target) {
+  if (target.dtype() != Dtype::Int64 && target.dtype() != Dtype::UInt8)
     throw Error(str_cat("expected target dtype to be Long or Byte, but got ", scalar_type_name(target.dtype())));
+}
+
+// nll_loss takes Byte targets as Long ones; nll_loss2d's kernel does not.
+void check_nll_dtypes(const Tensor& self, const Tensor& target, const Tensor& weight, const char* kernel) {
+  check_nll_target_dtype(target);
+  if (target.dtype() != Dtype::Int64) throw Error("expected scalar type Long but found Byte");
   if (weight.defined() && weight.dtype() != self.dtype())
     throw Error(str_cat("expected scalar type ", scalar_type_name(self.dtype()), " but found ",
                         scalar_type_name(weight.dtype())));
@@ -915,6 +921,7 @@ Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight, 
   check_reduction(reduction);
   if (self.dim() < 1 || self.dim() > 2) throw Error("input tensor should be 1D or 2D");
   if (target.dim() > 1) throw Error("0D or 1D target tensor expected, multi-target not supported");
+  check_nll_target_dtype(target);  // before the sizes, as torch
   if (self.dim() == 1 && target.dim() == 1 && target.size(0) != 1)
     throw ValueError(str_cat("For 1D input, 1D target must have size 1, but got target size: ", target.size(0)));
   bool no_batch_dim = self.dim() == 1;
@@ -925,12 +932,13 @@ Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight, 
   if (weight.defined() && !(weight.dim() == 1 && weight.numel() == n_classes))
     throw Error(str_cat("weight tensor should be defined either for all ", n_classes,
                         " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes())));
-  check_nll_dtypes(self, target, weight, "nll_loss_out_frame");
+  const Tensor tg = target.dtype() == Dtype::UInt8 ? to_dtype(target, Dtype::Int64) : target;
+  check_nll_dtypes(self, tg, weight, "nll_loss_out_frame");
   check_no_requires_grad(weight, "weight", "nll_loss_forward");
   bool per_element = reduction == kReductionNone && self.dim() == 2;
-  auto [out, total] = nll_forward_kernel("nll_loss_out_frame", self, target, weight, reduction, ignore_index,
+  auto [out, total] = nll_forward_kernel("nll_loss_out_frame", self, tg, weight, reduction, ignore_index,
                                          nll_shape(self), {self.size(0)}, per_element);
-  record_nll(self, target, weight, out, reduction, ignore_index, total, false);
+  record_nll(self, tg, weight, out, reduction, ignore_index, total, false);
   return out;
 }
 
