@@ -14,16 +14,33 @@ int next_hook_id() {
   return ++id;
 }
 
+// torch's name for a hook in its errors: its __name__ when that is a str.
+std::string hook_name(py::handle fn) {
+  if (PyObject_HasAttrString(fn.ptr(), "__name__")) {
+    py::object name = fn.attr("__name__");
+    if (py::isinstance<py::str>(name)) return name.cast<std::string>();
+  }
+  return "<unknown>";
+}
+
 // A Python callable as a gradient hook (runs with the GIL held). A named type, so
 // the Tensor's GC traversal can find the callable inside a GradHook (Note [Tensor GC]).
+// As torch's check_single_result: the hook may return None or a tensor of the
+// gradient's type and size, nothing else.
 struct PyHook {
   std::shared_ptr<py::object> fn;
   Tensor operator()(const Tensor& g) const {
     py::gil_scoped_acquire gil;
     py::object r = (*fn)(g);
     if (r.is_none()) return Tensor();
-    if (!is_tensor(r)) throw TypeError("hook must return None or a Tensor");
-    return r.cast<Tensor>();
+    if (!is_tensor(r))
+      throw TypeError(str_cat("expected Variable, but hook returned '", Py_TYPE(r.ptr())->tp_name, "'"));
+    Tensor t = r.cast<Tensor>();
+    if (t.dtype() != g.dtype())
+      throw Error(str_cat("hook '", hook_name(*fn), "' has changed the type of value (was ",
+                          legacy_type_name(g.dtype()), " got ", legacy_type_name(t.dtype()), ")"));
+    if (t.sizes() != g.sizes()) throw Error(str_cat("hook '", hook_name(*fn), "' has changed the size of value"));
+    return t;
   }
 };
 
@@ -44,6 +61,7 @@ struct PyFunctionNode : Node {
   py::object backward_fn, ctx;
   std::vector<SavedVariable> saved;
   std::vector<DimVec> input_shapes;
+  std::vector<Dtype> input_dtypes;
   std::vector<bool> input_is_tensor;
   // every forward output, tensor or not: backward gets one argument per output
   struct OutputInfo {
@@ -74,31 +92,48 @@ struct PyFunctionNode : Node {
     }
     py::object res = backward_fn(*args);
     py::tuple rt = py::isinstance<py::tuple>(res) ? res.cast<py::tuple>() : py::make_tuple(res);
-    size_t n_in = input_is_tensor.size();
-    if (rt.size() != n_in) {
-      // torch allows trailing Nones beyond the inputs
-      bool ok = rt.size() > n_in;
-      for (size_t i = n_in; ok && i < rt.size(); ++i) ok = rt[i].is_none();
-      if (!ok)
-        throw Error(str_cat("function ", fn_name, " returned an incorrect number of gradients (expected ", n_in,
-                            ", got ", rt.size(), ")"));
+    // torch's PyNode::apply: trailing Nones beyond the inputs are dropped, then the
+    // count must match and each entry be None or, for a tensor input, a Tensor.
+    size_t n_in = input_is_tensor.size(), n_out = rt.size();
+    if (n_out > n_in) {
+      bool all_none = true;
+      for (size_t i = n_in; all_none && i < n_out; ++i) all_none = rt[i].is_none();
+      if (all_none) n_out = n_in;
     }
+    if (n_out != n_in)
+      throw Error(str_cat("function ", fn_name, " returned an incorrect number of gradients (expected ", n_in,
+                          ", got ", n_out, ")"));
     tensor_list out;
     for (size_t i = 0; i < n_in; ++i) {
-      if (!input_is_tensor[i]) continue;
       py::handle h = rt[i];
-      Tensor g = h.is_none() ? Tensor() : as_tensor_arg(h);
-      size_t k = out.size();
-      if (g.defined() && k < next_edges.size() && next_edges[k].valid() && g.sizes() != input_shapes[k]) {
-        try {
-          g = sum_to(g, input_shapes[k]);
-        } catch (const Error&) {
-          throw Error(str_cat("Function ", fn_name, " returned an invalid gradient at index ", i, " - got ",
-                              shape_str(g.sizes()), " but expected shape compatible with ",
-                              shape_str(input_shapes[k])));
-        }
+      if (!input_is_tensor[i]) {
+        if (!h.is_none())
+          throw Error(str_cat("function ", fn_name, " returned a gradient different than None at position ", i + 1,
+                              ", but the corresponding forward input was not a Variable"));
+        continue;
       }
-      out.push_back(g);
+      if (!h.is_none() && !is_tensor(h))
+        throw Error(str_cat("expected Variable or None (got ", Py_TYPE(h.ptr())->tp_name, ")"));
+      out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+    }
+    // torch's validate_outputs: a gradient whose input's shape expands to it is summed
+    // back to that shape, any other shape is an error; other dtypes are cast.
+    for (size_t k = 0; k < out.size(); ++k) {
+      Tensor& g = out[k];
+      if (!g.defined() || !next_edges[k].valid()) continue;
+      const DimVec& want = input_shapes[k];
+      if (g.sizes() != want) {
+        bool expandable = want.size() <= g.sizes().size();
+        for (size_t d = 1; expandable && d <= want.size(); ++d) {
+          int64_t w = want[want.size() - d], have = g.sizes()[g.sizes().size() - d];
+          expandable = w == have || w == 1;
+        }
+        if (!expandable)
+          throw Error(str_cat("Function ", fn_name, " returned an invalid gradient at index ", k, " - got ",
+                              shape_str(g.sizes()), " but expected shape compatible with ", shape_str(want)));
+        g = sum_to(g, want);
+      }
+      if (g.dtype() != input_dtypes[k]) g = to_dtype(g, input_dtypes[k]);
     }
     return out;
   }
@@ -351,6 +386,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       for (auto& t : in_tensors) {
         node->next_edges.push_back(gradient_edge(t));
         node->input_shapes.push_back(t.sizes());
+        node->input_dtypes.push_back(t.dtype());
       }
     }
     auto is_non_diff = [&](const Tensor& t) {

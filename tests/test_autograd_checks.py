@@ -1,0 +1,196 @@
+"""The engine's checks on gradients, against torch: what tensor hooks and custom
+Function.backward may return (torch's check_single_result, PyNode::apply and
+validate_outputs), which graphs may run backward twice, and inference tensors."""
+import functools
+
+import pytest
+import torch
+
+import pyautograd as pag
+from test_op_table import same_as_torch
+
+# ---------------------------------------------------------------- tensor hooks
+HOOK_RETURNS = {
+    "none": lambda L, g: None,
+    "scaled": lambda L, g: g * 2,
+    "non_contiguous_same_shape": lambda L, g: g.expand(3, 2).t().contiguous().t()[:, 0] if g.dim() == 1 else g,
+    "longer": lambda L, g: L.ones(3),
+    "column": lambda L, g: L.ones(2, 1),
+    "row": lambda L, g: L.ones(1, 2),
+    "scalar": lambda L, g: L.tensor(1.0),
+    "float64": lambda L, g: g.double(),
+    "float16": lambda L, g: g.half(),
+    "int64": lambda L, g: g.long(),
+    "str": lambda L, g: "a",
+    "float": lambda L, g: 1.0,
+    "list": lambda L, g: [g],
+}
+
+
+@pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "non_leaf"])
+@pytest.mark.parametrize("ret", list(HOOK_RETURNS))
+def test_hook_result_checked(leaf, ret):
+    def run(L):
+        x = L.ones(2, requires_grad=True)
+        t = x if leaf else x * 1
+
+        def hook(g):
+            return HOOK_RETURNS[ret](L, g)
+
+        t.register_hook(hook)
+        (t * 3).sum().backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("make", ["lambda", "callable_object", "partial"])
+def test_hook_name_in_message(make):
+    class Hook:
+        def __call__(self, g):
+            return g[:1]
+
+    def run(L):
+        x = L.ones(2, requires_grad=True)
+        y = x * 1
+        hook = {"lambda": lambda g: g[:1], "callable_object": Hook(),
+                "partial": functools.partial(lambda k, g: g[:k], 1)}[make]
+        y.register_hook(hook)
+        y.sum().backward()
+    same_as_torch(run)
+
+
+def test_float64_leaf_hook_returning_float32():
+    def run(L):
+        x = L.ones(2, requires_grad=True, dtype=L.float64)
+        x.register_hook(lambda g: g.float())
+        x.sum().backward()
+    same_as_torch(run)
+
+
+def test_failed_hook_leaves_grad_unset():
+    for L in (torch, pag):
+        x = L.ones(2, requires_grad=True)
+        x.register_hook(lambda g: g.double())
+        with pytest.raises(RuntimeError):
+            x.sum().backward()
+        assert x.grad is None
+
+
+# ---------------------------------------------------------------- Function.backward
+def _function(L, backward, forward=lambda ctx, *a: a[0] * 2):
+    return type("MyFn", (L.autograd.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+
+FN_RETURNS = {
+    # shapes: broadcastable-to shapes are summed back, others raise
+    "same": lambda L, g: g,
+    "longer": lambda L, g: L.ones(3),
+    "one": lambda L, g: L.ones(1),
+    "scalar": lambda L, g: L.tensor(2.0),
+    "broadcast_rows": lambda L, g: L.ones(3, 2),
+    "leading_one": lambda L, g: L.ones(1, 2),
+    "transposed": lambda L, g: L.ones(2, 3),
+    # dtypes: cast to the input's
+    "float64": lambda L, g: g.double(),
+    "float16": lambda L, g: g.half(),
+    "int64": lambda L, g: g.long(),
+    "bool": lambda L, g: g.bool(),
+    "float64_broadcast": lambda L, g: L.ones(3, 2, dtype=L.float64),
+    # types and counts
+    "str": lambda L, g: "abc",
+    "int": lambda L, g: 3,
+    "list": lambda L, g: [g],
+    "none": lambda L, g: None,
+    "two": lambda L, g: (g, g),
+    "trailing_none": lambda L, g: (g, None),
+    "trailing_nones": lambda L, g: (g, None, None),
+    "trailing_int": lambda L, g: (g, 1),
+}
+
+
+@pytest.mark.parametrize("ret", list(FN_RETURNS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_function_backward_result_checked(ret, dtype):
+    def run(L):
+        fn = _function(L, lambda ctx, g: FN_RETURNS[ret](L, g))
+        x = L.ones(2, requires_grad=True, dtype=getattr(L, dtype))
+        fn.apply(x).sum().backward()
+        return x.grad if x.grad is not None else L.zeros(0)
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("shape,ret", [((2, 3), lambda L: L.ones(3)), ((2, 3), lambda L: L.ones(1, 3)),
+                                       ((1, 3), lambda L: L.ones(2, 3)), ((2, 1), lambda L: L.ones(4, 2, 5))])
+def test_function_gradient_shapes(shape, ret):
+    def run(L):
+        fn = _function(L, lambda ctx, g: ret(L))
+        x = L.ones(*shape, requires_grad=True)
+        fn.apply(x).sum().backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("ret", [lambda L, g: g, lambda L, g: (g,), lambda L, g: (g, g, g), lambda L, g: (),
+                                 lambda L, g: (g, "s"), lambda L, g: (g, "x", 1), lambda L, g: (None, g)])
+def test_function_gradient_count(ret):
+    def run(L):
+        fn = _function(L, lambda ctx, g: ret(L, g), forward=lambda ctx, a, b: a * b)
+        x, y = L.ones(2, requires_grad=True), L.ones(2, requires_grad=True)
+        fn.apply(x, y).sum().backward()
+        return x.grad if x.grad is not None else y.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("tensor_first", [True, False])
+@pytest.mark.parametrize("ret", ["none", "int", "str", "tensor", "bad_shape", "float64"])
+def test_function_with_non_tensor_input(tensor_first, ret):
+    def run(L):
+        def backward(ctx, g):
+            other = {"none": None, "int": 3, "str": "s", "tensor": L.ones(5), "bad_shape": None,
+                     "float64": None}[ret]
+            mine = {"bad_shape": L.ones(3), "float64": g.double()}.get(ret, g)
+            return (mine, other) if tensor_first else (other, mine)
+
+        fn = _function(L, backward, forward=lambda ctx, a, b: (a if tensor_first else b) * 2)
+        x = L.ones(2, requires_grad=True)
+        fn.apply(*((x, 3) if tensor_first else (3, x))).sum().backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("ret", ["bad_shape", "str"])
+def test_function_gradient_for_input_without_grad(ret):
+    # an input that needs no gradient: its shape is not checked, its type is
+    def run(L):
+        fn = _function(L, lambda ctx, g: (g, L.ones(7) if ret == "bad_shape" else "x"),
+                       forward=lambda ctx, a, b: a * b)
+        x = L.ones(2, requires_grad=True)
+        fn.apply(x, L.ones(2)).sum().backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("how", ["non_leaf", "grad", "create_graph"])
+def test_function_gradient_fixed_on_every_path(how):
+    def run(L):
+        fn = _function(L, lambda ctx, g: L.ones(3, 2, dtype=L.float64))
+        x = L.ones(2, requires_grad=True)
+        if how == "non_leaf":
+            fn.apply(x * 1).sum().backward()
+            return x.grad
+        if how == "grad":
+            return L.autograd.grad(fn.apply(x).sum(), x)[0]
+        fn.apply(x).sum().backward(create_graph=True)
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("root", ["leaf", "leaf_sum", "mul", "mul_sum"])
+@pytest.mark.parametrize("dtype", ["float64", "int64", "float16"])
+def test_root_gradient_cast_to_root_dtype(root, dtype):
+    def run(L):
+        x = L.ones(2, requires_grad=True)
+        y = {"leaf": x, "leaf_sum": x.sum(), "mul": x * 2, "mul_sum": (x * 2).sum()}[root]
+        y.backward(L.ones(y.shape, dtype=getattr(L, dtype)))
+        return x.grad
+    same_as_torch(run)
