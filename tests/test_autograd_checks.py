@@ -194,3 +194,67 @@ def test_root_gradient_cast_to_root_dtype(root, dtype):
         y.backward(L.ones(y.shape, dtype=getattr(L, dtype)))
         return x.grad
     same_as_torch(run)
+
+
+# ---------------------------------------------------------------- backward twice
+# A node may run again after its graph was freed unless it saved tensors: torch raises
+# only when a freed saved tensor is unpacked (mul and div by a number save the number).
+TWICE = [
+    "(2 * (x * 2)).sum()", "(x * 2).sum()", "(x / 2).sum()", "x.sum() * 3", "(x + x + 1).sum()", "(x - 1).sum()",
+    "(1 - x).sum()", "(-x).sum()", "x.neg().sum()", "x.sum()", "x.mean()", "x.sum(0).sum()", "x.mean(1).sum()",
+    "x.sum(1, keepdim=True).sum()", "x.view(6).sum()", "x.reshape(3, 2).t().sum()", "x.permute(1, 0).sum()",
+    "x.unsqueeze(0).squeeze(0).sum()", "x.expand(2, 2, 3).sum()", "x[:, 1:].sum()", "x[0].sum()",
+    "x.narrow(1, 0, 2).sum()", "x.split(1)[0].sum()", "x.flatten().sum()", "x.clone().sum()", "x.double().sum()",
+    "L.cat([x, x]).sum()", "L.stack([x, x]).sum()", "L.add(x, x, alpha=2).sum()", "x.sign().sum()",
+    "x.floor().sum()", "x.ceil().sum()", "x.round().sum()", "x.clamp(0, 3).sum()",
+    # these save tensors
+    "(x * x).sum()", "x.exp().sum()", "(x ** 2).sum()", "x.relu().sum()", "x.abs().sum()", "(x @ x.t()).sum()",
+    "(x.exp() + 1).sum()", "x.sigmoid().sum()", "x.max()", "x.softmax(1).sum()", "x.prod()",
+]
+
+
+@pytest.mark.parametrize("expr", TWICE)
+def test_backward_twice(expr):
+    def run(L):
+        x = (L.arange(6.0).reshape(2, 3) + 1).requires_grad_()
+        z = eval(expr, {"x": x, "L": L})
+        z.backward()
+        z.backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("expr", ["x.exp().sum()", "(x * 2).sum()", "(x + 1).sum()"])
+def test_backward_twice_after_retain_graph(expr):
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        z = eval(expr, {"x": x, "L": L})
+        z.backward(retain_graph=True)
+        z.backward()
+        z.backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("save", ["never", "nothing", "none", "input"])
+@pytest.mark.parametrize("access", [False, True])
+def test_function_backward_twice(save, access):
+    # once freed, ctx.saved_tensors raises even when nothing was saved; a backward that
+    # does not read it runs again
+    def run(L):
+        def forward(ctx, a):
+            if save != "never":
+                ctx.save_for_backward(*{"nothing": (), "none": (None,), "input": (a,)}[save])
+            return a * 2
+
+        def backward(ctx, g):
+            if access:
+                ctx.saved_tensors
+            return g * 2
+
+        x = L.ones(2, requires_grad=True)
+        z = _function(L, backward, forward).apply(x).sum()
+        z.backward()
+        z.backward()
+        return x.grad
+    same_as_torch(run)

@@ -78,8 +78,10 @@ struct PyFunctionNode : Node {
     ctx = py::object();
   }
   std::string name() const override { return fn_name; }
+  // As torch's PyNode: once freed, ctx.saved_tensors raises even when nothing was saved.
   void release_saved() override {
     for (auto& s : saved) s.reset();
+    released = true;
   }
   tensor_list apply(tensor_list&& grads) override {
     py::gil_scoped_acquire gil;
@@ -353,6 +355,11 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       .def("saved_tensors", [](const FunctionNodeRef& r) {
         auto n = r.node.lock();
         if (!n) throw Error("the graph of this Function has been freed");
+        if (n->released) {
+          SavedVariable dead;
+          dead.reset();
+          dead.unpack(n);  // throws torch's "backward through the graph a second time"
+        }
         py::tuple out(n->saved.size());
         for (size_t i = 0; i < n->saved.size(); ++i) out[i] = py::cast(n->saved[i].unpack(n));
         return out;
