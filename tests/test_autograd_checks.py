@@ -258,3 +258,137 @@ def test_function_backward_twice(save, access):
         z.backward()
         return x.grad
     same_as_torch(run)
+
+
+# ---------------------------------------------------------------- inference tensors
+def _inference(L, *shape):
+    with L.inference_mode():
+        return L.ones(*shape)
+
+
+def test_is_inference():
+    def run(L):
+        with L.inference_mode():
+            a = L.ones(3)
+            made = [a, a * 2, a[1:], a.view(3, 1), a.t(), a.detach(), L.ones(3, requires_grad=True),
+                    L.tensor([1.0, 2.0]), a.unbind(0)[0], a.split(1)[0]]
+            normal = L.ones(3)
+            view_of_normal = normal.view(3)
+            with L.inference_mode(False):
+                inside_false = L.ones(3)
+        with L.inference_mode(False):
+            mode_false = L.ones(3)
+        flags = [t.is_inference() for t in made]
+        flags += [view_of_normal.is_inference(), inside_false.is_inference(), mode_false.is_inference(),
+                  L.ones(3).is_inference(), normal.is_inference()]
+        # outside: views and aliases stay inference tensors, new results do not
+        flags += [t.is_inference() for t in (a[1:], a.view(3, 1), a.detach(), a.data, a * 2, (a + 1).sum(),
+                                             a.clone(), L.zeros_like(a))]
+        return L.tensor(flags)
+    same_as_torch(run)
+
+
+def test_requires_grad_inside_inference_mode():
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        with L.inference_mode():
+            a = L.ones(3, requires_grad=True)
+            y = x * 2
+        return L.tensor([a.requires_grad, a.is_inference(), y.requires_grad, y.is_inference()])
+    same_as_torch(run)
+
+
+INPLACE = ["a.add_(1)", "a.mul_(2)", "a.zero_()", "a.fill_(2.0)", "a.copy_(L.zeros(3))", "a.__setitem__(0, 5.0)",
+           "a[1:].add_(1)", "a.view(3, 1).mul_(2)", "a.detach().zero_()", "L.add(L.ones(3), 1, out=a)",
+           "a.clamp_(0, 0.5)", "a.neg_()"]
+
+
+@pytest.mark.parametrize("expr", INPLACE)
+@pytest.mark.parametrize("mode", ["outside", "no_grad", "inside"])
+def test_inplace_on_inference_tensor(expr, mode):
+    def run(L):
+        a = _inference(L, 3)
+        ctx = {"outside": L.enable_grad, "no_grad": L.no_grad, "inside": L.inference_mode}[mode]
+        with ctx():
+            exec(expr, {"a": a, "L": L})
+        return a
+    same_as_torch(run)
+
+
+def test_inplace_through_data_of_inference_tensor():
+    def run(L):
+        a = _inference(L, 3)
+        a.data.add_(1)
+        return a
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("expr", ["b.add_(a)", "b.copy_(a)", "b.mul_(a[0])"])
+def test_inplace_on_normal_tensor_with_inference_operand(expr):
+    def run(L):
+        a, b = _inference(L, 3), L.ones(3)
+        exec(expr, {"a": a, "b": b, "L": L})
+        return b
+    same_as_torch(run)
+
+
+def test_normal_tensor_updated_inside_inference_mode():
+    def run(L):
+        x = L.ones(3)
+        with L.inference_mode():
+            x.add_(1)
+            v = x.view(3)
+        v.add_(1)
+        return x
+    same_as_torch(run)
+
+
+SAVED = ["x * a", "a * x", "x @ a", "(x * 2) * a", "x.mul(a).sum()", "L.where(a > 0, x * a, x)",
+         # these save no inference tensor
+         "x + a", "a - x", "x * 2 + a", "a.exp() * x", "L.where(a > 0, x, x)", "L.cat([x, a])"]
+
+
+@pytest.mark.parametrize("expr", SAVED)
+def test_inference_tensor_in_recorded_op(expr):
+    def run(L):
+        a = _inference(L, 3)
+        x = L.ones(3, requires_grad=True)
+        y = eval(expr, {"a": a, "x": x, "L": L})
+        y.sum().backward()
+        return x.grad
+    same_as_torch(run)
+
+
+def test_function_saving_inference_tensor():
+    def run(L):
+        def forward(ctx, x, a):
+            ctx.save_for_backward(a)
+            return x * 2
+
+        def backward(ctx, g):
+            return g * ctx.saved_tensors[0], None
+
+        a = _inference(L, 3)
+        x = L.ones(3, requires_grad=True)
+        _function(L, backward, forward).apply(x, a).sum().backward()
+        return x.grad
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("how", ["requires_grad_", "requires_grad_False", "setter", "setter_False", "inside"])
+def test_requires_grad_on_inference_tensor(how):
+    def run(L):
+        a = _inference(L, 3)
+        if how == "requires_grad_":
+            a.requires_grad_()
+        elif how == "requires_grad_False":
+            a.requires_grad_(False)
+        elif how == "setter":
+            a.requires_grad = True
+        elif how == "setter_False":
+            a.requires_grad = False
+        else:
+            with L.inference_mode():
+                a.requires_grad_()
+        return L.tensor([a.requires_grad])
+    same_as_torch(run)

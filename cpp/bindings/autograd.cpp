@@ -145,6 +145,11 @@ struct FunctionNodeRef {
   std::weak_ptr<PyFunctionNode> node;
 };
 
+void check_inference_requires_grad(const Tensor& t, bool v) {  // Note [Inference tensors]
+  if (v && t.impl()->is_inference && !InferenceMode::is_enabled())
+    throw Error("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
+}
+
 }  // namespace
 
 void init_autograd(py::module_& m, TensorClass& cls) {
@@ -177,6 +182,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                    [](const Tensor& t, py::handle value) {
                      if (!PyBool_Check(value.ptr())) throw Error("requires_grad must be a bool");
                      bool v = value.ptr() == Py_True;
+                     check_inference_requires_grad(t, v);
                      if (!t.is_leaf()) {
                        if (!v)
                          throw Error("you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -194,6 +200,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                                   Py_TYPE(value.ptr())->tp_name));
         bool v = value.ptr() == Py_True;
         Tensor t = self.cast<Tensor>();
+        check_inference_requires_grad(t, v);
         if (!t.is_leaf() && !v)
           throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed "
                       "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
@@ -348,7 +355,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
   m.def("_set_grad_enabled", [](bool v) { GradMode::set_enabled(v); });
   m.def("is_inference_mode_enabled", [] { return InferenceMode::is_enabled(); });
   m.def("_set_inference_mode", [](bool v) { InferenceMode::set_enabled(v); });
-  cls.def("is_inference", [](const Tensor&) { return false; });
+  cls.def("is_inference", [](const Tensor& t) { return t.impl()->is_inference; });
 
   // ---- autograd.Function support
   py::class_<FunctionNodeRef>(m, "_FunctionNodeRef")
