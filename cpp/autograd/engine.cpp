@@ -198,8 +198,12 @@ tensor_list run_backward(const tensor_list& roots, const tensor_list& grad_roots
 
   AutoGradMode mode(create_graph);
 
-  for (size_t i = 0; i < root_edges.size(); ++i)
-    accumulate_into(tasks.find(root_edges[i].fn.get())->buffer, root_edges[i].input_nr, grad_roots[i]);
+  // As torch's validate_outputs on the root edges: a root gradient of another dtype is cast to the root's.
+  for (size_t i = 0; i < root_edges.size(); ++i) {
+    Tensor g = grad_roots[i];
+    if (g.defined() && g.dtype() != roots[i].dtype()) g = to_dtype(g, roots[i].dtype());
+    accumulate_into(tasks.find(root_edges[i].fn.get())->buffer, root_edges[i].input_nr, std::move(g));
+  }
   for (auto& e : root_edges) {
     Task* t = tasks.find(e.fn.get());
     if (t->deps == 0) { ready.push(e.fn.get()); t->deps = -1; }

@@ -45,6 +45,10 @@ void InferenceMode::set_enabled(bool e) { tl_inference = e; }
 // ---------------------------------------------------------------- saved variables
 SavedVariable::SavedVariable(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
+  if (t.impl()->is_inference)  // Note [Inference tensors]
+    throw Error("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode "
+                "in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor "
+                "and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.");
   saved_version_ = t.version();
   requires_grad_ = t.requires_grad();
   output_nr_ = t.output_nr();

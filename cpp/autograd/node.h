@@ -124,12 +124,13 @@ struct OpNode : Node {
   void release_saved() override;
 
   // A tensor the rule keeps: an input (or other tensor) / one of this node's outputs (Note [Saved outputs]).
+  // Saving an undefined tensor keeps nothing: as in torch, such a node may run again.
   SavedVariable save(const Tensor& t) {
-    has_saved_ = true;
+    has_saved_ = has_saved_ || t.defined();
     return SavedVariable(t, false);
   }
   SavedVariable save_output(const Tensor& t) {
-    has_saved_ = true;
+    has_saved_ = has_saved_ || t.defined();
     return SavedVariable(t, true);
   }
   Tensor unpack(const SavedVariable& v) { return v.unpack(shared_from_this()); }

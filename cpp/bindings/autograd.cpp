@@ -14,16 +14,33 @@ int next_hook_id() {
   return ++id;
 }
 
+// torch's name for a hook in its errors: its __name__ when that is a str.
+std::string hook_name(py::handle fn) {
+  if (PyObject_HasAttrString(fn.ptr(), "__name__")) {
+    py::object name = fn.attr("__name__");
+    if (py::isinstance<py::str>(name)) return name.cast<std::string>();
+  }
+  return "<unknown>";
+}
+
 // A Python callable as a gradient hook (runs with the GIL held). A named type, so
 // the Tensor's GC traversal can find the callable inside a GradHook (Note [Tensor GC]).
+// As torch's check_single_result: the hook may return None or a tensor of the
+// gradient's type and size, nothing else.
 struct PyHook {
   std::shared_ptr<py::object> fn;
   Tensor operator()(const Tensor& g) const {
     py::gil_scoped_acquire gil;
     py::object r = (*fn)(g);
     if (r.is_none()) return Tensor();
-    if (!is_tensor(r)) throw TypeError("hook must return None or a Tensor");
-    return r.cast<Tensor>();
+    if (!is_tensor(r))
+      throw TypeError(str_cat("expected Variable, but hook returned '", Py_TYPE(r.ptr())->tp_name, "'"));
+    Tensor t = r.cast<Tensor>();
+    if (t.dtype() != g.dtype())
+      throw Error(str_cat("hook '", hook_name(*fn), "' has changed the type of value (was ",
+                          legacy_type_name(g.dtype()), " got ", legacy_type_name(t.dtype()), ")"));
+    if (t.sizes() != g.sizes()) throw Error(str_cat("hook '", hook_name(*fn), "' has changed the size of value"));
+    return t;
   }
 };
 
@@ -44,6 +61,7 @@ struct PyFunctionNode : Node {
   py::object backward_fn, ctx;
   std::vector<SavedVariable> saved;
   std::vector<DimVec> input_shapes;
+  std::vector<Dtype> input_dtypes;
   std::vector<bool> input_is_tensor;
   // every forward output, tensor or not: backward gets one argument per output
   struct OutputInfo {
@@ -60,8 +78,10 @@ struct PyFunctionNode : Node {
     ctx = py::object();
   }
   std::string name() const override { return fn_name; }
+  // As torch's PyNode: once freed, ctx.saved_tensors raises even when nothing was saved.
   void release_saved() override {
     for (auto& s : saved) s.reset();
+    released = true;
   }
   tensor_list apply(tensor_list&& grads) override {
     py::gil_scoped_acquire gil;
@@ -74,31 +94,48 @@ struct PyFunctionNode : Node {
     }
     py::object res = backward_fn(*args);
     py::tuple rt = py::isinstance<py::tuple>(res) ? res.cast<py::tuple>() : py::make_tuple(res);
-    size_t n_in = input_is_tensor.size();
-    if (rt.size() != n_in) {
-      // torch allows trailing Nones beyond the inputs
-      bool ok = rt.size() > n_in;
-      for (size_t i = n_in; ok && i < rt.size(); ++i) ok = rt[i].is_none();
-      if (!ok)
-        throw Error(str_cat("function ", fn_name, " returned an incorrect number of gradients (expected ", n_in,
-                            ", got ", rt.size(), ")"));
+    // torch's PyNode::apply: trailing Nones beyond the inputs are dropped, then the
+    // count must match and each entry be None or, for a tensor input, a Tensor.
+    size_t n_in = input_is_tensor.size(), n_out = rt.size();
+    if (n_out > n_in) {
+      bool all_none = true;
+      for (size_t i = n_in; all_none && i < n_out; ++i) all_none = rt[i].is_none();
+      if (all_none) n_out = n_in;
     }
+    if (n_out != n_in)
+      throw Error(str_cat("function ", fn_name, " returned an incorrect number of gradients (expected ", n_in,
+                          ", got ", n_out, ")"));
     tensor_list out;
     for (size_t i = 0; i < n_in; ++i) {
-      if (!input_is_tensor[i]) continue;
       py::handle h = rt[i];
-      Tensor g = h.is_none() ? Tensor() : as_tensor_arg(h);
-      size_t k = out.size();
-      if (g.defined() && k < next_edges.size() && next_edges[k].valid() && g.sizes() != input_shapes[k]) {
-        try {
-          g = sum_to(g, input_shapes[k]);
-        } catch (const Error&) {
-          throw Error(str_cat("Function ", fn_name, " returned an invalid gradient at index ", i, " - got ",
-                              shape_str(g.sizes()), " but expected shape compatible with ",
-                              shape_str(input_shapes[k])));
-        }
+      if (!input_is_tensor[i]) {
+        if (!h.is_none())
+          throw Error(str_cat("function ", fn_name, " returned a gradient different than None at position ", i + 1,
+                              ", but the corresponding forward input was not a Variable"));
+        continue;
       }
-      out.push_back(g);
+      if (!h.is_none() && !is_tensor(h))
+        throw Error(str_cat("expected Variable or None (got ", Py_TYPE(h.ptr())->tp_name, ")"));
+      out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+    }
+    // torch's validate_outputs: a gradient whose input's shape expands to it is summed
+    // back to that shape, any other shape is an error; other dtypes are cast.
+    for (size_t k = 0; k < out.size(); ++k) {
+      Tensor& g = out[k];
+      if (!g.defined() || !next_edges[k].valid()) continue;
+      const DimVec& want = input_shapes[k];
+      if (g.sizes() != want) {
+        bool expandable = want.size() <= g.sizes().size();
+        for (size_t d = 1; expandable && d <= want.size(); ++d) {
+          int64_t w = want[want.size() - d], have = g.sizes()[g.sizes().size() - d];
+          expandable = w == have || w == 1;
+        }
+        if (!expandable)
+          throw Error(str_cat("Function ", fn_name, " returned an invalid gradient at index ", k, " - got ",
+                              shape_str(g.sizes()), " but expected shape compatible with ", shape_str(want)));
+        g = sum_to(g, want);
+      }
+      if (g.dtype() != input_dtypes[k]) g = to_dtype(g, input_dtypes[k]);
     }
     return out;
   }
@@ -107,6 +144,11 @@ struct PyFunctionNode : Node {
 struct FunctionNodeRef {
   std::weak_ptr<PyFunctionNode> node;
 };
+
+void check_inference_requires_grad(const Tensor& t, bool v) {  // Note [Inference tensors]
+  if (v && t.impl()->is_inference && !InferenceMode::is_enabled())
+    throw Error("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
+}
 
 }  // namespace
 
@@ -140,6 +182,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                    [](const Tensor& t, py::handle value) {
                      if (!PyBool_Check(value.ptr())) throw Error("requires_grad must be a bool");
                      bool v = value.ptr() == Py_True;
+                     check_inference_requires_grad(t, v);
                      if (!t.is_leaf()) {
                        if (!v)
                          throw Error("you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -157,6 +200,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                                   Py_TYPE(value.ptr())->tp_name));
         bool v = value.ptr() == Py_True;
         Tensor t = self.cast<Tensor>();
+        check_inference_requires_grad(t, v);
         if (!t.is_leaf() && !v)
           throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed "
                       "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
@@ -311,13 +355,18 @@ void init_autograd(py::module_& m, TensorClass& cls) {
   m.def("_set_grad_enabled", [](bool v) { GradMode::set_enabled(v); });
   m.def("is_inference_mode_enabled", [] { return InferenceMode::is_enabled(); });
   m.def("_set_inference_mode", [](bool v) { InferenceMode::set_enabled(v); });
-  cls.def("is_inference", [](const Tensor&) { return false; });
+  cls.def("is_inference", [](const Tensor& t) { return t.impl()->is_inference; });
 
   // ---- autograd.Function support
   py::class_<FunctionNodeRef>(m, "_FunctionNodeRef")
       .def("saved_tensors", [](const FunctionNodeRef& r) {
         auto n = r.node.lock();
         if (!n) throw Error("the graph of this Function has been freed");
+        if (n->released) {
+          SavedVariable dead;
+          dead.reset();
+          dead.unpack(n);  // throws torch's "backward through the graph a second time"
+        }
         py::tuple out(n->saved.size());
         for (size_t i = 0; i < n->saved.size(); ++i) out[i] = py::cast(n->saved[i].unpack(n));
         return out;
@@ -351,6 +400,7 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       for (auto& t : in_tensors) {
         node->next_edges.push_back(gradient_edge(t));
         node->input_shapes.push_back(t.sizes());
+        node->input_dtypes.push_back(t.dtype());
       }
     }
     auto is_non_diff = [&](const Tensor& t) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
 #include "autograd/node.h"
 
 namespace pag {
@@ -86,6 +87,7 @@ static std::shared_ptr<TensorImpl> new_impl(std::shared_ptr<Storage> st, Dtype d
   impl->version = std::shared_ptr<int64_t>(st, &st->version);
   impl->storage = std::move(st);
   impl->dtype = dtype;
+  impl->is_inference = impl->inference_version = InferenceMode::is_enabled();  // Note [Inference tensors]
   return impl;
 }
 
@@ -143,6 +145,15 @@ void share_data(TensorImpl& dst, const Tensor& src) {
   dst.strides = src.strides();
   dst.offset = src.offset();
   dst.dtype = src.dtype();
+  dst.is_inference = src.impl()->is_inference;
+  dst.inference_version = src.impl()->inference_version;
+}
+
+void check_inference_inplace() {
+  if (!InferenceMode::is_enabled())
+    throw Error("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get "
+                "a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+                "details.");
 }
 
 Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offset) {
@@ -154,6 +165,8 @@ Tensor make_view(const Tensor& base, DimVec sizes, DimVec strides, int64_t offse
   impl->sizes = std::move(sizes);
   impl->strides = std::move(strides);
   impl->offset = offset;
+  impl->is_inference = base.impl()->is_inference;
+  impl->inference_version = base.impl()->inference_version;
   impl->view_base = base.impl()->view_base ? base.impl()->view_base : base.impl_ptr();
   return Tensor(std::move(impl));
 }

@@ -61,6 +61,13 @@ struct TensorImpl {
   int64_t offset = 0;                // in elements
   Dtype dtype = Dtype::Float32;
   bool is_wrapped_number = false;    // a Python scalar turned into a 0-dim tensor (promotion rules)
+  // Note [Inference tensors]: a tensor made in InferenceMode, and every view of it, is an
+  // inference tensor: it may not be saved for backward (SavedVariable), and its version
+  // counter may not be bumped outside InferenceMode (bump_version), so it is never
+  // updated in place there. `.data` of one is still an inference tensor, with a counter
+  // of its own that may be bumped, as in torch.
+  bool is_inference = false;
+  bool inference_version = false;    // the version counter is an inference tensor's
   std::shared_ptr<TensorImpl> view_base;  // set when this is a view of another tensor
   std::unique_ptr<AutogradMeta> autograd;
   void* pyobj = nullptr;        // the live Python object, if any (bindings: Note [Tensor objects])
@@ -75,6 +82,9 @@ struct TensorImpl {
 // Note [Version counter]: torch keeps one counter per storage, shared by views and
 // detach(), but `.data` gets a fresh one. We alias the counter inside Storage with
 // shared_ptr's aliasing constructor (no extra allocation) and give `.data` its own.
+
+// Throws torch's error for an in-place update of an inference tensor outside InferenceMode.
+void check_inference_inplace();
 
 int64_t numel_of(const DimVec& sizes);
 int64_t checked_numel(const DimVec& sizes);  // torch's error when the product overflows int64
@@ -108,7 +118,10 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const { return impl_->storage; }
 
   int64_t version() const { return *impl_->version; }
-  void bump_version() const { ++*impl_->version; }
+  void bump_version() const {
+    if (impl_->inference_version) check_inference_inplace();  // Note [Inference tensors]
+    ++*impl_->version;
+  }
 
   // autograd
   bool requires_grad() const;

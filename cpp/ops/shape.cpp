@@ -540,6 +540,7 @@ Tensor detach(const Tensor& a) {
   Tensor out = make_view(a, a.sizes(), a.strides(), a.offset());
   out.impl()->view_base.reset();
   out.impl()->is_wrapped_number = a.is_wrapped_number();
+  out.impl()->inference_version = false;  // as torch's, may be updated in place (Note [Inference tensors])
   return out;
 }
 
