@@ -392,3 +392,19 @@ def test_requires_grad_on_inference_tensor(how):
                 a.requires_grad_()
         return L.tensor([a.requires_grad])
     same_as_torch(run)
+
+
+@pytest.mark.parametrize("write", [
+    "t.add_(1)", "t.mul_(2)", "t.sub_(1)", "t.div_(2)", "t.fill_(3)", "t.zero_()", "t.copy_(pag.full((3,), 7.0))",
+    "t.uniform_()", "t.clamp_(5, 6)", "pag.nn.functional.relu(t, inplace=True)", "t.index_add_(0, pag.tensor([0]), pag.ones(1))",
+    "t.__setitem__(0, 9.0)", "t.neg_()", "t.masked_fill_(pag.tensor([True, False, True]), 0.0)", "t.round_()",
+    "t.scatter_(0, pag.tensor([1]), 5.0)", "t.fmod_(2)", "t.pow_(2)", "t.__iadd__(1)", "t.exponential_()",
+    "pag.add(pag.ones(3), 1, out=t)",
+])
+def test_refused_inference_write_changes_nothing(write):
+    # torch writes, then raises; here the write is refused before it happens
+    with pag.inference_mode():
+        t = pag.tensor([-1.5, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+        eval(write, {"pag": pag, "t": t})
+    assert t.tolist() == [-1.5, 2.0, 3.0]

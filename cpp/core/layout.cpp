@@ -48,6 +48,8 @@ bool has_internal_overlap(const Tensor& t) {
 }
 
 void assert_no_internal_overlap(const Tensor& t) {
+  // Note [Inference tensors]: a write that bump_version would refuse is refused before it happens
+  if (t.impl()->inference_version) check_inference_inplace();
   if (has_internal_overlap(t))
     throw Error("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                 "location. Please clone() the tensor before performing the operation.");

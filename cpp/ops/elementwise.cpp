@@ -1233,6 +1233,7 @@ bool flat_inplace(Tensor& self, const Tensor& other, const Op& op) {
                     (other.storage() != self.storage() || other.raw_data() == self.raw_data());
   const bool scalar = !same && other.numel() == 1 && other.dim() <= self.dim();
   if (!same && !scalar) return false;
+  if (self.impl()->inference_version) check_inference_inplace();  // before the write (Note [Inference tensors])
   const int64_t n = self.numel();
   PAG_DISPATCH_FLOATING(self.dtype(), "inplace", [&] {
     if (same) kernels::flat_binary_inplace(self.data<scalar_t>(), other.data<scalar_t>(), n, op);
@@ -1308,6 +1309,7 @@ Tensor& fill_impl(Tensor& a, const Tensor& value, const char* name) {
                         " dimensions."));
   bool track = any_requires_grad({&a, &value});
   if (track) check_inplace(a, "fill_");
+  if (a.impl()->inference_version) check_inference_inplace();  // before the write (Note [Inference tensors])
   if (a.numel() > 0 && a.is_contiguous()) {  // Note [Per-op cost]: zero_() on a gradient
     PAG_DISPATCH_ALL(a.dtype(), "fill_",
                      [&] { kernels::flat_fill(a.data<scalar_t>(), scalar_as<scalar_t>(value), a.numel()); });

@@ -111,6 +111,7 @@ std::shared_ptr<Rule<State>> inplace_record(Tensor& self, const char* name, type
   bool track = GradMode::is_enabled() && self.requires_grad();
   for (const Tensor& o : others) track = track || any_requires_grad({&o});
   if (track) check_inplace(self, name);
+  if (self.impl()->inference_version) check_inference_inplace();  // before the write (Note [Inference tensors])
   kernel();
   self.bump_version();
   if (!track || !is_floating(self.dtype())) return nullptr;
