@@ -384,35 +384,6 @@ def _size_from_seq(seq, fname):
     return out
 
 
-def _parse_size(args, kwargs, fname):
-    """`*size` of zeros/ones/empty/Tensor.new_*: varargs ints, one tuple/list/Size, or size=."""
-    if "size" in kwargs:
-        size = kwargs.pop("size")
-        if args:
-            raise TypeError(f"{fname}() got multiple values for argument 'size'")
-        if not isinstance(size, (list, tuple)):
-            raise TypeError(f"{fname}(): argument 'size' must be tuple of ints, not {_tp_name(size)}")
-        return _size_from_seq(size, fname)
-    if not args:
-        raise TypeError(f"{fname}() missing 1 required positional arguments: \"size\"")
-    first = args[0]
-    if len(args) == 1:
-        if isinstance(first, (list, tuple)):
-            return _size_from_seq(first, fname)
-        v = None if isinstance(first, builtins.bool) else _int_like(first)
-        if v is None:
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not {_tp_name(first)}")
-        return [v]
-    if _int_like(first) is None or isinstance(first, builtins.bool):
-        raise TypeError(f"{fname}() takes 1 positional argument but {len(args)} were given")
-    return _size_from_seq(args, fname)
-
-
-def _check_no_kwargs(kwargs, fname):
-    if kwargs:
-        raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kwargs))}'")
-
-
 # ---------------------------------------------------------------- public API
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """torch.tensor: a new tensor (always a copy) from data, with torch's dtype inference."""

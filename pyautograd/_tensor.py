@@ -1,13 +1,12 @@
 """Python-level Tensor methods: the ones that are Python by nature (printing,
-pickling, hooks, conversions with many signatures). Hot ops are bound in C++."""
+pickling, hooks, new_tensor's data of any kind). Hot ops are op-table rows in C++."""
 import builtins
 import copy
-import warnings
 
 import numpy as np
 
 from . import _C, _creation
-from ._device import _CPU, _check_device, device
+from ._device import _CPU
 
 Tensor = _C.Tensor
 
