@@ -86,6 +86,9 @@ RANDOM += [
     "L.zeros(5, dtype=L.int32).random_(0, 2**33)", "L.zeros(5, dtype=L.half).random_(0, 70000)",
     "L.zeros(5, dtype=L.half).random_(-100000, 5)", "L.zeros(5, dtype=L.bfloat16).random_(0, 2**40)",
     "L.zeros(5, dtype=L.half).uniform_(-70000, 1)", "L.zeros(5, dtype=L.half).uniform_(-6e4, 6e4)",
+    # a range narrower than float's spacing: the values are float64's own, none replaced by `from`
+    "L.zeros(5, dtype=L.float64).uniform_(1.0, 1.0 + 1e-9)", "L.zeros(5).uniform_(1.0, 1.0 + 1e-6)",
+    "L.zeros(5, dtype=L.half).uniform_(1.0, 1.001)", "L.zeros(5, dtype=L.bfloat16).uniform_(1.0, 1.01)",
     "L.zeros(5).random_(True)", "L.zeros(5).random_(1.5)", "L.zeros(5).random_('a')", "L.zeros(5).random_(1, 2, 3)",
     "L.zeros(5).random_(to=3)", "L.zeros(5).random_(0, None)", "L.zeros(5).random_(3, 2)",
     "L.zeros(5).random_(L.tensor(3))", "L.zeros(5).uniform_(1, 'a')", "L.zeros(5).uniform_(2, 1)",

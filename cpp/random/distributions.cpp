@@ -136,12 +136,16 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
       std::lock_guard<std::mutex> lock(g.mutex);
       using math_t = std::conditional_t<std::is_same_v<scalar_t, double>, double, float>;
       const sampling::Uniform<math_t> u{static_cast<math_t>(from), static_cast<math_t>(to)};
-      const scalar_t lo_s = static_cast<scalar_t>(static_cast<math_t>(from));
-      const scalar_t hi_s = static_cast<scalar_t>(static_cast<math_t>(to));
-      fill_in_order<scalar_t>(self, [&] {
-        const scalar_t v = static_cast<scalar_t>(u(g));
-        return static_cast<float>(v) == static_cast<float>(hi_s) ? lo_s : v;
-      });
+      if constexpr (is_reduced_float_v<scalar_t>) {
+        const scalar_t lo_s = static_cast<scalar_t>(static_cast<math_t>(from));
+        const float hi_s = static_cast<float>(static_cast<scalar_t>(static_cast<math_t>(to)));
+        fill_in_order<scalar_t>(self, [&] {
+          const scalar_t v = static_cast<scalar_t>(u(g));
+          return static_cast<float>(v) == hi_s ? lo_s : v;
+        });
+      } else {
+        fill_in_order<scalar_t>(self, [&] { return u(g); });  // Uniform replaces `to` itself
+      }
     });
   });
 }
